@@ -1,0 +1,142 @@
+/**
+ * The one result model every stage shares: ingest builds a Run, the store saves and loads Runs,
+ * flakefighters append results to it, reports render it. Field names follow the plugin's tables
+ * (design §2) so the store maps them one to one.
+ */
+import type { PickleValue } from './store/pickle-types.ts';
+
+/** The plugin stores `passed` | `failed` | `skipped`; we add `error` for JUnit <error>. */
+export type Outcome = 'passed' | 'failed' | 'error' | 'skipped';
+
+export const isFailing = (o: Outcome | string): boolean => o === 'failed' || o === 'error';
+
+/** One frame as the plugin stores it: path relative to the run's root where possible, lineno 0-based. */
+export interface TracebackFrame {
+  path: string;
+  /** 0-based, as pytest/the plugin store it (JUnit text is 1-based: subtract 1 on ingest). */
+  lineno: number;
+  colno: number | null;
+  statement: string | null;
+  source?: string | null;
+}
+
+export interface ExceptionInfo {
+  /** Exception class name without module (`ValueError`, `AssertionError`, `java.lang.AssertionError` → `AssertionError`). */
+  name: string;
+  frames: TracebackFrame[];
+}
+
+/** Why a flakefighter said what it said; shown in reports, kept in `ffa_result_evidence`. */
+export interface Evidence {
+  /** Human sentence: "failed then passed on retry in this run", "same traceback as run #12 (tests/x.py::t)". */
+  reason: string;
+  runId?: number | null;
+  runUuid?: string | null;
+  testName?: string | null;
+  similarity?: number;
+  cluster?: number;
+  [key: string]: unknown;
+}
+
+export interface FlakefighterResult {
+  name: string;
+  flaky: boolean;
+  evidence?: Evidence;
+  /** Set when loaded from the database. */
+  id?: number;
+}
+
+export interface Execution {
+  outcome: Outcome;
+  startTime: Date | null;
+  endTime: Date | null;
+  stdout: string | null;
+  stderr: string | null;
+  /** The failure text (plugin: str(longrepr), the string 'None' for passing tests). */
+  report: string;
+  /** Absolute file path → 1-based covered lines, or null when no per-test coverage is known. */
+  coverage: Record<string, number[]> | null;
+  exception: ExceptionInfo | null;
+  results: FlakefighterResult[];
+  /** Failure message (first line), for summaries. Not stored in the plugin's tables. */
+  message?: string | null;
+  id?: number;
+}
+
+export interface Test {
+  /** Stable test id: pytest nodeid where the report allows, else `classname.name`. */
+  name: string;
+  /** Absolute path of the test's file where known, else ''. */
+  fspath: string;
+  /** 1-based line of the test where known. */
+  lineNo: number | null;
+  skipped: boolean;
+  executions: Execution[];
+  /** Test-level results (CoverageIndependence). */
+  results: FlakefighterResult[];
+  id?: number;
+}
+
+export interface ActiveFlakefighter {
+  name: string;
+  params: PickleValue;
+}
+
+/** Our own run metadata, kept in `ffa_run` (the plugin's tables have no room for it). */
+export interface RunMeta {
+  uuid: string;
+  workflow?: string | null;
+  job?: string | null;
+  runId?: string | null;
+  runAttempt?: number | null;
+  runNumber?: number | null;
+  ref?: string | null;
+  branch?: string | null;
+  repository?: string | null;
+  eventName?: string | null;
+  /** Where the run came from: `action`, `cli`, `plugin` (read from a plugin-written database). */
+  source?: string | null;
+  /** JUnit/CTRF dialects read, e.g. ["pytest", "jest-junit"]. */
+  dialects?: string[];
+}
+
+export interface Run {
+  id?: number;
+  /** Naive local time in the plugin; we keep a Date and write it the plugin's way. */
+  startTime: Date;
+  createdAt?: Date | null;
+  root: string;
+  commitSha: string | null;
+  tests: Test[];
+  activeFlakefighters: ActiveFlakefighter[];
+  meta: RunMeta;
+}
+
+/** The plugin's Test.flaky: any test-level result or any execution result is flaky; null when there are none. */
+export function testFlaky(test: Test): boolean | null {
+  let seen = false;
+  for (const r of test.results) {
+    if (r.flaky) return true;
+    seen = true;
+  }
+  for (const e of test.executions) {
+    for (const r of e.results) {
+      if (r.flaky) return true;
+      seen = true;
+    }
+  }
+  return seen ? false : null;
+}
+
+export function testFailed(test: Test): boolean {
+  return test.executions.some((e) => isFailing(e.outcome));
+}
+
+export type Verdict = 'passed' | 'skipped' | 'flaky' | 'genuine';
+
+/** A test that failed is flaky when any flakefighter said so (Test.flaky), else genuine. */
+export function verdictOf(test: Test): Verdict {
+  if (testFailed(test)) return testFlaky(test) ? 'flaky' : 'genuine';
+  if (test.skipped || (test.executions.length > 0 && test.executions.every((e) => e.outcome === 'skipped'))) return 'skipped';
+  return 'passed';
+}

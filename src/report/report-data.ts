@@ -1,0 +1,30 @@
+/** Everything a report needs, built once by the pipeline; reports never reach back into ingest or the store. */
+import type { Run } from '../model.ts';
+
+export interface SfflRow {
+  file: string;
+  line: number;
+  suspiciousness: number;
+}
+
+export interface ReportData {
+  run: Run;
+  /** Stored runs before this one, newest first, as the flakefighters saw them. */
+  history: Run[];
+  /** Result files read, relative to the workspace. */
+  files: string[];
+  /** Dialects read, e.g. ["pytest", "maven-surefire", "ctrf"]. */
+  dialects: string[];
+  /** Active flakefighter names, in configuration order. */
+  flakefighters: string[];
+  warnings: string[];
+  database: { kind: 'sqlite' | 'postgres'; description: string };
+  /** e.g. "artifact flakefighters-db of run #41 (https://...)" or "postgres" or "none (fresh history)". */
+  historySource?: string;
+  sffl?: { formula: string; rows: SfflRow[] };
+  /** Links shown in the summary (artifact downloads, the HTML report). */
+  links?: { label: string; url: string }[];
+  /** https://github.com/owner/repo, for links to files and runs when known. */
+  repoUrl?: string | null;
+  sha?: string | null;
+}

@@ -1,0 +1,49 @@
+/**
+ * The one interface both back ends (sql.js file, Postgres) implement. Small on purpose:
+ * every write is one call that is one transaction, so nothing can forget to commit or roll back.
+ */
+import type { Run } from '../model.ts';
+
+export interface HistoryQuery {
+  /** Only runs whose start_time is strictly before this (design §3). */
+  before: Date;
+  /** At most this many runs, newest first; undefined = all. */
+  maxRuns?: number;
+  /** No run older than this. */
+  since?: Date;
+}
+
+export interface Retention {
+  /** Keep at most this many runs (the new one included) after saving. */
+  storeMaxRuns?: number;
+  /** Delete runs that started before this. */
+  since?: Date;
+}
+
+export interface SaveResult {
+  /** Database id of the saved run. */
+  runId: number;
+  /** Runs deleted by retention. */
+  pruned: number;
+  /** False when a run with the same uuid was already there (idempotent save). */
+  inserted: boolean;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Runs before `q.before`, newest first, fully hydrated (tests, executions, exceptions, frames, results, flakefighters). */
+  loadHistory(q: HistoryQuery): Promise<Run[]>;
+  /** Stored runs whose commit_sha equals `sha` (DiffCov's source runs), before `before`, newest first. */
+  loadRunsForCommit(sha: string | null, before: Date): Promise<Run[]>;
+  /** Saves the run, its children and retention in one transaction; a run whose uuid exists is not saved twice. */
+  save(run: Run, retention?: Retention): Promise<SaveResult>;
+  /** Run uuids already stored (for sync and pending uploads). */
+  hasRun(uuid: string): Promise<boolean>;
+  /** Flushes (sql.js: atomic write to disk) and releases resources. */
+  close(): Promise<void>;
+}
+
+/** A user-facing error: printed as one line, never with a stack trace. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
