@@ -79,7 +79,8 @@ export interface Test {
 
 export interface ActiveFlakefighter {
   name: string;
-  params: PickleValue;
+  /** A dict as loaded from the database (PickleDict) or as a flakefighter gives it (plain object). */
+  params: PickleValue | Record<string, PickleValue>;
 }
 
 /** Our own run metadata, kept in `ffa_run` (the plugin's tables have no room for it). */
@@ -98,6 +99,11 @@ export interface RunMeta {
   source?: string | null;
   /** JUnit/CTRF dialects read, e.g. ["pytest", "jest-junit"]. */
   dialects?: string[];
+  /**
+   * Totals as classified when the run was saved (ffa_run.counts): history is loaded with its
+   * failures only, so the stored tests alone no longer tell how many passed.
+   */
+  counts?: RunCounts | null;
 }
 
 export interface Run {
@@ -133,6 +139,30 @@ export function testFailed(test: Test): boolean {
 }
 
 export type Verdict = 'passed' | 'skipped' | 'flaky' | 'genuine';
+
+export interface RunCounts {
+  total: number;
+  passed: number;
+  /** Tests with at least one failing execution (flaky + genuine). */
+  failed: number;
+  skipped: number;
+  flaky: number;
+  genuine: number;
+}
+
+/** The run's totals: as stored when it was saved, else counted from its tests. */
+export function countRun(run: Run): RunCounts {
+  if (run.meta.counts) return run.meta.counts;
+  const c: RunCounts = { total: run.tests.length, passed: 0, failed: 0, skipped: 0, flaky: 0, genuine: 0 };
+  for (const t of run.tests) {
+    const v = verdictOf(t);
+    if (v === 'flaky' || v === 'genuine') {
+      c.failed++;
+      c[v]++;
+    } else c[v]++;
+  }
+  return c;
+}
 
 /** A test that failed is flaky when any flakefighter said so (Test.flaky), else genuine. */
 export function verdictOf(test: Test): Verdict {

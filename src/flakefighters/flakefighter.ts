@@ -10,6 +10,11 @@ export interface ClassifyContext {
   run: Run;
   /** Stored runs before this one, newest first (load-max-runs, time-immemorial applied). */
   history: Run[];
+  /**
+   * Stored runs of this run's commit, with every execution (history itself may be loaded with
+   * failures only, to stay fast as it grows); undefined when the commit is unknown.
+   */
+  sameCommitRuns?: Run[];
   /** Absolute root the frames and coverage are relative to. */
   root: string;
   /** Collects warnings for the log and summary ("CoverageIndependence: no coverage columns; no verdict"). */

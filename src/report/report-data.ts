@@ -24,6 +24,8 @@ export interface ReportData {
   sffl?: { formula: string; rows: SfflRow[] };
   /** Links shown in the summary (artifact downloads, the HTML report). */
   links?: { label: string; url: string }[];
+  /** Absolute workspace (the repository checkout): annotation and link paths are relative to it, not to run.root. */
+  workspace?: string;
   /** https://github.com/owner/repo, for links to files and runs when known. */
   repoUrl?: string | null;
   sha?: string | null;

@@ -3,6 +3,7 @@
  * every write is one call that is one transaction, so nothing can forget to commit or roll back.
  */
 import type { Run } from '../model.ts';
+import type { LoadOptions } from './rows.ts';
 
 export interface HistoryQuery {
   /** Only runs whose start_time is strictly before this (design §3). */
@@ -31,10 +32,12 @@ export interface SaveResult {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Things the user should know about opening (a corrupt file moved aside, unreadable rows). */
+  readonly warnings: string[];
   /** Runs before `q.before`, newest first, fully hydrated (tests, executions, exceptions, frames, results, flakefighters). */
-  loadHistory(q: HistoryQuery): Promise<Run[]>;
+  loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]>;
   /** Stored runs whose commit_sha equals `sha` (DiffCov's source runs), before `before`, newest first. */
-  loadRunsForCommit(sha: string | null, before: Date): Promise<Run[]>;
+  loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]>;
   /** Saves the run, its children and retention in one transaction; a run whose uuid exists is not saved twice. */
   save(run: Run, retention?: Retention): Promise<SaveResult>;
   /** Run uuids already stored (for sync and pending uploads). */

@@ -1,0 +1,35 @@
+/** The 100k-testcase JUnit end to end (empty history) against the bare fast-xml-parser parse of the same file. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distIndex, runnerEnv } from '../scripts/local-runner.ts';
+import type { BenchContext } from './run.ts';
+import { writeJunit } from './generate.ts';
+import { pair, runNode } from './measure.ts';
+import { mib, ms, type Row } from './row.ts';
+
+export default async function ingest(ctx: BenchContext): Promise<Row[]> {
+  const file = join(ctx.dataDir, 'junit-100k.xml');
+  const bytes = existsSync(file) ? 0 : writeJunit(file, { tests: 100_000, seed: 100 });
+  const bare = join(import.meta.dirname, 'bare-parse.mjs');
+  const endToEnd = async () => {
+    const ws = mkdtempSync(join(tmpdir(), 'ff-bench-ws-'));
+    const env = runnerEnv(
+      { workspace: ws, inputs: { 'test-results': file, 'upload-artifact': 'false', 'history-from-artifact': 'false', 'fail-on': 'never', 'database-path': join(ws, 'ff.db') } },
+      { output: join(ws, 'out'), summary: join(ws, 'summary.md'), event: join(ws, 'event.json'), temp: ws },
+    );
+    try {
+      return await runNode([distIndex], env, ws);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
+  };
+  const vsDefault = await pair(endToEnd, () => runNode([bare, file]), ctx.runs);
+  const vsAttrs = await pair(endToEnd, () => runNode([bare, file, 'attributes']), ctx.runs);
+  const size = bytes ? `${(bytes / 1e6).toFixed(1)} MB` : '100k testcases';
+  return [
+    { scenario: 'ingest 100k JUnit', measure: `end to end, empty history (${size})`, value: ms(vsDefault.a.wallMs), baseline: `bare parse ${ms(vsDefault.b.wallMs)}`, ratio: vsDefault.ratio, target: '≤ 1.5×', met: vsDefault.ratio <= 1.5 },
+    { scenario: 'ingest 100k JUnit', measure: 'end to end vs parse with attributes', value: ms(vsAttrs.a.wallMs), baseline: `attrs parse ${ms(vsAttrs.b.wallMs)}`, ratio: vsAttrs.ratio },
+    { scenario: 'ingest 100k JUnit', measure: 'peak RSS end to end', value: mib(vsDefault.a.rssMiB), baseline: `bare parse ${mib(vsDefault.b.rssMiB)}`, target: '≤ 400 MiB', met: vsDefault.a.rssMiB <= 400 },
+  ];
+}

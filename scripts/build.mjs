@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with esbuild, and copies sql.js's
+// wasm beside them. esbuild over ncc/rollup: one fast, deterministic step that bundles the ESM-only
+// @actions/* packages and TypeScript without a separate tsc pass (type checking is `npm run lint`).
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const root = new URL('..', import.meta.url).pathname;
+rmSync(`${root}dist`, { recursive: true, force: true });
+mkdirSync(`${root}dist`, { recursive: true });
+
+await build({
+  entryPoints: { index: `${root}src/main.ts`, cli: `${root}src/cli.ts` },
+  outdir: `${root}dist`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  keepNames: false,
+  legalComments: 'external',
+  charset: 'utf8',
+  logLevel: 'warning',
+  // Some bundled CommonJS dependencies call require() for node built-ins.
+  banner: {
+    js:
+      "import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';" +
+      'const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);',
+  },
+});
+copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), `${root}dist/sql-wasm.wasm`);

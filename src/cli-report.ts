@@ -1,0 +1,118 @@
+/**
+ * `flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N]`:
+ * renders the JSON, HTML and enriched JUnit reports (and the terminal table) of one stored run,
+ * the newest unless `--run` names one, with the runs before it as history — from the database
+ * alone, e.g. for a run the plugin wrote or one copied by `sync`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { rankSuspicious, sfflCsv } from './flakefighters/sffl.ts';
+import { renderHtmlReport } from './report/html-report.ts';
+import { renderEnrichedJunit } from './report/junit-report.ts';
+import { renderJsonReport } from './report/json-report.ts';
+import type { ReportData } from './report/report-data.ts';
+import { renderTerminalTable } from './report/terminal.ts';
+import { redact } from './store/redact.ts';
+import { UserError } from './store/store.ts';
+import { openLocation, type OpenedLocation } from './sync/open-any.ts';
+
+const USAGE = 'usage: flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]';
+
+export interface ReportFilesWritten {
+  json: string;
+  html: string;
+  junit: string;
+  sffl: string | null;
+}
+
+export async function reportCommand(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        database: { type: 'string' },
+        'database-url': { type: 'string' },
+        'report-dir': { type: 'string' },
+        run: { type: 'string' },
+        'load-max-runs': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UserError(`report: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
+  }
+  const location = (values['database-url'] ?? values.database) as string | undefined;
+  if (!location) throw new UserError(`report: --database is required; ${USAGE}`);
+  const dir = values['report-dir'] as string | undefined;
+  if (!dir) throw new UserError(`report: --report-dir is required; ${USAGE}`);
+  const runId = values.run === undefined ? undefined : wholeNumber('--run', String(values.run), 1);
+  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumber('--load-max-runs', String(values['load-max-runs']), 1);
+  const quiet = !!values.quiet;
+
+  let db: OpenedLocation | null = null;
+  try {
+    db = await openLocation(location, { readonly: true, mustExist: true, what: '--database', postgres: { full: true } });
+    if (db.store.kind === 'sqlite') for (const w of db.store.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
+    const data = await loadReportData(db, { runId, loadMaxRuns });
+    const files = writeReports(data, dir);
+    if (!quiet) process.stderr.write(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}\n`);
+    process.stdout.write(`${renderTerminalTable(data, { color: !!process.stdout.isTTY })}\n`);
+    return 0;
+  } finally {
+    await db?.store.close().catch(() => {});
+  }
+}
+
+function wholeNumber(name: string, v: string, min: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < min) throw new UserError(`report: ${name} ${v} is not a whole number >= ${min}`);
+  return Number(v);
+}
+
+/** The run (newest, or the given id) and the runs before it, as a ReportData. */
+export async function loadReportData(db: OpenedLocation, opts: { runId?: number; loadMaxRuns?: number } = {}): Promise<ReportData> {
+  const keys = await db.store.listRunKeys();
+  if (keys.length === 0) throw new UserError(`report: ${db.description} holds no runs; classify or sync some first`);
+  const id = opts.runId ?? keys[keys.length - 1].id;
+  if (!keys.some((k) => k.id === id)) {
+    throw new UserError(`report: ${db.description} has no run with id ${id}; its runs are ${keys[0].id}…${keys[keys.length - 1].id}`);
+  }
+  const [run] = await db.store.loadRuns([id]);
+  const history = await db.store.loadHistory({ before: run.startTime, maxRuns: opts.loadMaxRuns });
+  const hasCoverage = run.tests.some((t) => t.executions.some((e) => e.coverage && Object.keys(e.coverage).length > 0));
+  return {
+    run,
+    history,
+    files: [],
+    dialects: run.meta.dialects ?? [],
+    flakefighters: run.activeFlakefighters.map((a) => a.name),
+    warnings: [],
+    database: { kind: db.store.kind, description: db.description },
+    historySource: db.description,
+    sffl: hasCoverage ? { formula: 'ochiai', rows: rankSuspicious(run.tests, run.root, 'ochiai') } : undefined,
+    repoUrl: run.meta.repository ? `https://github.com/${run.meta.repository}` : null,
+    sha: run.commitSha,
+    links: [],
+  };
+}
+
+export function writeReports(data: ReportData, dir: string): ReportFilesWritten {
+  mkdirSync(dir, { recursive: true });
+  const files: ReportFilesWritten = {
+    json: join(dir, 'flakefighters.json'),
+    html: join(dir, 'flakefighters.html'),
+    junit: join(dir, 'junit-flakefighters.xml'),
+    sffl: null,
+  };
+  writeFileSync(files.json, renderJsonReport(data));
+  writeFileSync(files.html, renderHtmlReport(data));
+  writeFileSync(files.junit, renderEnrichedJunit(data));
+  if (data.sffl && data.sffl.rows.length > 0) {
+    files.sffl = join(dir, 'sffl.csv');
+    writeFileSync(files.sffl, sfflCsv(data.sffl.rows));
+  }
+  return files;
+}

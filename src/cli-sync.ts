@@ -1,0 +1,133 @@
+/**
+ * `flakefighters sync --from A --to B [--dry-run] [--reclassify] [--load-max-runs N] [--quiet]`:
+ * copies runs between two databases (sqlite paths or Postgres URLs), then prints what it did and
+ * which late runs may have changed verdicts of runs already classified at the destination.
+ */
+import { parseArgs } from 'node:util';
+import { redact } from './store/redact.ts';
+import { UserError } from './store/store.ts';
+import { openLocation, type OpenedLocation } from './sync/open-any.ts';
+import { syncDatabases, type SyncReport } from './sync/sync.ts';
+import { formatLocalTimestamp } from './store/timestamps.ts';
+
+const USAGE = 'usage: flakefighters sync --from PATH|URL --to PATH|URL [--dry-run] [--reclassify] [--load-max-runs N] [--quiet]';
+
+export async function syncCommand(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        reclassify: { type: 'boolean' },
+        'load-max-runs': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UserError(`sync: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
+  }
+  const from = values.from as string | undefined;
+  const to = values.to as string | undefined;
+  if (!from || !to) throw new UserError(`sync: --from and --to are both required; ${USAGE}`);
+  let loadMaxRuns: number | undefined;
+  if (values['load-max-runs'] !== undefined) {
+    const v = String(values['load-max-runs']);
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`sync: --load-max-runs ${v} is not a whole number >= 1`);
+    loadMaxRuns = Number(v);
+  }
+  const quiet = !!values.quiet;
+  const dryRun = !!values['dry-run'];
+  const log = (m: string) => {
+    if (!quiet) process.stderr.write(`${redact(m)}\n`);
+  };
+
+  let src: OpenedLocation | null = null;
+  let dst: OpenedLocation | null = null;
+  try {
+    src = await openLocation(from, { readonly: true, mustExist: true, what: '--from', postgres: { log, full: true } });
+    // A dry run must not create the destination: a missing sqlite file is read as empty, not written.
+    dst = await openLocation(to, { readonly: dryRun, what: '--to', postgres: { log } });
+    if (src.description === dst.description) throw new UserError(`sync: --from and --to are the same database (${src.description})`);
+    for (const w of [...warningsOf(src), ...warningsOf(dst)]) log(`warning: ${w}`);
+    log(`${dryRun ? 'Dry run: ' : ''}syncing ${src.description} → ${dst.description}`);
+    const progress = quiet ? undefined : progressPrinter();
+    const report = await syncDatabases(src.store, dst.store, {
+      dryRun,
+      reclassify: !!values.reclassify,
+      loadMaxRuns,
+      onProgress: progress,
+      warn: (m) => log(`warning: ${m}`),
+    });
+    process.stdout.write(summary(report, !!values.reclassify));
+    return 0;
+  } finally {
+    await src?.store.close().catch(() => {});
+    await dst?.store.close().catch(() => {});
+  }
+}
+
+function warningsOf(o: OpenedLocation): string[] {
+  return o.store.kind === 'sqlite' ? o.store.warnings : [];
+}
+
+/** A bar that redraws in place on a terminal; a line per 10% (and the last) otherwise. */
+function progressPrinter(): (done: number, total: number) => void {
+  const tty = !!process.stderr.isTTY;
+  let lastStep = -1;
+  return (done, total) => {
+    if (total === 0) return;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      process.stderr.write(`\rcopying runs [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+      return;
+    }
+    const step = Math.floor((done / total) * 10);
+    if (done === total || (step !== lastStep && done > 0)) {
+      lastStep = step;
+      process.stderr.write(`copied ${done}/${total} runs\n`);
+    }
+  };
+}
+
+const when = (d: Date) => formatLocalTimestamp(d).slice(0, 23);
+const verdict = (v: boolean | null) => (v === null ? 'none' : v ? 'flaky' : 'genuine');
+
+export function summary(r: SyncReport, reclassify: boolean): string {
+  const lines: string[] = [];
+  const would = r.dryRun ? 'would copy' : 'copied';
+  lines.push(`${would} ${r.copied} run(s), already there ${r.alreadyThere} (of ${r.sourceRuns} at the source)`);
+  if (r.lateRuns.length === 0) {
+    lines.push('late runs: none (nothing arrived older than runs already classified at the destination)');
+  } else {
+    lines.push(
+      `late runs: ${r.lateRuns.length} run(s) arrived older than runs already classified at the destination; ` +
+        'those runs were classified without them, so their verdicts might have been different:',
+    );
+    for (const l of r.lateRuns) {
+      const affected = l.affected.length
+        ? l.affected.map((a) => `#${a.id} (${when(a.startTime)})`).join(', ')
+        : 'none (outside every later run\'s load-max-runs window)';
+      lines.push(`  ${l.id === null ? `source #${l.sourceId}` : `#${l.id}`} ${l.uuid} started ${when(l.startTime)}; later runs whose history now includes it: ${affected}`);
+    }
+    if (!reclassify) lines.push('  re-run with --reclassify to recompute those runs\' verdicts (new results are added next to the old ones).');
+    else if (r.dryRun) lines.push('  (dry run: nothing was reclassified)');
+  }
+  if (reclassify && !r.dryRun) {
+    lines.push(`reclassified ${r.reclassifiedRuns.length} run(s); verdicts changed: ${r.changes.length}`);
+    for (const c of r.changes) {
+      const where = c.execution === null ? 'test level' : `execution ${c.execution}`;
+      lines.push(
+        `  run #${c.runId} ${c.test} [${where}] ${c.flakefighter}: ${verdict(c.oldFlaky)} → ${verdict(c.newFlaky)}` +
+          (c.testVerdictBefore !== c.testVerdictAfter ? ` (test ${c.testVerdictBefore} → ${c.testVerdictAfter})` : ''),
+      );
+    }
+    for (const n of r.notRecomputed) lines.push(`  note: ${n}`);
+  }
+  return lines.join('\n') + '\n';
+}

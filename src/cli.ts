@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/** The CLI's thin shell: the same pipeline as the action, driven by flags, printing a terminal table. */
+import { readFileSync, existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { INPUT_DEFAULTS, readConfig } from './config.ts';
+import { consoleLog } from './log.ts';
+import { runPipeline } from './pipeline.ts';
+import { writeReportFiles } from './publish.ts';
+import { renderTerminalTable } from './report/terminal.ts';
+import { redact, registerSecretsFromUrl, setRunnerMasking } from './store/redact.ts';
+import { UserError } from './store/store.ts';
+
+const USAGE = `Usage: flakefighters <command> [options]
+
+Commands:
+  classify   Read test results, classify failures as flaky or genuine, save the run.
+               --results GLOB        result files (repeatable; JUnit XML or CTRF JSON)   [required]
+               --database PATH       SQLite history file                    [flakefighters.db]
+               --database-url URL    Postgres (or sqlite:///path) history database instead
+               --coverage GLOB       per-test coverage (repeatable)
+               --root DIR            project root for paths                 [current directory]
+               --flakefighters YAML  configuration (a file path or inline YAML)
+               --active-flakefighters A,B   run only these
+               --fail-on genuine|any|never                                  [genuine]
+               --load-max-runs N  --store-max-runs N  --time-immemorial D:H:M
+               --source-commit SHA  --target-commit SHA
+               --report-dir DIR      also write JSON, HTML and JUnit reports
+               --no-save             classify without saving the run
+  report     Render reports from a database alone.
+               --database PATH | --database-url URL, --report-dir DIR
+  sync       Copy runs between two databases (sqlite path or Postgres URL), idempotently.
+               --from A --to B [--dry-run] [--reclassify]
+
+Exit status: 0 ok, 1 failures under --fail-on, 2 bad usage or input.`;
+
+async function main(argv: string[]): Promise<number> {
+  setRunnerMasking(false);
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command === 'classify') return classify(rest);
+  if (command === 'report') return (await import('./cli-report.ts')).reportCommand(rest);
+  if (command === 'sync') return (await import('./cli-sync.ts')).syncCommand(rest);
+  throw new UserError(`Unknown command '${command}'; use classify, report or sync (flakefighters --help).`);
+}
+
+async function classify(args: string[]): Promise<number> {
+  const options = Object.fromEntries(Object.keys(INPUT_DEFAULTS).map((k) => [k, { type: 'string' as const, multiple: true }]));
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...options,
+      results: { type: 'string', multiple: true },
+      database: { type: 'string', multiple: true },
+      'no-save': { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    strict: true,
+  }) as { values: Record<string, string[] | boolean | undefined> };
+  const alias: Record<string, string> = { 'test-results': 'results', 'database-path': 'database' };
+  const input = (name: string): string => {
+    if (name === 'save' && values['no-save']) return 'false';
+    if (name === 'upload-artifact' || name === 'history-from-artifact' || name === 'summary' || name === 'annotations') return 'false';
+    if (name === 'report-dir') return ((values['report-dir'] as string[] | undefined) ?? []).join('\n');
+    if (name === 'flakefighters') {
+      const v = ((values.flakefighters as string[] | undefined) ?? []).join('\n');
+      return v && !v.includes('\n') && !v.includes(':') && existsSync(v) ? readFileSync(v, 'utf8') : v;
+    }
+    const v = (values[alias[name] ?? name] ?? values[name]) as string[] | undefined;
+    return (v ?? []).join('\n');
+  };
+  const url = input('database-url');
+  if (url) registerSecretsFromUrl(url);
+  const log = consoleLog(Boolean(values.quiet));
+  const config = readConfig(input, process.cwd());
+  const result = await runPipeline({ config, context: null, log, source: 'cli' });
+  if (config.reportDir) {
+    const files = writeReportFiles(result, config.reportDir);
+    log.info(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}`);
+  }
+  process.stdout.write(`${renderTerminalTable(result.data)}\n`);
+  if (result.failure) {
+    process.stderr.write(`${result.failure}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UserError || (err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`flakefighters: ${redact(err.message)}\n`);
+      process.exit(2);
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`flakefighters: internal error: ${redact(e.message)}\n`);
+    if (process.env.FLAKEFIGHTERS_DEBUG) process.stderr.write(`${redact(e.stack ?? '')}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,187 @@
+/**
+ * Every input read and validated in one place (like actions/cache): the action reads them from
+ * INPUT_* through @actions/core, the CLI from its flags, and both get the same Config and the
+ * same one-line errors.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { parseDatabaseUrl } from './store/database-url.ts';
+import { UserError } from './store/store.ts';
+
+export type FailOn = 'genuine' | 'any' | 'never';
+export type IfNoFilesFound = 'warn' | 'error' | 'ignore';
+
+export interface Config {
+  workspace: string;
+  testResults: string[];
+  ifNoFilesFound: IfNoFilesFound;
+  databaseUrl: string | null;
+  databaseSslCa: string | null;
+  databasePath: string;
+  uploadArtifact: boolean;
+  artifactName: string;
+  artifactRetentionDays: number | undefined;
+  historyFromArtifact: boolean;
+  flakefighters: string;
+  activeFlakefighters: string[] | null;
+  coverage: string[];
+  root: string;
+  sourceCommit: string | null;
+  targetCommit: string | null;
+  loadMaxRuns: number | undefined;
+  storeMaxRuns: number | undefined;
+  /** Minutes; history older than this is ignored and pruned. */
+  timeImmemorialMinutes: number | undefined;
+  save: boolean;
+  failOn: FailOn;
+  summary: boolean;
+  annotations: boolean;
+  maxAnnotations: number;
+  reportDir: string;
+  uploadReport: boolean;
+  comment: boolean;
+  githubToken: string;
+  matrix: string;
+}
+
+/** Input names and defaults, as action.yml documents them (a test keeps the two in step). */
+export const INPUT_DEFAULTS: Record<string, string> = {
+  'test-results': '',
+  'if-no-files-found': 'warn',
+  'database-url': '',
+  'database-ssl-ca': '',
+  'database-path': 'flakefighters.db',
+  'upload-artifact': 'true',
+  'artifact-name': 'flakefighters-db',
+  'artifact-retention-days': '',
+  'history-from-artifact': 'auto',
+  flakefighters: '',
+  'active-flakefighters': '',
+  coverage: '',
+  root: '',
+  'source-commit': '',
+  'target-commit': '',
+  'load-max-runs': '',
+  'store-max-runs': '',
+  'time-immemorial': '',
+  save: 'true',
+  'fail-on': 'genuine',
+  summary: 'true',
+  annotations: 'true',
+  'max-annotations': '50',
+  'report-dir': 'flakefighters-report',
+  'upload-report': 'false',
+  comment: 'false',
+  'github-token': '',
+  matrix: '',
+};
+
+export type InputReader = (name: string) => string;
+
+export function readConfig(input: InputReader, workspace: string): Config {
+  const get = (name: string): string => {
+    const v = input(name).trim();
+    return v === '' ? (INPUT_DEFAULTS[name] ?? '') : v;
+  };
+  const databaseUrl = get('database-url') || null;
+  if (databaseUrl) parseDatabaseUrl(databaseUrl); // a malformed URL fails before any work is done
+  const root = get('root');
+  const testResults = splitList(get('test-results'));
+  if (testResults.length === 0) {
+    throw new UserError("Input 'test-results' is empty; give the result files to read, e.g. 'reports/**/*.xml'.");
+  }
+  const historyFromArtifact = get('history-from-artifact');
+  return {
+    workspace,
+    testResults,
+    ifNoFilesFound: oneOf(get, 'if-no-files-found', ['warn', 'error', 'ignore'] as const),
+    databaseUrl,
+    databaseSslCa: get('database-ssl-ca') || null,
+    databasePath: resolveIn(workspace, get('database-path')),
+    uploadArtifact: bool(get, 'upload-artifact'),
+    artifactName: artifactName(get('artifact-name')),
+    artifactRetentionDays: positiveInt(get, 'artifact-retention-days', 1, 90),
+    historyFromArtifact:
+      historyFromArtifact === 'auto' ? databaseUrl === null : bool(get, 'history-from-artifact'),
+    flakefighters: input('flakefighters'),
+    activeFlakefighters: get('active-flakefighters') ? splitList(get('active-flakefighters')) : null,
+    coverage: splitList(get('coverage')),
+    root: root ? resolveIn(workspace, root) : workspace,
+    sourceCommit: sha(get, 'source-commit'),
+    targetCommit: sha(get, 'target-commit'),
+    loadMaxRuns: positiveInt(get, 'load-max-runs', 0),
+    storeMaxRuns: positiveInt(get, 'store-max-runs', 1),
+    timeImmemorialMinutes: timeImmemorial(get('time-immemorial')),
+    save: bool(get, 'save'),
+    failOn: oneOf(get, 'fail-on', ['genuine', 'any', 'never'] as const),
+    summary: bool(get, 'summary'),
+    annotations: bool(get, 'annotations'),
+    maxAnnotations: positiveInt(get, 'max-annotations', 0) ?? 50,
+    reportDir: get('report-dir') ? resolveIn(workspace, get('report-dir')) : '',
+    uploadReport: bool(get, 'upload-report'),
+    comment: bool(get, 'comment'),
+    githubToken: get('github-token'),
+    matrix: get('matrix'),
+  };
+}
+
+/** Globs and lists: one per line or comma separated, like the artifact actions' `path`. */
+export function splitList(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
+}
+
+function resolveIn(workspace: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(workspace, p);
+}
+
+function oneOf<T extends string>(get: (n: string) => string, name: string, allowed: readonly T[]): T {
+  const v = get(name).toLowerCase();
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new UserError(`Input '${name}' is '${get(name)}'; use one of: ${allowed.join(', ')}.`);
+}
+
+function bool(get: (n: string) => string, name: string): boolean {
+  const v = get(name).toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(v)) return true;
+  if (['false', 'no', 'off', '0'].includes(v)) return false;
+  throw new UserError(`Input '${name}' is '${get(name)}'; use true or false.`);
+}
+
+function positiveInt(get: (n: string) => string, name: string, min: number, max?: number): number | undefined {
+  const raw = get(name);
+  if (raw === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || (max !== undefined && Number(raw) > max)) {
+    const range = max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`;
+    throw new UserError(`Input '${name}' is '${raw}'; give a whole number ${range}, or leave it empty for no limit.`);
+  }
+  return Number(raw);
+}
+
+function sha(get: (n: string) => string, name: string): string | null {
+  const v = get(name);
+  if (v === '') return null;
+  if (!/^[0-9a-fA-F]{4,64}$/.test(v) && !/^[\w./~^@{}-]{1,200}$/.test(v)) {
+    throw new UserError(`Input '${name}' is '${v}'; give a commit sha or a git revision.`);
+  }
+  return v;
+}
+
+function artifactName(v: string): string {
+  // The artifact service refuses these characters in names.
+  if (/["':<>|*?\\/\r\n]/.test(v)) {
+    throw new UserError(`Input 'artifact-name' is '${v}'; it may not contain " : < > | * ? \\ / or newlines.`);
+  }
+  return v;
+}
+
+/** The plugin's `d:h:m` form (`30:0:0` is thirty days). */
+export function timeImmemorial(v: string): number | undefined {
+  if (v === '') return undefined;
+  const m = /^(\d+):(\d+):(\d+)$/.exec(v);
+  if (!m) {
+    throw new UserError(`Input 'time-immemorial' is '${v}'; use days:hours:minutes, e.g. 30:0:0 for thirty days.`);
+  }
+  return Number(m[1]) * 1440 + Number(m[2]) * 60 + Number(m[3]);
+}

@@ -1,0 +1,90 @@
+/**
+ * Turns the configuration into flakefighter instances with what each needs from outside itself:
+ * per-test coverage (read and attached to the run's executions), DiffCov's changed lines and
+ * source runs, and the SFFL ranking over the run's coverage.
+ */
+import type { Config } from './config.ts';
+import { parseFlakefightersConfig, type FlakefighterConfig } from './config/flakefighters-config.ts';
+import type { Flakefighter } from './flakefighters/flakefighter.ts';
+import { createFlakefighter, type FlakefighterDeps } from './flakefighters/registry.ts';
+import { rankSuspicious } from './flakefighters/sffl.ts';
+import type { GitHubContext } from './github/context.ts';
+import type { Run } from './model.ts';
+import type { SfflRow } from './report/report-data.ts';
+import type { Store } from './store/store.ts';
+
+export interface FlakefighterSetup {
+  flakefighters: Flakefighter[];
+  /** The SFFL ranking of the run's coverage, computed after classification (it reads Test.flaky). */
+  sffl?: () => { formula: string; rows: SfflRow[] } | undefined;
+}
+
+export interface SetupInput {
+  cfg: Config;
+  /** From resolveConfiguredFlakefighters, read before any work so a bad configuration costs nothing. */
+  specs: FlakefighterConfig[];
+  ctx: GitHubContext | null;
+  run: Run;
+  store: Store;
+  warn: (message: string) => void;
+}
+
+const SFFL_FORMULA = 'ochiai';
+
+/** The configured flakefighters, validated up front (a config error must fail before any work is done). */
+export function resolveConfiguredFlakefighters(cfg: Config): FlakefighterConfig[] {
+  return parseFlakefightersConfig({
+    flakefighters: cfg.flakefighters,
+    activeFlakefighters: cfg.activeFlakefighters?.join(',') ?? null,
+    coverageGiven: cfg.coverage.length > 0,
+  });
+}
+
+export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn }: SetupInput): Promise<FlakefighterSetup> {
+  let hasCoverage = false;
+  let perTestCoverage = false;
+  if (cfg.coverage.length > 0) {
+    const { readCoverage, attachCoverage } = await import('./ingest/coverage.ts');
+    const cov = await readCoverage({ patterns: cfg.coverage, workspace: cfg.workspace, root: cfg.root });
+    cov.warnings.forEach(warn);
+    hasCoverage = Object.keys(cov.totals).length > 0;
+    perTestCoverage = cov.hasContexts;
+    if (perTestCoverage) {
+      const attached = attachCoverage(run.tests, cov, cfg.root);
+      if (attached.unmatched.length > 0) {
+        warn(`${attached.unmatched.length} coverage context(s) matched no test, e.g. ${attached.unmatched.slice(0, 3).join(', ')}.`);
+      }
+    }
+  }
+
+  const deps: FlakefighterDeps = { root: cfg.root, cwd: cfg.workspace };
+  if (specs.some((s) => s.name === 'DiffCov')) {
+    if (!perTestCoverage) warn('DiffCov needs per-test coverage (the `coverage` input); without it no line counts as covered.');
+    const { defaultCommits, changedLines } = await import('./ingest/git-diff.ts');
+    const commits = await defaultCommits(ctx?.eventName, ctx?.payload, {
+      sourceCommit: cfg.sourceCommit,
+      targetCommit: cfg.targetCommit,
+      workspace: cfg.workspace,
+    });
+    if (commits.note) warn(`DiffCov: ${commits.note}`);
+    const changed = await changedLines({
+      workspace: cfg.workspace,
+      root: cfg.root,
+      source: commits.source,
+      target: commits.target,
+      token: cfg.githubToken || undefined,
+      repo: ctx?.owner ? { owner: ctx.owner, repo: ctx.repo } : undefined,
+      apiUrl: ctx?.apiUrl,
+    });
+    if (changed.warning) warn(`DiffCov: ${changed.warning}`);
+    deps.changedLines = changed;
+    deps.sourceCommit = commits.source;
+    deps.targetCommit = commits.target;
+    deps.sourceRuns = commits.source ? await store.loadRunsForCommit(commits.source, run.startTime) : [];
+  }
+  const flakefighters = specs.map((s) => createFlakefighter(s.name, s.params, deps));
+  return {
+    flakefighters,
+    sffl: hasCoverage && perTestCoverage ? () => ({ formula: SFFL_FORMULA, rows: rankSuspicious(run.tests, cfg.root, SFFL_FORMULA) }) : undefined,
+  };
+}

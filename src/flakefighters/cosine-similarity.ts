@@ -1,0 +1,95 @@
+/**
+ * CosineSimilarity (Alshammari et al. 2024, II.C): a failure is flaky when the TF-IDF cosine
+ * similarity of its traceback to an earlier flaky execution's reaches the threshold. Unlike
+ * TracebackMatching, every frame counts (relpath'd, not filtered by root).
+ */
+import type { Execution } from '../model.ts';
+import type { PickleValue } from '../store/pickle-types.ts';
+import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
+import { termCounts, tfidfCosineSimilarities, tracebackDocument, type TermCounts } from './tfidf.ts';
+import { describeRef, flakyRefs, frameTuple, judged, refEvidence, runTracebacks, type TracebackRef } from './traceback-history.ts';
+
+export interface CosineSimilarityOptions {
+  runLive?: boolean;
+  root?: string | null;
+  /** The plugin's default is 1 (only identical documents). */
+  threshold?: number;
+  judgeAll?: boolean;
+}
+
+/**
+ * sklearn's summation order makes identical documents come out anywhere in 1 ± 4e-16; our policy
+ * is that they always match at threshold 1.
+ */
+export const SIMILARITY_EPSILON = 1e-12;
+
+export class CosineSimilarity implements Flakefighter {
+  readonly name = 'CosineSimilarity';
+  readonly runLive: boolean;
+  readonly threshold: number;
+  private readonly root: string | null;
+  private readonly judgeAll: boolean;
+  private readonly docs = new WeakMap<Execution, TermCounts>();
+
+  constructor(opts: CosineSimilarityOptions = {}) {
+    this.runLive = opts.runLive ?? true;
+    this.root = opts.root ?? null;
+    this.threshold = opts.threshold ?? 1;
+    this.judgeAll = opts.judgeAll ?? false;
+  }
+
+  params(): Record<string, PickleValue> {
+    return { run_live: this.runLive, root: this.root ?? '.', threshold: this.threshold };
+  }
+
+  private doc(ref: TracebackRef): TermCounts {
+    let d = this.docs.get(ref.execution);
+    if (!d) this.docs.set(ref.execution, (d = termCounts(tracebackDocument(ref.tuples))));
+    return d;
+  }
+
+  classify(ctx: ClassifyContext): void {
+    const root = this.root ?? ctx.root;
+    const history = flakyRefs(ctx.history.map(runTracebacks));
+    const current = this.runLive ? null : runTracebacks(ctx.run);
+    let emptyVocabulary = 0;
+    for (const test of ctx.run.tests) {
+      for (const execution of test.executions) {
+        if (!judged(execution, this.judgeAll)) continue;
+        if (!execution.exception) {
+          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
+          continue;
+        }
+        const previous = current ? [...history, ...flakyRefs([current])] : history;
+        if (previous.length === 0) {
+          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure to compare with' } });
+          continue;
+        }
+        const query = termCounts(tracebackDocument(execution.exception.frames.map((f) => frameTuple(f, root))));
+        const sims = tfidfCosineSimilarities(query, previous.map((r) => this.doc(r)));
+        if (!sims) {
+          emptyVocabulary++;
+          continue;
+        }
+        let best = 0;
+        for (let i = 1; i < sims.length; i++) if (sims[i] > sims[best]) best = i;
+        const flaky = sims[best] >= this.threshold - SIMILARITY_EPSILON;
+        const ref = previous[best];
+        execution.results.push({
+          name: this.name,
+          flaky,
+          evidence: {
+            reason: flaky
+              ? `traceback ${sims[best].toFixed(3)} similar to a flaky failure of ${describeRef(ref, ctx.run, execution)} (threshold ${this.threshold})`
+              : `most similar earlier flaky failure: ${sims[best].toFixed(3)} < threshold ${this.threshold}`,
+            similarity: sims[best],
+            ...refEvidence(ref),
+          },
+        });
+      }
+    }
+    if (emptyVocabulary) {
+      ctx.warn(`CosineSimilarity: ${emptyVocabulary} failure(s) and their earlier flaky tracebacks have no words to compare; no verdict`);
+    }
+  }
+}

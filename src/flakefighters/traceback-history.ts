@@ -1,0 +1,71 @@
+/**
+ * The traceback tuples TracebackMatching and CosineSimilarity compare: the current failure's frames
+ * relative to root, and every earlier flaky execution's frames relative to its run's root.
+ */
+import { posix } from 'node:path';
+import { isFailing, testFlaky, type Execution, type Run, type Test, type TracebackFrame } from '../model.ts';
+import { pyIsUnder, pyRelpath } from './py-compat.ts';
+import type { FrameTuple } from './tfidf.ts';
+
+/** Our stored frames are already relative to their run's root; plugin rows are absolute (relpath them). */
+export function relativeFramePath(path: string, root: string): string {
+  return posix.isAbsolute(path) ? pyRelpath(path, root) : path;
+}
+
+/** `commonpath([root, path]) == root`; a stored relative path is under root unless it climbs out. */
+export function frameUnderRoot(path: string, root: string): boolean {
+  if (posix.isAbsolute(path)) return pyIsUnder(root, path);
+  const n = posix.normalize(path);
+  return n !== '..' && !n.startsWith('../');
+}
+
+export function frameTuple(f: TracebackFrame, root: string): FrameTuple {
+  return [relativeFramePath(f.path, root), f.lineno, f.colno, f.statement];
+}
+
+/** A previous flaky execution's traceback and where it came from (the evidence). */
+export interface TracebackRef {
+  run: Run;
+  test: Test;
+  executionIndex: number;
+  execution: Execution;
+  tuples: FrameTuple[];
+}
+
+/** Tuples of one run's executions with an exception, computed once (frames never change). */
+export function runTracebacks(run: Run): { test: Test; refs: TracebackRef[] }[] {
+  return run.tests.map((test) => ({
+    test,
+    refs: test.executions.flatMap((execution, executionIndex) =>
+      execution.exception
+        ? [{ run, test, executionIndex, execution, tuples: execution.exception.frames.map((f) => frameTuple(f, run.root)) }]
+        : [],
+    ),
+  }));
+}
+
+/** previous_flaky_executions(runs): tests flaky at this moment, every execution with an exception. */
+export function flakyRefs(runs: { test: Test; refs: TracebackRef[] }[][]): TracebackRef[] {
+  const out: TracebackRef[] = [];
+  for (const tests of runs) for (const t of tests) if (t.refs.length && testFlaky(t.test)) out.push(...t.refs);
+  return out;
+}
+
+/**
+ * The executions a traceback flakefighter judges. The plugin appends a (False) result to every
+ * execution, passing ones included; we judge the failures and anything that carries an exception.
+ */
+export function judged(e: Execution, all: boolean): boolean {
+  return all || isFailing(e.outcome) || e.exception !== null;
+}
+
+export function refEvidence(ref: TracebackRef): { runId: number | null; runUuid: string | null; testName: string; executionIndex: number } {
+  return { runId: ref.run.id ?? null, runUuid: ref.run.meta?.uuid ?? null, testName: ref.test.name, executionIndex: ref.executionIndex };
+}
+
+export function describeRef(ref: TracebackRef, current: Run, judging?: Execution): string {
+  // Post-run, a test already flagged by an earlier flakefighter matches its own traceback (the plugin's rule).
+  if (ref.execution === judging) return `${ref.test.name} itself, already flagged flaky in this run`;
+  if (ref.run === current) return `${ref.test.name} earlier in this run`;
+  return `${ref.run.id !== undefined ? `run #${ref.run.id}` : `run ${ref.run.meta?.uuid ?? '?'}`} (${ref.test.name})`;
+}

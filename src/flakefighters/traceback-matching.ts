@@ -1,0 +1,77 @@
+/**
+ * TracebackMatching (Alshammari et al. 2024, II.A): a failure is flaky when its frames under root,
+ * as (relpath, lineno, colno, statement) tuples, equal an earlier flaky execution's frames exactly.
+ */
+import { testFlaky } from '../model.ts';
+import type { PickleValue } from '../store/pickle-types.ts';
+import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
+import {
+  describeRef, flakyRefs, frameTuple, frameUnderRoot, judged, refEvidence, runTracebacks, type TracebackRef,
+} from './traceback-history.ts';
+
+export interface TracebackMatchingOptions {
+  runLive?: boolean;
+  /** Absolute root; defaults to the context's root. */
+  root?: string | null;
+  /** Judge passing executions too, as the plugin does (parity checks). */
+  judgeAll?: boolean;
+}
+
+const keyOf = (tuples: unknown): string => JSON.stringify(tuples);
+
+export class TracebackMatching implements Flakefighter {
+  readonly name = 'TracebackMatching';
+  readonly runLive: boolean;
+  private readonly root: string | null;
+  private readonly judgeAll: boolean;
+
+  constructor(opts: TracebackMatchingOptions = {}) {
+    this.runLive = opts.runLive ?? true;
+    this.root = opts.root ?? null;
+    this.judgeAll = opts.judgeAll ?? false;
+  }
+
+  params(): Record<string, PickleValue> {
+    return { run_live: this.runLive, root: this.root ?? '.' };
+  }
+
+  classify(ctx: ClassifyContext): void {
+    const root = this.root ?? ctx.root;
+    // History is fixed during a classification, so index its flaky tracebacks once.
+    const history = flakyRefs(ctx.history.map(runTracebacks));
+    const index = new Map<string, TracebackRef>();
+    for (const ref of history) {
+      const k = keyOf(ref.tuples);
+      if (!index.has(k)) index.set(k, ref);
+    }
+    // Post-run, the current run counts too, with Test.flaky read at the moment of each comparison.
+    const current = this.runLive ? null : runTracebacks(ctx.run);
+    const currentKeys = current?.map((t) => t.refs.map((r) => keyOf(r.tuples)));
+    for (const test of ctx.run.tests) {
+      test.executions.forEach((execution) => {
+        if (!judged(execution, this.judgeAll)) return;
+        if (!execution.exception) {
+          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
+          return;
+        }
+        const tuples = execution.exception.frames.filter((f) => frameUnderRoot(f.path, root)).map((f) => frameTuple(f, root));
+        const k = keyOf(tuples);
+        let match = index.get(k) ?? null;
+        if (!match && current) match = this.matchInRun(current, currentKeys!, k);
+        execution.results.push(
+          match
+            ? { name: this.name, flaky: true, evidence: { reason: `same traceback as a flaky failure of ${describeRef(match, ctx.run, execution)}`, ...refEvidence(match) } }
+            : { name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with the same traceback' } },
+        );
+      });
+    }
+  }
+
+  private matchInRun(current: ReturnType<typeof runTracebacks>, keys: string[][], k: string): TracebackRef | null {
+    for (const [i, t] of current.entries()) {
+      const j = keys[i].indexOf(k);
+      if (j >= 0 && testFlaky(t.test)) return t.refs[j];
+    }
+    return null;
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * Brings history in from database artifacts of earlier runs of the same workflow. The artifact
+ * client can only look inside a known run, so finding "the newest earlier artifact of this name"
+ * goes through REST. Any failure (no token, no permission, an expired, damaged or foreign file)
+ * is a warning and the run goes on with whatever history it has.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, readSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GitHubContext } from './context.ts';
+import { runUrl } from './context.ts';
+import { describeApiError, makeOctokit, type Octokit } from './octokit.ts';
+import { extractZip, ZipError } from './zip-reader.ts';
+
+export interface HistoryDatabase {
+  path: string;
+  /** The workflow run that uploaded it. */
+  runId: number;
+  runNumber?: number;
+  url?: string;
+  artifactName: string;
+  artifactId: number;
+  branch?: string;
+}
+
+export interface FetchHistoryOptions {
+  /** Base artifact name (input `artifact-name`); `<name>-<suffix>` artifacts of matrix legs count too. */
+  name: string;
+  /** This job's suffix (jobSuffix()): its own leg's artifact is taken first. */
+  suffix?: string;
+  token: string;
+  context: GitHubContext;
+  /** At most this many artifacts are downloaded (default 10). */
+  maxArtifacts?: number;
+  /** Largest artifact (zip) and largest unpacked content accepted, in bytes (default 512 MiB). */
+  maxBytes?: number;
+  /** Where to unpack (default: a new folder under RUNNER_TEMP or the OS temp dir). */
+  dir?: string;
+}
+
+export interface FetchHistoryResult {
+  databases: HistoryDatabase[];
+  warnings: string[];
+  /** e.g. "artifact flakefighters-db-test of run #41 (https://...)", for the summary. */
+  source?: string;
+}
+
+interface RestArtifact {
+  id: number;
+  name: string;
+  size_in_bytes: number;
+  expired: boolean;
+  created_at: string | null;
+  digest?: string | null;
+  workflow_run?: { id?: number; repository_id?: number; head_repository_id?: number; head_branch?: string | null } | null;
+}
+
+interface RunInfo {
+  id: number;
+  workflowId?: number;
+  path?: string;
+  runNumber?: number;
+  headBranch?: string | null;
+  startedAt?: string | null;
+  htmlUrl?: string;
+}
+
+const PER_PAGE = 100;
+const MAX_PAGES = 5;
+/** Distinct runs looked up to learn their workflow; older candidates are dropped. */
+const MAX_RUN_LOOKUPS = 8;
+/** Runs per preferred branch whose artifacts are listed. */
+const RECENT_RUNS = 5;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<FetchHistoryResult> {
+  const ctx = opts.context;
+  const warnings: string[] = [];
+  const none = (w: string): FetchHistoryResult => ({ databases: [], warnings: [...warnings, w] });
+  if (!ctx.repository || !ctx.runId) return none('History from artifacts skipped: not running in GitHub Actions (GITHUB_REPOSITORY or GITHUB_RUN_ID is not set).');
+  if (!opts.token) return none("History from artifacts skipped: no github-token (it needs the 'actions: read' permission).");
+  if (ctx.isForkPr) {
+    return none('History from artifacts skipped: this pull request comes from a fork, whose artifacts are not trusted as history for this repository.');
+  }
+  const octokit = makeOctokit(opts.token, ctx);
+  try {
+    const candidates = await findCandidates(octokit, opts);
+    if (candidates.length === 0) return { databases: [], warnings };
+    const dir = opts.dir ?? mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'flakefighters-history-'));
+    const databases: HistoryDatabase[] = [];
+    for (const c of candidates) {
+      const got = await downloadOne(octokit, ctx, c, dir, opts.maxBytes ?? 512 * 1024 * 1024);
+      if (typeof got === 'string') warnings.push(got);
+      else databases.push(...got);
+    }
+    const first = databases[0];
+    const source = first
+      ? `artifact ${first.artifactName} of run #${first.runNumber ?? first.runId}${first.url ? ` (${first.url})` : ''}` +
+        (databases.length > 1 ? ` and ${databases.length - 1} more` : '')
+      : undefined;
+    return { databases, warnings, source };
+  } catch (e) {
+    return none(describeApiError(e, 'History from artifacts skipped', 'actions: read'));
+  }
+}
+
+interface Candidate {
+  artifact: RestArtifact;
+  run: RunInfo;
+  tier: number;
+}
+
+/**
+ * The artifacts to download, best first. Two ways in, because the REST API filters artifacts by
+ * exact name only: the exact names (the base name and this leg's) anywhere in the repository, and
+ * every artifact of the newest earlier runs of this workflow on the preferred branches, which is
+ * where the other matrix legs' databases are.
+ */
+async function findCandidates(octokit: Octokit, opts: FetchHistoryOptions): Promise<Candidate[]> {
+  const { context: ctx, name } = opts;
+  const current = await getRun(octokit, ctx, ctx.runId);
+  const seen = new Map<number, RestArtifact>();
+  const add = (list: RestArtifact[]) => {
+    for (const a of list) if (matchesName(a.name, name)) seen.set(a.id, a);
+  };
+  for (const n of new Set([name, ...(opts.suffix ? [`${name}-${opts.suffix}`] : [])])) {
+    add(await listArtifacts(octokit, ctx, { name: n }, 1));
+  }
+  const runs = new Map<number, RunInfo>([[current.id, current]]);
+  if (current.workflowId !== undefined) {
+    // The newest earlier run holding any of our artifacts, on the most preferred branch that has one:
+    // a few requests, since a GITHUB_TOKEN's hourly budget is shared by every job of the repository.
+    const branches = [...new Set([ctx.branch, ctx.baseBranch, ctx.defaultBranch].filter(Boolean))];
+    search: for (const branch of branches) {
+      for (const run of await recentRuns(octokit, ctx, current.workflowId, branch)) {
+        if (run.id === ctx.runId ? ctx.runAttempt <= 1 : time(run.startedAt) > time(current.startedAt)) continue;
+        runs.set(run.id, run);
+        const found = (await listArtifacts(octokit, ctx, { runId: run.id }, 1)).filter((a) => matchesName(a.name, name));
+        add(found);
+        if (found.some((a) => !a.expired && (run.id !== ctx.runId || time(a.created_at) < time(current.startedAt)))) break search;
+      }
+    }
+  }
+  const byNewest = (a: RestArtifact, b: RestArtifact) => time(b.created_at) - time(a.created_at) || b.id - a.id;
+  let lookups = 0;
+  for (const a of [...seen.values()].filter((x) => !x.expired).sort(byNewest)) {
+    const id = a.workflow_run?.id;
+    if (!id || runs.has(id)) continue;
+    if (++lookups > MAX_RUN_LOOKUPS) break;
+    runs.set(id, await getRun(octokit, ctx, id).catch(() => ({ id })));
+  }
+  return rank([...seen.values()], runs, current, ctx, opts);
+}
+
+/** Keeps usable artifacts, one per matrix leg (its best), own leg and the base name first. */
+function rank(all: RestArtifact[], runs: Map<number, RunInfo>, current: RunInfo, ctx: GitHubContext, opts: FetchHistoryOptions): Candidate[] {
+  const tierOf = (branch: string | null | undefined): number => {
+    if (!branch) return -1;
+    if (ctx.branch && branch === ctx.branch) return 0;
+    if (ctx.baseBranch && branch === ctx.baseBranch) return 1;
+    if (ctx.defaultBranch && branch === ctx.defaultBranch) return 2;
+    return -1;
+  };
+  const best = new Map<string, Candidate>();
+  for (const a of all) {
+    if (a.expired || !a.workflow_run?.id) continue;
+    // Only runs of this repository: a fork's branch may carry the same name as ours.
+    if (a.workflow_run.repository_id !== undefined && a.workflow_run.head_repository_id !== a.workflow_run.repository_id) continue;
+    const run = runs.get(a.workflow_run.id);
+    if (!run) continue;
+    if (!sameWorkflow(run, current, ctx)) continue;
+    // Runs that started after this one are not earlier runs (a concurrent push, say).
+    if (run.id !== ctx.runId && run.startedAt && current.startedAt && time(run.startedAt) > time(current.startedAt)) continue;
+    if (run.id === ctx.runId) {
+      // This run's artifacts count only when an earlier attempt made them (a re-run); not other jobs of this attempt.
+      if (ctx.runAttempt <= 1 || !current.startedAt || time(a.created_at) >= time(current.startedAt)) continue;
+    }
+    const tier = tierOf(a.workflow_run.head_branch ?? run.headBranch);
+    if (tier < 0) continue;
+    const leg = a.name.replace(/-attempt\d+$/, '');
+    const c = { artifact: a, run, tier };
+    const prev = best.get(leg);
+    if (!prev || better(c, prev)) best.set(leg, c);
+  }
+  const own = opts.suffix ? `${opts.name}-${opts.suffix}` : opts.name;
+  const weight = (c: Candidate) => {
+    const leg = c.artifact.name.replace(/-attempt\d+$/, '');
+    return leg === own ? 0 : leg === opts.name ? 1 : 2;
+  };
+  return [...best.values()]
+    .sort((x, y) => weight(x) - weight(y) || x.tier - y.tier || time(y.artifact.created_at) - time(x.artifact.created_at) || (x.artifact.name < y.artifact.name ? -1 : 1))
+    .slice(0, opts.maxArtifacts ?? 10);
+}
+
+function better(c: Candidate, prev: Candidate): boolean {
+  if (c.tier !== prev.tier) return c.tier < prev.tier;
+  const d = time(c.artifact.created_at) - time(prev.artifact.created_at);
+  return d !== 0 ? d > 0 : c.artifact.id > prev.artifact.id;
+}
+
+function matchesName(artifactName: string, name: string): boolean {
+  return artifactName === name || artifactName.startsWith(`${name}-`);
+}
+
+/** Same workflow file: by workflow id when both runs are known, else by the workflow path. */
+function sameWorkflow(run: RunInfo, current: RunInfo, ctx: GitHubContext): boolean {
+  if (run.workflowId !== undefined && current.workflowId !== undefined) return run.workflowId === current.workflowId;
+  const currentPath = current.path ?? /^[^/]+\/[^/]+\/([^@]+)@/.exec(ctx.workflowRef)?.[1];
+  return !!run.path && !!currentPath && run.path === currentPath;
+}
+
+const time = (s: string | null | undefined) => (s ? Date.parse(s) || 0 : 0);
+
+async function getRun(octokit: Octokit, ctx: GitHubContext, runId: number): Promise<RunInfo> {
+  const { data } = await octokit.rest.actions.getWorkflowRun({ owner: ctx.owner, repo: ctx.repo, run_id: runId });
+  return toRunInfo(data);
+}
+
+function toRunInfo(data: {
+  id: number;
+  workflow_id: number;
+  path?: string;
+  run_number: number;
+  head_branch: string | null;
+  run_started_at?: string;
+  created_at: string;
+  html_url: string;
+}): RunInfo {
+  return {
+    id: data.id,
+    workflowId: data.workflow_id,
+    path: data.path,
+    runNumber: data.run_number,
+    headBranch: data.head_branch,
+    startedAt: data.run_started_at ?? data.created_at,
+    htmlUrl: data.html_url,
+  };
+}
+
+/** The newest runs of the workflow on a branch (the ones that can hold the freshest databases). */
+async function recentRuns(octokit: Octokit, ctx: GitHubContext, workflowId: number, branch: string): Promise<RunInfo[]> {
+  const { data } = await octokit.rest.actions.listWorkflowRuns({ owner: ctx.owner, repo: ctx.repo, workflow_id: workflowId, branch, per_page: RECENT_RUNS });
+  return data.workflow_runs.map(toRunInfo);
+}
+
+async function listArtifacts(octokit: Octokit, ctx: GitHubContext, q: { name?: string; runId?: number }, maxPages = MAX_PAGES): Promise<RestArtifact[]> {
+  const out: RestArtifact[] = [];
+  for (let page = 1; page <= maxPages; page++) {
+    const { data } = q.runId
+      ? await octokit.rest.actions.listWorkflowRunArtifacts({ owner: ctx.owner, repo: ctx.repo, run_id: q.runId, per_page: PER_PAGE, page, ...(q.name ? { name: q.name } : {}) })
+      : await octokit.rest.actions.listArtifactsForRepo({ owner: ctx.owner, repo: ctx.repo, per_page: PER_PAGE, page, ...(q.name ? { name: q.name } : {}) });
+    out.push(...(data.artifacts as RestArtifact[]));
+    if (data.artifacts.length < PER_PAGE || out.length >= data.total_count) break;
+  }
+  return out;
+}
+
+/** Downloads and unpacks one artifact; returns its SQLite files or a warning. */
+async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, dir: string, maxBytes: number): Promise<HistoryDatabase[] | string> {
+  const a = c.artifact;
+  const what = `History artifact '${a.name}' (id ${a.id}, run ${c.run.id}) skipped`;
+  if (a.size_in_bytes > maxBytes) return `${what}: it is ${a.size_in_bytes} bytes, over the ${maxBytes}-byte limit.`;
+  let zip: Buffer;
+  try {
+    zip = await fetchZip(octokit, ctx, a.id, maxBytes);
+  } catch (e) {
+    if (e instanceof TooBig || e instanceof BlobError) return `${what}: ${e.message}`;
+    return describeApiError(e, what, 'actions: read');
+  }
+  if (a.digest) {
+    const digest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
+    if (digest !== a.digest) return `${what}: its content does not match its digest (${a.digest}).`;
+  }
+  const target = join(dir, String(a.id));
+  mkdirSync(target, { recursive: true });
+  let files: string[];
+  try {
+    files = extractZip(zip, target, { maxBytes });
+  } catch (e) {
+    if (e instanceof ZipError) return `${what}: it is not a usable zip archive: ${e.message}.`;
+    return `${what}: ${(e as Error).message}`;
+  }
+  const dbs = files.filter(isSqlite);
+  if (dbs.length === 0) return `${what}: it holds no SQLite database (${files.length} file(s), none starting with 'SQLite format 3').`;
+  return dbs.map((path) => ({
+    path,
+    runId: c.run.id,
+    runNumber: c.run.runNumber,
+    url: c.run.htmlUrl ?? runUrl(ctx, c.run.id),
+    artifactName: a.name,
+    artifactId: a.id,
+    branch: a.workflow_run?.head_branch ?? c.run.headBranch ?? undefined,
+  }));
+}
+
+class TooBig extends Error {}
+class BlobError extends Error {}
+
+/** The REST zip endpoint answers 302 to a signed blob URL; fetch that without our token and with a byte limit. */
+async function fetchZip(octokit: Octokit, ctx: GitHubContext, artifactId: number, maxBytes: number): Promise<Buffer> {
+  const res = await octokit.rest.actions.downloadArtifact({
+    owner: ctx.owner,
+    repo: ctx.repo,
+    artifact_id: artifactId,
+    archive_format: 'zip',
+    request: { redirect: 'manual' },
+  });
+  if (res.status !== 302) {
+    // Some servers follow the redirect for us and hand back the bytes.
+    if (res.status === 200 && res.data instanceof ArrayBuffer) return Buffer.from(res.data);
+    throw new BlobError(`the download endpoint answered ${res.status} instead of a redirect.`);
+  }
+  const location = (res.headers as Record<string, string | undefined>).location;
+  if (!location) throw new BlobError('the download endpoint gave no location.');
+  // @actions/http-client, as the artifact client uses: it honours HTTPS_PROXY/NO_PROXY for the blob host.
+  const { HttpClient } = await import('@actions/http-client');
+  const blob = await new HttpClient('flakefighters-action').get(location).catch((e: Error) => {
+    throw new BlobError(`the download failed: ${e.message}`);
+  });
+  const status = blob.message.statusCode ?? 0;
+  if (status !== 200) {
+    blob.message.resume();
+    throw new BlobError(`the blob store answered ${status}.`);
+  }
+  const declared = Number(blob.message.headers['content-length']);
+  if (declared > maxBytes) {
+    blob.message.destroy();
+    throw new TooBig(`it is ${declared} bytes, over the ${maxBytes}-byte limit.`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of blob.message as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      blob.message.destroy();
+      throw new TooBig(`it is over the ${maxBytes}-byte limit.`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isSqlite(path: string): boolean {
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const n = readSync(fd, head, 0, head.length, 0);
+    return n === head.length && head.equals(SQLITE_HEADER);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

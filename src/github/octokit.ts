@@ -1,0 +1,28 @@
+/**
+ * The one place that builds the REST client, so every call goes to the context's API URL (not
+ * the URL @actions/github captured when it was first imported) and failures read the same way.
+ */
+import { getOctokit } from '@actions/github';
+import type { GitHubContext } from './context.ts';
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+export function makeOctokit(token: string, ctx: GitHubContext): Octokit {
+  return getOctokit(token, { baseUrl: ctx.apiUrl });
+}
+
+/** The HTTP status of an Octokit RequestError, or undefined for network and other errors. */
+export function httpStatus(e: unknown): number | undefined {
+  const s = (e as { status?: unknown })?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** One line saying why a REST call failed, with the hint that fits the status. */
+export function describeApiError(e: unknown, what: string, permission: string): string {
+  const status = httpStatus(e);
+  const msg = String((e as Error)?.message ?? e).split('\n')[0];
+  if (status === 401) return `${what}: the github-token was refused (401 ${msg}).`;
+  if (status === 403) return `${what}: the github-token lacks the '${permission}' permission (403 ${msg}); add '${permission}' to the job's permissions.`;
+  if (status === 404) return `${what}: not found (404 ${msg}).`;
+  return `${what}: ${status ? `${status} ` : ''}${msg}`;
+}

@@ -1,0 +1,156 @@
+/**
+ * Unpacks a downloaded artifact zip with our own checks instead of the client's streaming unzip:
+ * names that would land outside the target folder (zip-slip), symlinks, and archives bigger than a
+ * limit are refused as a whole, and a damaged archive fails at once (the client retries a failed
+ * extraction five times, five seconds apart).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+
+export class ZipError extends Error {
+  override name = 'ZipError';
+}
+
+export interface ExtractLimits {
+  /** Total uncompressed bytes allowed. */
+  maxBytes: number;
+  maxEntries?: number;
+}
+
+interface Entry {
+  name: string;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+  isSymlink: boolean;
+}
+
+/** Writes the archive's files under `dest`; returns their absolute paths. Throws ZipError, writing nothing, when any entry is refused. */
+export function extractZip(zip: Buffer, dest: string, limits: ExtractLimits): string[] {
+  const entries = readCentralDirectory(zip, limits.maxEntries ?? 1000);
+  const root = resolve(dest);
+  let total = 0;
+  const planned: { entry: Entry; target: string }[] = [];
+  for (const entry of entries) {
+    const target = safeTarget(root, entry.name);
+    if (entry.isSymlink) throw new ZipError(`entry '${entry.name}' is a symbolic link`);
+    total += entry.size;
+    if (total > limits.maxBytes) throw new ZipError(`it unpacks to more than ${limits.maxBytes} bytes`);
+    planned.push({ entry, target });
+  }
+  // Decompress everything before writing anything, so a bad entry leaves no half-written folder.
+  const contents = planned.map(({ entry }) => (entry.name.endsWith('/') ? null : inflate(zip, entry)));
+  const written: string[] = [];
+  planned.forEach(({ target }, i) => {
+    const data = contents[i];
+    if (data === null || data === undefined) {
+      mkdirSync(target, { recursive: true });
+      return;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, data);
+    written.push(target);
+  });
+  return written;
+}
+
+/** The entry's path under root, or a ZipError when the name is absolute or climbs out. */
+function safeTarget(root: string, name: string): string {
+  const normalized = name.replace(/\\/g, '/');
+  if (normalized === '' || normalized.startsWith('/') || /^[A-Za-z]:/.test(normalized) || isAbsolute(normalized)) {
+    throw new ZipError(`entry '${name}' has an absolute path`);
+  }
+  if (normalized.split('/').some((part) => part === '..')) throw new ZipError(`entry '${name}' points outside the target folder`);
+  if (normalized.includes('\0')) throw new ZipError(`entry '${name}' has a NUL in its name`);
+  const target = resolve(root, normalized);
+  const rel = relative(root, target);
+  if (rel === '' && !normalized.endsWith('/')) throw new ZipError(`entry '${name}' has no file name`);
+  if (rel.startsWith('..') || isAbsolute(rel) || (rel !== '' && !target.startsWith(root + sep))) {
+    throw new ZipError(`entry '${name}' points outside the target folder`);
+  }
+  return target;
+}
+
+function readCentralDirectory(zip: Buffer, maxEntries: number): Entry[] {
+  const eocd = findEndOfCentralDirectory(zip);
+  const count = zip.readUInt16LE(eocd + 10);
+  const cdSize = zip.readUInt32LE(eocd + 12);
+  const cdOffset = zip.readUInt32LE(eocd + 16);
+  if (count === 0xffff || cdOffset === 0xffffffff) throw new ZipError('it is a ZIP64 archive (over 4 GiB), which is not supported');
+  if (count > maxEntries) throw new ZipError(`it has ${count} entries (at most ${maxEntries})`);
+  if (cdOffset + cdSize > eocd) throw new ZipError('its central directory is damaged');
+  const entries: Entry[] = [];
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > zip.length || zip.readUInt32LE(p) !== 0x02014b50) throw new ZipError('its central directory is damaged');
+    const madeBy = zip.readUInt16LE(p + 4) >> 8;
+    const flags = zip.readUInt16LE(p + 8);
+    const method = zip.readUInt16LE(p + 10);
+    const crc = zip.readUInt32LE(p + 16);
+    const compressedSize = zip.readUInt32LE(p + 20);
+    const size = zip.readUInt32LE(p + 24);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    const externalAttrs = zip.readUInt32LE(p + 38);
+    const localOffset = zip.readUInt32LE(p + 42);
+    const rawName = zip.subarray(p + 46, p + 46 + nameLen);
+    if (flags & 1) throw new ZipError('it is encrypted');
+    if (compressedSize === 0xffffffff || size === 0xffffffff || localOffset === 0xffffffff) {
+      throw new ZipError('it is a ZIP64 archive (over 4 GiB), which is not supported');
+    }
+    // Unix "made by" (3) keeps the file mode in the high 16 bits; 0o120000 is a symlink.
+    const isSymlink = madeBy === 3 && ((externalAttrs >>> 16) & 0o170000) === 0o120000;
+    entries.push({ name: rawName.toString(flags & 0x800 ? 'utf8' : 'latin1'), method, crc, compressedSize, size, localOffset, isSymlink });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+function findEndOfCentralDirectory(zip: Buffer): number {
+  const stop = Math.max(0, zip.length - 22 - 0xffff);
+  for (let p = zip.length - 22; p >= stop; p--) {
+    if (zip.readUInt32LE(p) === 0x06054b50) return p;
+  }
+  throw new ZipError('it is not a zip archive (no end of central directory)');
+}
+
+function inflate(zip: Buffer, e: Entry): Buffer {
+  const p = e.localOffset;
+  if (p + 30 > zip.length || zip.readUInt32LE(p) !== 0x04034b50) throw new ZipError(`entry '${e.name}' is damaged`);
+  const start = p + 30 + zip.readUInt16LE(p + 26) + zip.readUInt16LE(p + 28);
+  const raw = zip.subarray(start, start + e.compressedSize);
+  if (raw.length !== e.compressedSize) throw new ZipError(`entry '${e.name}' is truncated`);
+  let data: Buffer;
+  if (e.method === 0) data = Buffer.from(raw);
+  else if (e.method === 8) {
+    try {
+      data = inflateRawSync(raw, { maxOutputLength: Math.max(e.size, 1) });
+    } catch (err) {
+      throw new ZipError(`entry '${e.name}' does not decompress (${(err as Error).message})`);
+    }
+  } else throw new ZipError(`entry '${e.name}' uses compression method ${e.method}`);
+  if (data.length !== e.size) throw new ZipError(`entry '${e.name}' has the wrong size`);
+  if (crc32(data) !== e.crc) throw new ZipError(`entry '${e.name}' fails its CRC check`);
+  return data;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+// zlib.crc32 arrived in Node 22; the tests run on 20.
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -1,0 +1,39 @@
+/**
+ * pytest's JUnit writes `classname="tests.test_x.TestA" name="test_b"`; the plugin's test id is the nodeid
+ * `tests/test_x.py::TestA::test_b`. The dotted classname does not say where the module ends and the classes
+ * begin, so we ask the file system which prefix is a module file under root.
+ */
+import type { SourceFiles } from './source-files.ts';
+
+export interface PytestId {
+  nodeid: string;
+  /** Module file relative to root, or null when it could not be found or guessed. */
+  file: string | null;
+  /** True when the module was found on disk (or given by a `file` attribute). */
+  resolved: boolean;
+}
+
+export function pytestNodeId(classname: string, name: string, files: SourceFiles, fileAttr?: string): PytestId {
+  const parts = classname ? classname.split('.') : [];
+  // Longest module prefix first: `tests.test_x` beats `tests` when both `tests.py` and `tests/test_x.py` exist.
+  for (let k = parts.length; k >= 1; k--) {
+    const rel = parts.slice(0, k).join('/') + '.py';
+    if (files.isFile(rel)) return { nodeid: [rel, ...parts.slice(k), name].join('::'), file: rel, resolved: true };
+  }
+  if (fileAttr) {
+    const rel = files.relativeToRoot(fileAttr);
+    const modParts = rel.replace(/\.py$/, '').split('/');
+    // classname repeats the module path; what follows it is the class chain.
+    let k = 0;
+    while (k < modParts.length && k < parts.length && parts[k] === modParts[k]) k++;
+    const classes = k === modParts.length ? parts.slice(k) : parts.filter((p) => /^[A-Z]/.test(p));
+    return { nodeid: [rel, ...classes, name].join('::'), file: rel, resolved: true };
+  }
+  if (parts.length === 0) return { nodeid: name, file: null, resolved: false };
+  // Guess: trailing CapWords segments are classes (pytest collects `Test*` classes), the rest is the module.
+  // Better than the plugin's own guess (first segment + `.py`), which breaks for any test in a subdirectory.
+  let m = parts.length;
+  while (m > 1 && /^[A-Z]/.test(parts[m - 1])) m--;
+  const rel = parts.slice(0, m).join('/') + '.py';
+  return { nodeid: [rel, ...parts.slice(m), name].join('::'), file: rel, resolved: false };
+}

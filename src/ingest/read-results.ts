@@ -1,0 +1,191 @@
+/**
+ * Finds the result files (globs relative to the workspace, `!` to leave some out), reads each one, detects
+ * its format from its content (XML → JUnit or .NET native; JSON → CTRF), and merges the tests of all files
+ * by test id. Files outside the workspace are never read: a pattern that points outside is a user error,
+ * and a matched symlink that resolves outside is skipped with a warning.
+ */
+import { statSync } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
+import { glob } from 'tinyglobby';
+import type { Test } from '../model.ts';
+import { UserError } from '../store/store.ts';
+import { parseCtrf } from './ctrf.ts';
+import { decodeResultFile } from './decode-text.ts';
+import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
+import { SourceFiles } from './source-files.ts';
+import { TestCollector } from './test-collector.ts';
+
+export interface ReadResultsOptions {
+  patterns: string[];
+  workspace: string;
+  root: string;
+  ifNoFilesFound: 'warn' | 'error' | 'ignore';
+  /** Per-file limit in bytes; default 512 MiB. */
+  maxFileBytes?: number;
+}
+
+export interface IngestResult {
+  tests: Test[];
+  /** Files read, relative to the workspace (posix separators). */
+  files: string[];
+  /** Formats read, e.g. ["pytest", "jest-junit"], in first-seen order. */
+  dialects: string[];
+  warnings: string[];
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
+const isInside = (dir: string, p: string): boolean => {
+  const r = relative(dir, p);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+};
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Turns user patterns into workspace-relative globs, refusing any that reach outside the workspace. */
+function normalisePatterns(patterns: string[], workspace: string): { include: string[]; exclude: string[] } {
+  const include: string[] = [];
+  const exclude: string[] = [];
+  for (const raw of patterns) {
+    const trimmed = raw.trim();
+    if (!trimmed) continue;
+    const negated = trimmed.startsWith('!');
+    let p = (negated ? trimmed.slice(1) : trimmed).replace(/\\/g, '/');
+    if (isAbsolute(p) || /^[A-Za-z]:\//.test(p)) {
+      if (!isInside(workspace, p)) {
+        throw new UserError(`test-results: the pattern "${trimmed}" points outside the workspace ${workspace}; use a path inside the workspace.`);
+      }
+      p = toPosix(relative(workspace, p)) || '.';
+    }
+    const norm = posix.normalize(p);
+    if (norm === '..' || norm.startsWith('../')) {
+      throw new UserError(`test-results: the pattern "${trimmed}" points outside the workspace (${workspace}); use a path inside the workspace.`);
+    }
+    const rel = norm.startsWith('./') ? norm.slice(2) : norm;
+    // A plain directory name means the reports in it (XML and JSON only: a folder may also hold screenshots).
+    if (!negated && !/[*?[\]{}()!]/.test(rel) && isDirectory(resolve(workspace, rel))) {
+      const dir = rel === '.' ? '' : `${rel.replace(/\/$/, '')}/`;
+      include.push(`${dir}**/*.xml`, `${dir}**/*.json`);
+      continue;
+    }
+    (negated ? exclude : include).push(rel);
+  }
+  return { include, exclude };
+}
+
+async function parseFile(abs: string, display: string, files: SourceFiles, root: string, maxBytes: number): Promise<ParsedReport> {
+  const st = await stat(abs);
+  if (st.size > maxBytes) {
+    throw new UserError(`${display}: ${st.size} bytes is over the ${formatBytes(maxBytes)} limit per result file; split the report or leave it out of test-results.`);
+  }
+  const buf = await readFile(abs);
+  if (buf.length === 0) throw new UserError(`${display}: the file is empty; the test run probably failed before writing its report.`);
+  const decoded = decodeResultFile(buf, display);
+  const text = decoded.text;
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) <= 32 || text.charCodeAt(i) === 0xfeff)) {
+    if (text.charCodeAt(i) === 0) break;
+    i++;
+  }
+  if (i === text.length) throw new UserError(`${display}: the file holds only whitespace; the test run probably failed before writing its report.`);
+  const head = text.slice(i, i + 8192);
+  if (head.includes('\u0000') || /[\u0001-\u0008\u000e-\u001f]/.test(head.slice(0, 512))) {
+    throw new UserError(`${display}: this is a binary file, not a JUnit XML or CTRF JSON report; leave it out of test-results.`);
+  }
+  const ctx: ReportContext = { file: display, path: abs, root, files };
+  const first = text[i];
+  let parsed: ParsedReport;
+  if (first === '<') parsed = parseXmlReport(i ? text.slice(i) : text, ctx);
+  else if (first === '{' || first === '[') parsed = parseCtrf(text, ctx);
+  else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); test-results must match JUnit XML or CTRF JSON files only.`);
+  parsed.warnings.unshift(...decoded.warnings);
+  return parsed;
+}
+
+function firstStart(tests: Test[]): number {
+  let first = Infinity;
+  for (const t of tests) for (const e of t.executions) if (e.startTime !== null && e.startTime.getTime() < first) first = e.startTime.getTime();
+  return first;
+}
+
+export async function readResults(opts: ReadResultsOptions): Promise<IngestResult> {
+  const workspace = resolve(opts.workspace);
+  const root = resolve(workspace, opts.root || '.');
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const warnings: string[] = [];
+  const { include, exclude } = normalisePatterns(opts.patterns, workspace);
+  const shown = opts.patterns.map((p) => p.trim()).filter(Boolean).join(', ') || '(none)';
+
+  const matched = include.length
+    ? await glob(include, { cwd: workspace, ignore: exclude, onlyFiles: true, absolute: true, dot: true, expandDirectories: false })
+    : [];
+  const realWorkspace = await realpath(workspace);
+  const accepted: string[] = [];
+  for (const m of [...new Set(matched)].sort()) {
+    let real: string;
+    try {
+      real = await realpath(m);
+    } catch {
+      warnings.push(`${toPosix(relative(workspace, m))}: cannot be resolved (dangling symlink?); skipped.`);
+      continue;
+    }
+    if (!isInside(realWorkspace, real)) {
+      warnings.push(`${toPosix(relative(workspace, m))}: resolves to ${real}, outside the workspace; skipped (result files must be inside the workspace).`);
+      continue;
+    }
+    accepted.push(m);
+  }
+
+  if (accepted.length === 0) {
+    const msg = `test-results: no result files match ${shown} in ${workspace}`;
+    if (opts.ifNoFilesFound === 'error') throw new UserError(`${msg}; check the paths, or set if-no-files-found to warn or ignore.`);
+    if (opts.ifNoFilesFound === 'warn') warnings.push(`${msg}.`);
+    return { tests: [], files: [], dialects: [], warnings };
+  }
+
+  const files = new SourceFiles(root);
+  const reports: { display: string; parsed: ParsedReport; first: number }[] = [];
+  for (const abs of accepted) {
+    const display = toPosix(relative(workspace, abs));
+    const parsed = await parseFile(abs, display, files, root, maxBytes);
+    reports.push({ display, parsed, first: firstStart(parsed.tests) });
+  }
+  // Executions of one test across files (a rerun's report) go in time order; files without times keep name order.
+  reports.sort((a, b) => a.first - b.first || (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+  const dialects: string[] = [];
+  for (const { parsed } of reports) {
+    if (!dialects.includes(parsed.dialect)) dialects.push(parsed.dialect);
+    warnings.push(...parsed.warnings);
+  }
+  // One file is already merged by id; only several files need another pass.
+  let tests: Test[];
+  if (reports.length === 1) {
+    tests = reports[0].parsed.tests;
+  } else {
+    const collector = new TestCollector();
+    for (const { parsed } of reports) collector.merge(parsed.tests);
+    tests = collector.tests();
+  }
+  return { tests, files: reports.map((r) => r.display), dialects, warnings };
+}
+
+/** For callers that hold a single file (CLI `report` on one file, tests). */
+export async function readResultFile(path: string, root: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<ParsedReport> {
+  const abs = resolve(path);
+  return parseFile(abs, path, new SourceFiles(resolve(root)), resolve(root), maxFileBytes);
+}
+

@@ -1,0 +1,197 @@
+/**
+ * A small strict XML reader for test reports. Why not fast-xml-parser: with attributes on (we need
+ * classname/name/time on every testcase) it parses a 100k-testcase report ~2.4× slower than its own
+ * attribute-less default, it does not check that closing tags match (a truncated report would read as a
+ * shorter one), and it has no cheap well-formedness mode. This reader does one linear pass with indexOf,
+ * checks tag nesting, never expands DTD entities (a DOCTYPE with an internal subset is refused by the
+ * caller before we get here; one without is skipped), and decodes only the 5 predefined entities and
+ * numeric character references.
+ */
+
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  /** Concatenated character data (CDATA included), entities decoded; whitespace between child elements dropped. */
+  text: string;
+}
+
+export class XmlSyntaxError extends Error {
+  override name = 'XmlSyntaxError';
+}
+
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const ENTITY_RE = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);/g;
+
+/** Decodes the predefined entities and character references; anything else is left as written. */
+export function decodeEntities(s: string): string {
+  if (s.indexOf('&') === -1) return s;
+  return s.replace(ENTITY_RE, (whole, ref: string) => {
+    if (ref.charCodeAt(0) === 35 /* # */) {
+      const cp = ref.charCodeAt(1) === 120 ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      if (!Number.isFinite(cp) || cp < 0 || cp > 0x10ffff) return whole;
+      return String.fromCodePoint(cp);
+    }
+    return PREDEFINED[ref] ?? whole;
+  });
+}
+
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
+/** Characters that end a tag or attribute name: whitespace, / > = < " ' . */
+const NAME_END = new Uint8Array(65536);
+for (let c = 0; c <= 32; c++) NAME_END[c] = 1;
+for (const ch of '/>=<"\'') NAME_END[ch.charCodeAt(0)] = 1;
+
+// Names repeated on every testcase, returned as one shared string instead of a new copy each time:
+// a large report keeps its whole tree alive while it is read, and fewer live objects means cheaper GC.
+const COMMON = ['testcase', 'testsuite', 'classname', 'name', 'time', 'failure', 'error', 'skipped', 'system-out', 'system-err', 'message', 'type', 'file', 'line', 'timestamp', 'property', 'value'];
+const COMMON_BY_LENGTH: string[][] = [];
+for (const w of COMMON) (COMMON_BY_LENGTH[w.length] ??= []).push(w);
+
+function intern(src: string, from: number, to: number): string {
+  const cands = COMMON_BY_LENGTH[to - from];
+  if (cands !== undefined) for (const w of cands) if (src.startsWith(w, from)) return w;
+  return src.slice(from, to);
+}
+
+/** XML line-end normalisation (CRLF and CR → LF) for literal text; `&#13;` stays a CR since it is decoded after. */
+const eol = (s: string): string => (s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n'));
+
+function lineOf(src: string, pos: number): number {
+  let line = 1;
+  for (let i = src.indexOf('\n'); i !== -1 && i < pos; i = src.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+export interface ScanOptions {
+  /** Deepest element nesting accepted (a report is a few levels deep; this bounds memory and recursion in callers). */
+  maxDepth?: number;
+}
+
+export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
+  const maxDepth = opts.maxDepth ?? 256;
+  const fail = (pos: number, what: string): never => {
+    throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
+  };
+  const stack: XmlElement[] = [];
+  let root: XmlElement | null = null;
+  let cur: XmlElement | null = null;
+  let pos = 0;
+  const len = src.length;
+
+  const isBlank = (from: number, to: number): boolean => {
+    for (let i = from; i < to; i++) if (src.charCodeAt(i) > 32) return false;
+    return true;
+  };
+  const addText = (from: number, to: number): void => {
+    if (cur === null) {
+      if (!isBlank(from, to)) fail(from, 'text outside the root element');
+      return;
+    }
+    // Indentation between child elements carries no meaning and would only cost memory.
+    if (cur.children.length > 0 && isBlank(from, to)) return;
+    cur.text += decodeEntities(eol(src.slice(from, to)));
+  };
+
+  while (pos < len) {
+    const lt = src.indexOf('<', pos);
+    if (lt === -1) {
+      addText(pos, len);
+      break;
+    }
+    if (lt > pos) addText(pos, lt);
+    const c1 = src.charCodeAt(lt + 1);
+    if (c1 === 47 /* / */) {
+      const gt = src.indexOf('>', lt + 2);
+      if (gt === -1) fail(lt, 'unterminated closing tag');
+      const name = src.slice(lt + 2, gt).trim();
+      if (cur === null) fail(lt, `closing tag </${name}> without an opening tag`);
+      if (cur!.name !== name) fail(lt, `expected </${cur!.name}> but found </${name}>`);
+      stack.pop();
+      cur = stack.length ? stack[stack.length - 1] : null;
+      pos = gt + 1;
+    } else if (c1 === 63 /* ? */) {
+      const end = src.indexOf('?>', lt + 2);
+      if (end === -1) fail(lt, 'unterminated processing instruction');
+      pos = end + 2;
+    } else if (c1 === 33 /* ! */) {
+      if (src.startsWith('<!--', lt)) {
+        const end = src.indexOf('-->', lt + 4);
+        if (end === -1) fail(lt, 'unterminated comment');
+        pos = end + 3;
+      } else if (src.startsWith('<![CDATA[', lt)) {
+        const end = src.indexOf(']]>', lt + 9);
+        if (end === -1) fail(lt, 'unterminated CDATA section');
+        if (cur === null) fail(lt, 'CDATA outside the root element');
+        cur!.text += eol(src.slice(lt + 9, end));
+        pos = end + 3;
+      } else if (src.startsWith('<!DOCTYPE', lt)) {
+        if (root !== null || cur !== null) fail(lt, 'DOCTYPE after the root element');
+        // Internal subsets are refused before parsing (see junit.ts); skip a plain DOCTYPE.
+        const gt = src.indexOf('>', lt);
+        if (gt === -1) fail(lt, 'unterminated DOCTYPE');
+        if (src.lastIndexOf('[', gt) > lt) fail(lt, 'DOCTYPE with an internal subset (entity declarations are not allowed)');
+        pos = gt + 1;
+      } else {
+        fail(lt, 'unexpected "<!"');
+      }
+    } else {
+      // Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
+      let p = lt + 1;
+      while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
+      if (p === lt + 1) fail(lt, 'invalid tag name');
+      const name = intern(src, lt + 1, p);
+      const attrs: Record<string, string> = {};
+      for (;;) {
+        while (p < len && src.charCodeAt(p) <= 32) p++;
+        const c = src.charCodeAt(p);
+        if (c === 62 /* > */ || c === 47 /* / */ || p >= len) break;
+        const nameStart = p;
+        while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
+        if (p === nameStart) fail(p, `invalid attribute syntax in <${name}>`);
+        const attr = intern(src, nameStart, p);
+        while (p < len && src.charCodeAt(p) <= 32) p++;
+        if (src.charCodeAt(p) !== 61 /* = */) fail(p, `invalid attribute syntax in <${name}>`);
+        p++;
+        while (p < len && src.charCodeAt(p) <= 32) p++;
+        const q = src.charCodeAt(p);
+        if (q !== 34 && q !== 39) fail(p, `invalid attribute syntax in <${name}>`);
+        const close = src.indexOf(q === 34 ? '"' : "'", p + 1);
+        if (close === -1) fail(p, `unterminated attribute value in <${name}>`);
+        const v = src.slice(p + 1, close);
+        // Plain assignment is safe here: a "__proto__" key from the file is skipped, not assigned.
+        if (attr !== '__proto__') attrs[attr] = v.indexOf('&') === -1 ? v : decodeEntities(v);
+        p = close + 1;
+      }
+      while (p < len && (src.charCodeAt(p) <= 32)) p++;
+      let selfClosing = false;
+      if (src.charCodeAt(p) === 47 && src.charCodeAt(p + 1) === 62) {
+        selfClosing = true;
+        p += 2;
+      } else if (src.charCodeAt(p) === 62) {
+        p += 1;
+      } else {
+        fail(p, p >= len ? `unexpected end of file inside <${name}>` : `invalid attribute syntax in <${name}>`);
+      }
+      // Self-closing elements (most testcases) never get children: share one frozen empty array.
+      const el: XmlElement = { name, attrs, children: selfClosing ? NO_CHILDREN : [], text: '' };
+      if (cur === null) {
+        if (root !== null) fail(lt, `second root element <${name}>`);
+        root = el;
+      } else {
+        cur.children.push(el);
+      }
+      if (!selfClosing) {
+        if (stack.length >= maxDepth) fail(lt, `elements nested deeper than ${maxDepth} levels`);
+        stack.push(el);
+        cur = el;
+      }
+      pos = p;
+    }
+  }
+  if (stack.length > 0) {
+    throw new XmlSyntaxError(`malformed XML: the file ends before </${stack[stack.length - 1].name}> (truncated?)`);
+  }
+  if (root === null) throw new XmlSyntaxError('no XML element found');
+  return root;
+}

@@ -1,0 +1,50 @@
+/** The action's thin shell: inputs from the runner, the pipeline, outputs and the exit status. */
+import * as core from '@actions/core';
+import { readConfig } from './config.ts';
+import { jobSuffix, readContext } from './github/context.ts';
+import type { Log } from './log.ts';
+import { runPipeline } from './pipeline.ts';
+import { publish } from './publish.ts';
+import { redact, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
+import { UserError } from './store/store.ts';
+
+const coreLog: Log = {
+  info: (m) => core.info(redact(m)),
+  warning: (m, p) => core.warning(redact(m), p),
+  error: (m, p) => core.error(redact(m), p),
+  debug: (m) => core.debug(redact(m)),
+};
+
+export async function run(): Promise<void> {
+  try {
+    // Secrets are masked before anything else can print them.
+    const url = core.getInput('database-url');
+    if (url) registerSecretsFromUrl(url);
+    registerSecret(core.getInput('github-token'));
+
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const config = readConfig((name) => core.getInput(name), workspace);
+    const context = readContext(process.env, { matrix: config.matrix });
+    jobSuffix(context); // validates the `matrix` input before any work is done
+    const result = await runPipeline({ config, context, log: coreLog, source: 'action' });
+    await publish(result, config, context, coreLog, {
+      setOutput: (name, value) => core.setOutput(name, value),
+      writeSummary: async (markdown) => {
+        if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+      },
+    });
+    if (result.failure) core.setFailed(result.failure);
+  } catch (err) {
+    core.setFailed(describeError(err));
+  }
+}
+
+/** One line for the user; the stack only in debug logs, and only for our own bugs. */
+export function describeError(err: unknown): string {
+  if (err instanceof UserError) return redact(err.message);
+  const e = err instanceof Error ? err : new Error(String(err));
+  core.debug(redact(e.stack ?? ''));
+  return redact(`Internal error: ${e.message.replace(/\.$/, '')}. Please report it with the step's debug log (re-run with ACTIONS_STEP_DEBUG=true).`);
+}
+
+await run();

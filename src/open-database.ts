@@ -1,0 +1,102 @@
+/**
+ * Chooses and opens the history database: Postgres from `database-url`, else the sql.js file at
+ * `database-path` (first merging the newest earlier artifacts into it). A Postgres server that
+ * cannot be reached never loses the run: it goes to the sql.js file instead, said in a warning.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from './config.ts';
+import type { GitHubContext } from './github/context.ts';
+import type { Log } from './log.ts';
+import { parseDatabaseUrl } from './store/database-url.ts';
+import { redact, registerSecretsFromUrl } from './store/redact.ts';
+import { openSqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface OpenedDatabase {
+  store: Store;
+  kind: 'sqlite' | 'postgres';
+  /** Safe to print: never the URL. */
+  description: string;
+  /** Where history came from, for the summary. */
+  historySource: string;
+  /** Set when Postgres failed and the sql.js file at database-path stands in for it. */
+  fallbackReason: string | null;
+  /** The sql.js file in use (own or fallback), for the artifact upload. */
+  sqlitePath: string | null;
+}
+
+export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: Log): Promise<OpenedDatabase> {
+  if (cfg.databaseUrl) {
+    registerSecretsFromUrl(cfg.databaseUrl);
+    const target = parseDatabaseUrl(cfg.databaseUrl);
+    if (target.kind === 'sqlite') {
+      const path = resolve(cfg.workspace, target.path);
+      return openSqlite(path, cfg, ctx, log, `SQLite file ${target.path}`);
+    }
+    try {
+      const { openPostgresStore } = await import('./store/postgres-store.ts');
+      const store = await openPostgresStore(cfg.databaseUrl, {
+        sslCa: cfg.databaseSslCa ?? undefined,
+        log: (m: string) => log.info(redact(m)),
+      });
+      const description = `PostgreSQL ${target.host}:${target.port}/${target.database}`;
+      await uploadPendingRuns(store, cfg.databasePath, log);
+      return { store, kind: 'postgres', description, historySource: description, fallbackReason: null, sqlitePath: null };
+    } catch (err) {
+      const reason = redact(err instanceof Error ? err.message : String(err));
+      log.warning(`Could not use the database-url database (${reason}); this run is kept in ${cfg.databasePath} instead and will be uploaded to the database by the next run that reaches it.`);
+      const opened = await openSqlite(cfg.databasePath, { ...cfg, historyFromArtifact: false }, ctx, log, `SQLite fallback file ${cfg.databasePath}`);
+      return { ...opened, fallbackReason: reason };
+    }
+  }
+  return openSqlite(cfg.databasePath, cfg, ctx, log, `SQLite file ${cfg.databasePath}`);
+}
+
+async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, log: Log, description: string): Promise<OpenedDatabase> {
+  let historySource = existsSync(path) ? `the file ${path}` : 'none yet (fresh history)';
+  if (cfg.historyFromArtifact && ctx && ctx.repository) {
+    const merged = await mergeArtifactHistory(path, cfg, ctx, log);
+    if (merged) historySource = merged;
+  }
+  const store = await openSqliteStore(path);
+  for (const w of store.warnings ?? []) log.warning(w);
+  return { store, kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path };
+}
+
+/** Brings earlier runs' database artifacts into the local file; every failure is a warning. */
+async function mergeArtifactHistory(path: string, cfg: Config, ctx: GitHubContext, log: Log): Promise<string | null> {
+  const { fetchHistoryArtifacts } = await import('./github/artifact-history.ts');
+  const { mergeDatabases } = await import('./github/merge-history.ts');
+  const { jobSuffix } = await import('./github/context.ts');
+  const fetched = await fetchHistoryArtifacts({ name: cfg.artifactName, suffix: jobSuffix(ctx), token: cfg.githubToken, context: ctx });
+  for (const w of fetched.warnings) log.warning(w);
+  if (fetched.databases.length === 0) return null;
+  const target = await openSqliteStore(path);
+  try {
+    const result = await mergeDatabases(target, fetched.databases.map((d) => d.path));
+    for (const w of result.warnings) log.warning(w);
+  } finally {
+    await target.close();
+  }
+  return fetched.source ?? `${fetched.databases.length} artifact(s) of earlier runs`;
+}
+
+/** Runs kept in the fallback file while Postgres was unreachable go up now, idempotently by uuid. */
+async function uploadPendingRuns(store: Store, fallbackPath: string, log: Log): Promise<void> {
+  if (!existsSync(fallbackPath)) return;
+  const local = await openSqliteStore(fallbackPath, { readonly: true });
+  try {
+    const runs = await local.loadHistory({ before: new Date(8.64e15) });
+    let uploaded = 0;
+    for (const run of runs.reverse()) {
+      // Only runs that were meant for the database: a local file may also hold local-only runs.
+      if (run.meta.source !== 'fallback' || (await store.hasRun(run.meta.uuid))) continue;
+      await store.save(run);
+      uploaded++;
+    }
+    if (uploaded > 0) log.info(`Uploaded ${uploaded} run(s) kept in ${fallbackPath} while the database was unreachable.`);
+  } finally {
+    await local.close();
+  }
+}

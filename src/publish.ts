@@ -1,0 +1,125 @@
+/**
+ * Everything the action does after classification: report files, job summary, annotations, the
+ * database and report artifacts, the PR comment, and step outputs. Service failures here are
+ * warnings (like actions/cache): they never fail the step and never lose the run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Config } from './config.ts';
+import type { GitHubContext } from './github/context.ts';
+import type { Log } from './log.ts';
+import type { PipelineResult } from './pipeline.ts';
+import { buildAnnotations } from './report/annotations.ts';
+import { renderEnrichedJunit } from './report/junit-report.ts';
+import { renderJsonReport } from './report/json-report.ts';
+import { renderHtmlReport } from './report/html-report.ts';
+import { renderSummary } from './report/summary.ts';
+import { sfflCsv } from './flakefighters/sffl.ts';
+
+export interface ReportFiles {
+  json: string;
+  html: string;
+  junit: string;
+  sffl: string | null;
+}
+
+export function writeReportFiles(result: PipelineResult, dir: string): ReportFiles {
+  mkdirSync(dir, { recursive: true });
+  const files: ReportFiles = {
+    json: join(dir, 'flakefighters.json'),
+    html: join(dir, 'flakefighters.html'),
+    junit: join(dir, 'junit-flakefighters.xml'),
+    sffl: null,
+  };
+  writeFileSync(files.json, renderJsonReport(result.data));
+  writeFileSync(files.html, renderHtmlReport(result.data));
+  writeFileSync(files.junit, renderEnrichedJunit(result.data));
+  if (result.data.sffl && result.data.sffl.rows.length > 0) {
+    files.sffl = join(dir, 'sffl.csv');
+    writeFileSync(files.sffl, sfflCsv(result.data.sffl.rows));
+  }
+  return files;
+}
+
+export interface Publisher {
+  setOutput(name: string, value: string): void;
+  writeSummary(markdown: string): Promise<void>;
+}
+
+export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubContext | null, log: Log, out: Publisher): Promise<void> {
+  let artifactId = '';
+  let reports: ReportFiles | null = null;
+  if (cfg.reportDir) reports = writeReportFiles(result, cfg.reportDir);
+
+  if (ctx && cfg.uploadArtifact && result.sqlitePath && (!cfg.databaseUrl || result.fellBack || result.database === 'sqlite')) {
+    const { uploadDatabase } = await import('./github/artifacts.ts');
+    const { jobSuffix } = await import('./github/context.ts');
+    const up = await uploadDatabase(result.sqlitePath, {
+      name: cfg.artifactName,
+      retentionDays: cfg.artifactRetentionDays,
+      suffix: jobSuffix(ctx),
+      runAttempt: ctx.runAttempt,
+    });
+    if (up.warning) log.warning(up.warning);
+    if (up.id !== undefined) {
+      artifactId = String(up.id);
+      result.data.links?.push({ label: `database artifact ${up.name}`, url: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}/artifacts/${up.id}` });
+    }
+  }
+  if (ctx && cfg.uploadReport && reports && cfg.reportDir) {
+    const { uploadDirectory } = await import('./github/artifacts.ts');
+    const { jobSuffix } = await import('./github/context.ts');
+    let name = `flakefighters-report-${jobSuffix(ctx)}`;
+    // History fetching takes every artifact named `<artifact-name>` or `<artifact-name>-*`.
+    if (name.startsWith(`${cfg.artifactName}-`)) name = `report-${name}`;
+    const up = await uploadDirectory(cfg.reportDir, name, cfg.artifactRetentionDays, { runAttempt: ctx.runAttempt });
+    if (up.warning) log.warning(up.warning);
+    else if (up.id !== undefined) {
+      result.data.links?.push({ label: 'HTML/JSON/JUnit report artifact', url: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}/artifacts/${up.id}` });
+    }
+  }
+
+  if (cfg.annotations) {
+    for (const a of buildAnnotations(result.data, { max: cfg.maxAnnotations })) {
+      const props = { title: a.title, file: a.file, startLine: a.startLine };
+      if (a.level === 'error') log.error(a.message, props);
+      else log.warning(a.message, props);
+    }
+  }
+  if (cfg.summary) {
+    try {
+      await out.writeSummary(renderSummary(result.data));
+    } catch (err) {
+      log.warning(`Could not write the job summary: ${(err as Error).message}`);
+    }
+  }
+
+  if (ctx && cfg.comment && ctx.prNumber) {
+    const { upsertPrComment } = await import('./github/pr-comment-api.ts');
+    const { renderPrComment } = await import('./report/pr-comment.ts');
+    const c = await upsertPrComment({ token: cfg.githubToken, context: ctx, body: renderPrComment(result.data), marker: '<!-- flakefighters-action -->' });
+    if (c.warning) log.warning(c.warning);
+  }
+
+  const c = result.counts;
+  const outputs: Record<string, string> = {
+    total: String(c.total),
+    passed: String(c.passed),
+    failed: String(c.failed),
+    skipped: String(c.skipped),
+    'flaky-failures': String(c.flaky),
+    'genuine-failures': String(c.genuine),
+    'flaky-tests': JSON.stringify(result.flakyTests),
+    'run-id': result.savedRunId === null ? '' : String(result.savedRunId),
+    database: result.database,
+    'artifact-id': artifactId,
+    'report-json': reports ? rel(cfg.workspace, reports.json) : '',
+    'report-html': reports ? rel(cfg.workspace, reports.html) : '',
+  };
+  for (const [k, v] of Object.entries(outputs)) out.setOutput(k, v);
+}
+
+const rel = (workspace: string, p: string) => {
+  const r = relative(workspace, p);
+  return r.startsWith('..') ? p : r;
+};

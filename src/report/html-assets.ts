@@ -1,0 +1,120 @@
+/** Inline CSS and JS of the HTML report: static text, no data in them, nothing loaded from the network. */
+
+export const HTML_CSS = `
+:root{--bg:#f6f8fa;--card:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--accent:#0969da;
+--genuine:#cf222e;--genuine-bg:#ffebe9;--flaky:#bf8700;--flaky-bg:#fff8c5;--passed:#1a7f37;--passed-bg:#dafbe1;--skipped:#8c959f;--skipped-bg:#eff2f5}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--accent:#4493f8;
+--genuine:#f85149;--genuine-bg:#3c1618;--flaky:#d29922;--flaky-bg:#3a2d0b;--passed:#3fb950;--passed-bg:#12301c;--skipped:#9198a1;--skipped-bg:#262c36}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI","Noto Sans",Helvetica,Arial,sans-serif}
+a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+code,pre,.mono{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:12px}
+header{background:var(--card);border-bottom:1px solid var(--line);padding:20px 32px 16px}
+header h1{margin:0 0 4px;font-size:22px;display:flex;align-items:center;gap:10px;flex-wrap:wrap}
+header .brand{color:var(--muted);font-weight:500;font-size:14px;letter-spacing:.02em;text-transform:uppercase}
+.meta{color:var(--muted);font-size:13px;display:flex;flex-wrap:wrap;gap:4px 16px}
+.meta b{color:var(--fg);font-weight:600}
+main{max-width:1280px;margin:0 auto;padding:20px 32px 48px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px;margin-bottom:20px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 16px;border-top:4px solid var(--line)}
+.card .n{font-size:28px;font-weight:600;line-height:1.2}.card .l{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.card.genuine{border-top-color:var(--genuine)}.card.genuine .n{color:var(--genuine)}
+.card.flaky{border-top-color:var(--flaky)}.card.flaky .n{color:var(--flaky)}
+.card.passed{border-top-color:var(--passed)}.card.skipped{border-top-color:var(--skipped)}.card.failed{border-top-color:var(--fg)}
+section{background:var(--card);border:1px solid var(--line);border-radius:10px;margin:0 0 20px;overflow:hidden}
+section>h2{font-size:16px;margin:0;padding:12px 16px;border-bottom:1px solid var(--line);display:flex;gap:8px;align-items:baseline}
+section>h2 .sub{color:var(--muted);font-weight:400;font-size:13px}
+section>.body{padding:12px 16px}
+.toolbar{position:sticky;top:0;z-index:5;display:flex;gap:10px;align-items:center;flex-wrap:wrap;padding:10px 0;margin-bottom:8px;background:var(--bg)}
+.toolbar input{flex:1;min-width:240px;padding:8px 12px;border:1px solid var(--line);border-radius:8px;background:var(--card);color:var(--fg);font:inherit}
+.toolbar input:focus{outline:2px solid var(--accent);outline-offset:-1px}
+.chip{border:1px solid var(--line);background:var(--card);color:var(--fg);border-radius:999px;padding:5px 12px;font:inherit;font-size:13px;cursor:pointer}
+.chip[aria-pressed=true]{background:var(--fg);color:var(--card);border-color:var(--fg)}
+#ff-count{color:var(--muted);font-size:13px}
+table{width:100%;border-collapse:collapse}
+th{text-align:left;font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.03em;padding:8px 12px;border-bottom:1px solid var(--line);background:var(--bg)}
+td{padding:8px 12px;border-bottom:1px solid var(--line);vertical-align:top}
+th.num,td.num{text-align:right;white-space:nowrap}th.rank{width:56px}
+tbody.item>tr.main{cursor:pointer}tbody.item>tr.main:hover{background:var(--bg)}
+tbody.item.open>tr.main{background:var(--bg)}
+.tname{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}
+tbody.item td.tname,#failures>table>thead th:nth-child(2){padding-left:28px}
+.tname .tw{display:inline-block;width:12px;margin:0 2px 0 -16px;text-align:center;color:var(--muted);transition:transform .15s}
+tbody.item.open .tw{transform:rotate(90deg)}
+.loc{display:block;color:var(--muted);font-size:12px;margin-top:2px}
+.msg{color:var(--muted);font-size:13px;max-width:380px;word-break:break-word}
+.pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap}
+.pill.genuine{background:var(--genuine-bg);color:var(--genuine)}.pill.flaky{background:var(--flaky-bg);color:var(--flaky)}
+.pill.passed{background:var(--passed-bg);color:var(--passed)}.pill.skipped{background:var(--skipped-bg);color:var(--skipped)}
+.why{font-size:13px}.why div{margin-bottom:2px}.why b{font-weight:600}
+.strip{display:flex;gap:2px;align-items:center}
+.strip i{display:block;width:10px;height:16px;border-radius:2px;background:var(--skipped-bg)}
+.strip i.passed{background:var(--passed)}.strip i.genuine{background:var(--genuine)}.strip i.flaky{background:var(--flaky)}
+.strip i.skipped{background:var(--skipped)}.strip i.absent{background:transparent;box-shadow:inset 0 0 0 1px var(--line)}
+.strip i.now{outline:2px solid var(--fg);outline-offset:1px}
+tr.detail>td{background:var(--bg);padding:12px 16px 16px}
+.detail h4{margin:8px 0 6px;font-size:13px}
+.detail table{background:var(--card);border:1px solid var(--line);border-radius:6px}
+.detail td,.detail th{padding:5px 10px}
+pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow:auto;max-height:360px;margin:6px 0;white-space:pre-wrap;word-break:break-word}
+.frames{margin:4px 0 8px;padding-left:18px}.frames li{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.frames .st{color:var(--muted)}
+.rate{display:flex;align-items:center;gap:8px}.rate .bar{flex:0 0 90px;height:8px;border-radius:4px;background:var(--skipped-bg);overflow:hidden}
+.rate .bar span{display:block;height:100%;background:var(--flaky)}
+.note{color:var(--muted);font-size:13px;padding:10px 16px;margin:0}
+.empty{color:var(--muted);padding:16px}
+svg.trend{width:100%;height:auto;display:block}
+svg.trend .grid{stroke:var(--line);stroke-dasharray:3 3}svg.trend .base{stroke:var(--muted)}
+svg.trend .axis{fill:var(--muted);font-size:11px}svg.trend .axis.strong{fill:var(--fg);font-weight:600}
+svg.trend .genuine{fill:var(--genuine)}svg.trend .flaky{fill:var(--flaky)}svg.trend .ok{fill:var(--passed)}
+svg.trend .hit{fill:transparent}svg.trend g.bar:hover .hit{fill:var(--bg)}
+svg.trend .legend text{fill:var(--muted);font-size:12px}
+ul.plain{margin:0;padding-left:20px}
+footer{color:var(--muted);font-size:12px;text-align:center;padding:8px 0 24px}
+[hidden]{display:none!important}
+`;
+
+/** Filtering by text and verdict, and row expansion. Works on every element marked `.item` with data-search. */
+export const HTML_JS = `
+(function(){
+  var q=document.getElementById('ff-search'),count=document.getElementById('ff-count');
+  var chips=[].slice.call(document.querySelectorAll('.chip[data-verdict]'));
+  var items=[].slice.call(document.querySelectorAll('.item[data-search]'));
+  var verdict='all';
+  function apply(){
+    var words=q.value.toLowerCase().split(/\\s+/).filter(Boolean),shown=0,total=0;
+    items.forEach(function(el){
+      var hay=el.getAttribute('data-search'),v=el.getAttribute('data-verdict');
+      var ok=words.every(function(w){return hay.indexOf(w)>=0})&&(verdict==='all'||!v||v===verdict);
+      el.hidden=!ok;
+      if(el.hasAttribute('data-count')){total++;if(ok)shown++;}
+    });
+    count.textContent=(words.length||verdict!=='all')?shown+' of '+total+' failures match':total+' failures';
+  }
+  q.addEventListener('input',apply);
+  chips.forEach(function(c){c.addEventListener('click',function(){
+    verdict=c.getAttribute('data-verdict');
+    chips.forEach(function(o){o.setAttribute('aria-pressed',String(o===c))});apply();});});
+  document.addEventListener('click',function(e){
+    var row=e.target.closest&&e.target.closest('tr.main');
+    if(!row||e.target.closest('a'))return;
+    var body=row.parentNode,detail=body.querySelector('tr.detail');
+    if(!detail)return;
+    detail.hidden=!detail.hidden;body.classList.toggle('open',!detail.hidden);
+    row.setAttribute('aria-expanded',String(!detail.hidden));
+  });
+  var runs=JSON.parse(document.getElementById('ff-runs').textContent||'[]');
+  document.addEventListener('mouseover',function(e){
+    var cell=e.target;
+    if(!cell.parentNode||!cell.parentNode.classList||!cell.parentNode.classList.contains('strip')||cell.title)return;
+    var run=runs[[].indexOf.call(cell.parentNode.children,cell)]||['?',''];
+    var state=cell.classList[0]==='absent'?'not run':cell.classList[0];
+    cell.title=run[0]+(run[1]?' · '+run[1]:'')+' · '+state;
+  });
+  document.addEventListener('keydown',function(e){
+    if(e.key==='/'&&document.activeElement!==q){e.preventDefault();q.focus();}
+    if((e.key==='Enter'||e.key===' ')&&e.target.matches&&e.target.matches('tr.main')){e.preventDefault();e.target.click();}
+  });
+  apply();
+})();
+`;

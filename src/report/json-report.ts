@@ -1,0 +1,107 @@
+/**
+ * The machine-readable report. Its shape is documented by docs/report-schema.json; bump `schemaVersion` on any
+ * change that could break a reader (removing or retyping a field), not for added fields.
+ */
+import { isFailing, testFlaky, verdictOf, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
+import type { ReportData } from './report-data.ts';
+import { countRun, failureMessage, flipRanking, testLocation, testSeconds } from './facts.ts';
+import { hideUrls, truncate } from './text.ts';
+
+export const JSON_REPORT_SCHEMA_VERSION = 1;
+
+/** Failure text per execution; whole tracebacks of 100k failures would make the file unusable. */
+const TEXT_MAX = 20_000;
+
+const iso = (d: Date | null | undefined): string | null => (d && Number.isFinite(d.getTime()) ? d.toISOString() : null);
+const text = (s: string | null | undefined): string | null => (s ? truncate(s, TEXT_MAX) : null);
+
+export function renderJsonReport(data: ReportData): string {
+  const run = data.run;
+  const report = {
+    schemaVersion: JSON_REPORT_SCHEMA_VERSION,
+    generator: 'flakefighters-action',
+    run: {
+      ...runSummary(run),
+      createdAt: iso(run.createdAt),
+      root: run.root,
+      workflow: run.meta.workflow ?? null,
+      job: run.meta.job ?? null,
+      githubRunId: run.meta.runId ?? null,
+      runAttempt: run.meta.runAttempt ?? null,
+      repository: run.meta.repository ?? null,
+      eventName: run.meta.eventName ?? null,
+      source: run.meta.source ?? null,
+      flakefighters: data.flakefighters,
+    },
+    inputs: { files: data.files, dialects: data.dialects },
+    database: { kind: data.database.kind, description: hideUrls(data.database.description) },
+    historySource: data.historySource ?? null,
+    repoUrl: data.repoUrl ?? null,
+    sha: data.sha ?? run.commitSha ?? null,
+    tests: run.tests.map((t) => testJson(t, run.root)),
+    history: { runs: data.history.map(runSummary) },
+    flakiest: flipRanking(data, 100),
+    sffl: data.sffl ? { formula: data.sffl.formula, rows: data.sffl.rows } : null,
+    warnings: data.warnings,
+    // Only web links: a javascript: URL from a misconfigured input must not reach a page that renders this.
+    links: (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)),
+  };
+  // Indented for people, unless the run is so big that the indentation alone would add megabytes.
+  const indent = run.tests.length > 5000 ? undefined : 2;
+  return JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent) + '\n';
+}
+
+function runSummary(run: Run) {
+  return {
+    id: run.id ?? null,
+    uuid: run.meta.uuid,
+    startTime: iso(run.startTime),
+    commitSha: run.commitSha,
+    branch: run.meta.branch ?? null,
+    counts: countRun(run),
+  };
+}
+
+function testJson(t: Test, root: string) {
+  const loc = testLocation(t, root);
+  const failed = t.executions.some((e) => isFailing(e.outcome));
+  return {
+    name: t.name,
+    file: loc.file ?? null,
+    line: loc.line ?? null,
+    fspath: t.fspath || null,
+    skipped: t.skipped,
+    verdict: verdictOf(t),
+    flaky: testFlaky(t),
+    message: failed ? failureMessage(t) || null : null,
+    durationSeconds: Math.round(testSeconds(t) * 1e6) / 1e6,
+    results: t.results.map(resultJson),
+    executions: t.executions.map(executionJson),
+  };
+}
+
+function executionJson(e: Execution) {
+  const failing = isFailing(e.outcome);
+  return {
+    outcome: e.outcome,
+    startTime: iso(e.startTime),
+    endTime: iso(e.endTime),
+    message: e.message ?? null,
+    // The plugin stores the string 'None' for passing tests; a reader should not have to know that.
+    report: e.report === 'None' ? null : text(e.report),
+    stdout: failing ? text(e.stdout) : null,
+    stderr: failing ? text(e.stderr) : null,
+    exception: e.exception
+      ? {
+          name: e.exception.name,
+          frames: e.exception.frames.map((f) => ({ path: f.path, line: f.lineno + 1, column: f.colno, statement: f.statement })),
+        }
+      : null,
+    coveredFiles: e.coverage ? Object.keys(e.coverage).length : null,
+    results: e.results.map(resultJson),
+  };
+}
+
+function resultJson(r: FlakefighterResult) {
+  return { name: r.name, flaky: r.flaky, verdict: r.flaky ? 'flaky' : 'genuine', evidence: r.evidence ?? null };
+}

@@ -1,0 +1,110 @@
+/**
+ * JUnit XML of the run, each testcase carrying the plugin's `<flakefighterresults>` element in the plugin's exact
+ * shape, without its bugs: each `<execution>` has its own outcome, every verdict (live and post-processing) is
+ * listed, and tests in subdirectories and skipped tests get their element too.
+ */
+import { isFailing, type Execution, type Test } from '../model.ts';
+import type { ReportData } from './report-data.ts';
+import { executionMessage, testSeconds } from './facts.ts';
+import { escapeXml, firstLine } from './text.ts';
+
+/** classname/name the way pytest's junitxml writes a nodeid (`mangle_test_address`); else split `classname.name`. */
+export function junitNames(testId: string): { classname: string; name: string } {
+  if (testId.includes('::')) {
+    const bracket = testId.indexOf('[');
+    const path = bracket >= 0 ? testId.slice(0, bracket) : testId;
+    const params = bracket >= 0 ? testId.slice(bracket) : '';
+    const names = path.split('::');
+    names[0] = names[0].replace(/\//g, '.').replace(/\.py$/, '');
+    names[names.length - 1] += params;
+    return { classname: names.slice(0, -1).join('.'), name: names[names.length - 1] };
+  }
+  // `com.x.FooTest.testBar[1.5]`: the name starts after the last dot before any parameter list or space.
+  const stop = testId.search(/[[( ]/);
+  const head = stop >= 0 ? testId.slice(0, stop) : testId;
+  const dot = head.lastIndexOf('.');
+  if (dot <= 0) return { classname: '', name: testId };
+  return { classname: testId.slice(0, dot), name: testId.slice(dot + 1) };
+}
+
+/** Flakefighter names become element names: keep them valid XML names. */
+function elementName(name: string): string {
+  const n = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z_]/.test(n) ? n : `_${n}`;
+}
+
+/** Python's `datetime.isoformat()` of a naive time with microseconds, as the plugin writes (we write UTC). */
+export function isoMicros(d: Date | null): string | null {
+  if (!d || !Number.isFinite(d.getTime())) return null;
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ for years 0..9999
+  return iso.length === 24 ? iso.slice(0, 23) + '000' : iso.replace('Z', '');
+}
+
+const attr = (name: string, value: string | number | null | undefined): string =>
+  value === null || value === undefined ? '' : ` ${name}="${escapeXml(String(value), true)}"`;
+
+export function renderEnrichedJunit(data: ReportData): string {
+  const run = data.run;
+  let failures = 0;
+  let errors = 0;
+  let skipped = 0;
+  let seconds = 0;
+  const cases: string[] = [];
+  for (const t of run.tests) {
+    const last = t.executions[t.executions.length - 1];
+    if (last?.outcome === 'failed') failures++;
+    else if (last?.outcome === 'error') errors++;
+    else if (t.skipped || !last || last.outcome === 'skipped') skipped++;
+    const s = testSeconds(t);
+    seconds += s;
+    cases.push(testcase(t, s));
+  }
+  const suiteName = data.dialects.length === 1 ? data.dialects[0] : 'flakefighters';
+  const counts = `${attr('errors', errors)}${attr('failures', failures)}${attr('skipped', skipped)}${attr('tests', run.tests.length)}${attr('time', seconds.toFixed(3))}`;
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    `<testsuites${attr('name', 'flakefighters')}${counts}>` +
+    `<testsuite${attr('name', suiteName)}${counts}${attr('timestamp', isoMicros(run.startTime))}>` +
+    // Unlike the plugin's files, each <execution outcome> here is that execution's own: readers need not repair it.
+    '<properties><property name="flakefighters.outcomes" value="per-execution" /></properties>' +
+    cases.join('') +
+    '</testsuite></testsuites>\n'
+  );
+}
+
+function testcase(t: Test, seconds: number): string {
+  const { classname, name } = junitNames(t.name);
+  const last = t.executions[t.executions.length - 1];
+  let body = '';
+  if (last && isFailing(last.outcome)) {
+    const tag = last.outcome === 'error' ? 'error' : 'failure';
+    const message = last.message ?? executionMessage(last);
+    body += `<${tag}${attr('message', message)}${attr('type', last.exception?.name)}>${escapeXml(last.report === 'None' ? '' : last.report)}</${tag}>`;
+  } else if (t.skipped || !last || last.outcome === 'skipped') {
+    const reason = last && last.report !== 'None' ? firstLine(last.report) : '';
+    body += reason ? `<skipped${attr('message', reason)} />` : '<skipped />';
+  }
+  if (last?.stdout) body += `<system-out>${escapeXml(last.stdout)}</system-out>`;
+  if (last?.stderr) body += `<system-err>${escapeXml(last.stderr)}</system-err>`;
+  body += flakefighterResults(t);
+  // pytest's xunit1 `file` attribute pins the module, so a reader need not guess where the dotted classname splits.
+  const file = t.name.includes('::') ? t.name.slice(0, t.name.indexOf('::')) : undefined;
+  return `<testcase${attr('classname', classname)}${attr('name', name)}${attr('file', file)}${attr('time', seconds.toFixed(3))}>${body}</testcase>`;
+}
+
+function flakefighterResults(t: Test): string {
+  if (!t.executions.length && !t.results.length) return '<flakefighterresults />';
+  const execs = t.executions.map(execution).join('');
+  const testLevel = t.results.map((r) => verdictElement(r.name, r.flaky)).join('');
+  return `<flakefighterresults>${execs}<test>${testLevel}</test></flakefighterresults>`;
+}
+
+function execution(e: Execution): string {
+  const verdicts = e.results.map((r) => verdictElement(r.name, r.flaky)).join('');
+  return `<execution${attr('outcome', e.outcome)}${attr('starttime', isoMicros(e.startTime))}${attr('endtime', isoMicros(e.endTime))}>${verdicts}</execution>`;
+}
+
+function verdictElement(name: string, flaky: boolean): string {
+  const el = elementName(name);
+  return `<${el}>${flaky ? 'flaky' : 'genuine'}</${el}>`;
+}

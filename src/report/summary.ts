@@ -1,0 +1,104 @@
+/**
+ * The job summary (GitHub-flavoured Markdown). Every section is bounded, and the failure table gets whatever room is
+ * left under `maxBytes` (GitHub refuses step summaries over 1 MiB), genuine failures first.
+ */
+import type { ReportData } from './report-data.ts';
+import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, runLabel, type Failure } from './facts.ts';
+import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, fitRows, headlineIcon, markdownUrl } from './markdown.ts';
+import { escapeMarkdown, formatCount, formatDate, hideUrls, plural, shortSha, truncate } from './text.ts';
+
+export interface SummaryOptions {
+  /** Default 1,000,000: under GitHub's 1 MiB step summary limit. */
+  maxBytes?: number;
+}
+
+const HISTORY_ROWS = 10;
+const LIST_MAX = 50;
+
+export function renderSummary(data: ReportData, opts: SummaryOptions = {}): string {
+  const maxBytes = opts.maxBytes ?? 1_000_000;
+  const counts = countRun(data.run);
+  const failures = failuresOf(data.run);
+
+  const head = `## ${headlineIcon(counts)} flakefighters: ${countsLine(counts)}\n\n${contextLines(data)}\n`;
+  const tail = [flaggedSection(data), historySection(data), sfflSection(data), warningsSection(data), linksSection(data), filesSection(data)].join('');
+
+  let body = '';
+  if (failures.length) {
+    const title = '\n### Failures\n\n';
+    const reserve = Buffer.byteLength(head + tail + title + FAILURE_TABLE_HEAD + cutNote(failures.length), 'utf8') + 64;
+    const { text, shown } = fitRows(rowsOf(data, failures), maxBytes - reserve);
+    body = title + (shown ? FAILURE_TABLE_HEAD + text : '') + (shown < failures.length ? cutNote(failures.length - shown) : '');
+  }
+  const out = head + body + tail;
+  // The fixed sections are bounded, so only a tiny maxBytes can get here; never hand GitHub more than it takes.
+  return Buffer.byteLength(out, 'utf8') <= maxBytes ? out : Buffer.from(out, 'utf8').subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+}
+
+function* rowsOf(data: ReportData, failures: Failure[]): Generator<string> {
+  for (const f of failures) yield failureRow(data, f);
+}
+
+function contextLines(data: ReportData): string {
+  const run = data.run;
+  const sha = data.sha ?? run.commitSha;
+  const runBits = [
+    run.id != null ? `Run #${run.id}` : 'This run',
+    sha ? `commit \`${escapeMarkdown(shortSha(sha))}\`` : '',
+    run.meta.branch ? `branch ${escapeMarkdown(run.meta.branch)}` : '',
+    formatDate(run.startTime),
+  ].filter(Boolean);
+  const files = data.files.length;
+  const read = `Read ${plural(files, 'file')}${data.dialects.length ? ` (${data.dialects.map(escapeMarkdown).join(', ')})` : ''}`;
+  const db = `database: ${data.database.kind} — ${escapeMarkdown(truncate(hideUrls(data.database.description), 200))}`;
+  const hist = `history: ${escapeMarkdown(truncate(data.historySource ?? 'this database', 300))} (${plural(data.history.length, 'earlier run')})`;
+  const ffs = data.flakefighters.length ? `flakefighters: ${data.flakefighters.map(escapeMarkdown).join(', ')}` : 'no flakefighters active';
+  return `${runBits.join(' · ')}  \n${read} · ${db}  \n${hist} · ${ffs}\n`;
+}
+
+function flaggedSection(data: ReportData): string {
+  const flagged = flaggedButPassed(data.run);
+  if (!flagged.length) return '';
+  const shown = flagged.slice(0, LIST_MAX).map((t) => `- ${escapeMarkdown(truncate(t.name, 300))}\n`).join('');
+  const more = flagged.length > LIST_MAX ? `- … and ${formatCount(flagged.length - LIST_MAX)} more\n` : '';
+  return `\n<details><summary>${plural(flagged.length, 'test')} flagged flaky although ${flagged.length === 1 ? 'it' : 'they'} passed in this run</summary>\n\n${shown}${more}\n</details>\n`;
+}
+
+function historySection(data: ReportData): string {
+  if (!data.history.length) return '\n### History\n\nNo earlier runs stored yet; verdicts get better as history builds up.\n';
+  const runs = chronologicalRuns(data).slice(-HISTORY_ROWS).reverse();
+  const rows = runs.map((r) => {
+    const c = countRun(r);
+    const label = runLabel(r, data.run);
+    return `| ${r === data.run ? `**${label}**` : label} | ${formatDate(r.startTime)} | ${r.commitSha ? `\`${escapeMarkdown(shortSha(r.commitSha))}\`` : ''} | ${formatCount(c.total)} | ${formatCount(c.failed)} | ${formatCount(c.flaky)} | ${formatCount(c.genuine)} |\n`;
+  });
+  const older = data.history.length + 1 - runs.length;
+  return `\n### History\n\n| Run | Date | Commit | Tests | Failed | Flaky | Genuine |\n| --- | --- | --- | ---: | ---: | ---: | ---: |\n${rows.join('')}${older > 0 ? `\n${plural(older, 'older run')} not shown.\n` : ''}`;
+}
+
+function sfflSection(data: ReportData): string {
+  if (!data.sffl?.rows.length) return '';
+  const top = [...data.sffl.rows].sort((a, b) => b.suspiciousness - a.suspiciousness).slice(0, 10);
+  const rows = top.map((r) => `| ${escapeMarkdown(truncate(displayPath(r.file, data.run.root), 200))} | ${r.line} | ${r.suspiciousness.toFixed(4)} |\n`).join('');
+  return `\n### Most suspicious lines (SFFL, ${escapeMarkdown(data.sffl.formula)})\n\n| File | Line | Suspiciousness |\n| --- | ---: | ---: |\n${rows}`;
+}
+
+function warningsSection(data: ReportData): string {
+  if (!data.warnings.length) return '';
+  const shown = data.warnings.slice(0, 20).map((w) => `- ⚠️ ${escapeMarkdown(truncate(w, 400))}\n`).join('');
+  const more = data.warnings.length > 20 ? `- … and ${formatCount(data.warnings.length - 20)} more warnings (see the job log)\n` : '';
+  return `\n### Warnings\n\n${shown}${more}`;
+}
+
+function linksSection(data: ReportData): string {
+  const links = (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 20);
+  if (!links.length) return '';
+  return `\n### Links\n\n${links.map((l) => `- [${escapeMarkdown(truncate(l.label, 200))}](${markdownUrl(l.url)})\n`).join('')}`;
+}
+
+function filesSection(data: ReportData): string {
+  if (!data.files.length) return '';
+  const shown = data.files.slice(0, LIST_MAX).map((f) => `- ${escapeMarkdown(truncate(f, 300))}\n`).join('');
+  const more = data.files.length > LIST_MAX ? `- … and ${formatCount(data.files.length - LIST_MAX)} more\n` : '';
+  return `\n<details><summary>Result files read (${formatCount(data.files.length)})</summary>\n\n${shown}${more}\n</details>\n`;
+}

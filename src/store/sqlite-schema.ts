@@ -1,0 +1,70 @@
+/**
+ * Checks and creates the schema of a sql.js database: refuses a foreign schema or a newer ffa
+ * schema before touching anything, then creates only the tables that are missing (a plugin
+ * database gets just our ffa_* tables; its own tables are never altered).
+ */
+import type { Database } from 'sql.js';
+import {
+  FFA_SCHEMA_VERSION,
+  FFA_TABLES,
+  FFA_VERSION_KEY,
+  PLUGIN_TABLES,
+  SQLITE_FFA_DDL,
+  SQLITE_PLUGIN_DDL,
+  checkFfaVersion,
+  checkTableColumns,
+  type FfaTable,
+  type PluginTable,
+} from './schema.ts';
+import { UserError } from './store.ts';
+
+export interface SchemaState {
+  /** Tables that are missing (created unless the database is opened read-only). */
+  missing: (PluginTable | FfaTable)[];
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Validates the existing tables; throws UserError without changing anything. */
+export function inspectSqliteSchema(db: Database, where: string): SchemaState {
+  const res = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  const tables = new Set((res[0]?.values ?? []).map((r) => String(r[0])));
+  const ours = [...PLUGIN_TABLES, ...FFA_TABLES] as (PluginTable | FfaTable)[];
+  const present = ours.filter((t) => tables.has(t));
+  if (present.length === 0 && tables.size > 0) {
+    const names = [...tables].slice(0, 5).join(', ');
+    throw new UserError(
+      `${where} is a SQLite database of something else (tables ${names}${tables.size > 5 ? ', …' : ''}) with none of the flakefighters tables; point database-path at a flakefighters database or a new file`,
+    );
+  }
+  for (const t of present) {
+    const info = db.exec(`PRAGMA table_info(${quoteIdent(t)})`);
+    const cols = (info[0]?.values ?? []).map((r) => String(r[1]));
+    const problem = checkTableColumns(t, cols, where);
+    if (problem) throw new UserError(problem);
+  }
+  if (tables.has('ffa_meta')) {
+    const v = db.exec('SELECT value FROM ffa_meta WHERE key = ?', [FFA_VERSION_KEY]);
+    checkFfaVersion((v[0]?.values[0]?.[0] as string | null | undefined) ?? null, where);
+  }
+  return { missing: ours.filter((t) => !tables.has(t)) };
+}
+
+/** Creates the missing tables (in the plugin's create_all order) and records our schema version. */
+export function createMissingTables(db: Database, state: SchemaState): void {
+  if (state.missing.length === 0) return;
+  db.run('BEGIN');
+  try {
+    for (const t of state.missing) {
+      const ddl = (SQLITE_PLUGIN_DDL as Record<string, string>)[t] ?? (SQLITE_FFA_DDL as Record<string, string>)[t];
+      db.run(ddl);
+    }
+    db.run('INSERT OR IGNORE INTO ffa_meta (key, value) VALUES (?, ?)', [FFA_VERSION_KEY, String(FFA_SCHEMA_VERSION)]);
+    db.run('COMMIT');
+  } catch (err) {
+    db.run('ROLLBACK');
+    throw err;
+  }
+}

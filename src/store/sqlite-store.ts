@@ -1,0 +1,453 @@
+/**
+ * The sql.js back end: the whole database file lives in memory, every save is one SQLite
+ * transaction, and close() writes the file back atomically only when something changed.
+ *
+ * One process owns the file while it is open: two processes saving into the same file would each
+ * write their own copy and the last rename wins (the action avoids this by giving each job its own
+ * artifact and merging with sync).
+ *
+ * History loading is set-based: one query per table for all selected runs (no N+1), children
+ * joined to their run through primary keys (the plugin's tables have no indexes, and we add none
+ * to tables that are not ours). See LoadOptions in rows.ts for what history may leave out.
+ */
+import type { Database, SqlValue, Statement } from 'sql.js';
+import type { Run } from '../model.ts';
+import { loadSqlJs } from './sqljs.ts';
+import { createMissingTables, inspectSqliteSchema } from './sqlite-schema.ts';
+import { moveAside, readDatabaseFile, writeAtomically } from './sqlite-file.ts';
+import {
+  FLAT_COLUMNS,
+  applyLoadOptions,
+  flattenRun,
+  formatLocalTimestamp,
+  hydrateRuns,
+  parseTimestamp,
+  pluginRunUuid,
+  type LoadOptions,
+  type RunKey,
+  type RunRow,
+  type RunRows,
+} from './rows.ts';
+import { PLUGIN_TABLES, FFA_TABLES } from './schema.ts';
+import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
+
+export interface OpenSqliteOptions {
+  /** Never create tables, move files or write on close (sync sources, reports). */
+  readonly?: boolean;
+}
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
+  readonly path: string;
+  readonly readonly: boolean;
+  /** Things the user should know about opening (a corrupt file moved aside, unreadable rows). */
+  readonly warnings: string[];
+  loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]>;
+  loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]>;
+  /** Every stored run, oldest first, fully hydrated. */
+  loadAllRuns(opts?: LoadOptions): Promise<Run[]>;
+  /** The runs with these database ids, in the order given (unknown ids are skipped). */
+  loadRuns(ids: readonly number[], opts?: LoadOptions): Promise<Run[]>;
+  /** Identity of every stored run, oldest first (plugin runs get their derived uuid). */
+  listRunKeys(): Promise<RunKey[]>;
+  /** Row count of every table, ours included (tests, diagnostics). */
+  tableCounts(): Promise<Record<string, number>>;
+}
+
+/**
+ * Opens (or creates) the database file. A file that is not a readable SQLite database is moved to
+ * `<path>.corrupt-<timestamp>` and history starts fresh, with a warning in `store.warnings`.
+ * A database of something else, or one written by a newer action, is a UserError and the file is
+ * left untouched.
+ */
+export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}): Promise<SqliteStore> {
+  const SQL = await loadSqlJs();
+  const readonly = !!opts.readonly;
+  const warnings: string[] = [];
+  const file = await readDatabaseFile(path);
+  let db: Database | null = null;
+  let brokenReason: string | null = null;
+  if (file.kind === 'not-sqlite') brokenReason = file.reason;
+  if (file.kind === 'bytes') {
+    try {
+      db = new SQL.Database(file.bytes);
+      const res = db.exec('PRAGMA quick_check');
+      const first = res[0]?.values[0]?.[0];
+      if (first !== 'ok') brokenReason = `integrity check: ${String(first ?? 'no answer').split('\n')[0]}`;
+    } catch (err) {
+      brokenReason = (err as Error).message;
+    }
+    if (brokenReason && db) {
+      db.close();
+      db = null;
+    }
+  }
+  let dirty = false;
+  if (brokenReason !== null) {
+    if (readonly) {
+      warnings.push(`${path} is not a readable SQLite database (${brokenReason}); reading it as empty`);
+    } else {
+      const aside = await moveAside(path);
+      warnings.push(`${path} is not a readable SQLite database (${brokenReason}); moved it to ${aside} and started a fresh history`);
+      dirty = true;
+    }
+  }
+  if (!db) {
+    db = new SQL.Database();
+    if (file.kind === 'empty' && !readonly) dirty = true;
+  }
+  try {
+    const state = inspectSqliteSchema(db, path);
+    if (state.missing.length > 0) {
+      // Read-only opens still need the tables to query; they are never written back.
+      createMissingTables(db, state);
+      if (!readonly) dirty = true;
+    }
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqlJsStore(db, path, readonly, warnings, dirty);
+}
+
+const COLS = {
+  run: 'r.id, r.start_time, r.created_at, r.root, r.commit_sha',
+  ffa: 'f.run_id, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts',
+} as const;
+
+type Row = Record<string, SqlValue>;
+
+class SqlJsStore implements SqliteStore {
+  readonly kind = 'sqlite' as const;
+  private closed = false;
+  /** uuid → run id of plugin runs (no ffa_run row), computed on demand, reset by every write. */
+  private pluginKeys: Map<string, number> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    readonly path: string,
+    readonly readonly: boolean,
+    readonly warnings: string[],
+    private dirty: boolean,
+  ) {}
+
+  private open(): Database {
+    if (this.closed) throw new Error(`${this.path}: the store is closed`);
+    return this.db;
+  }
+
+  private all<T = Row>(sql: string, params: SqlValue[] = []): T[] {
+    const stmt = this.open().prepare(sql);
+    try {
+      if (params.length) stmt.bind(params);
+      // getAsObject() asks SQLite for every column name on every row; ask once.
+      const names = stmt.getColumnNames();
+      const out: T[] = [];
+      while (stmt.step()) {
+        const values = stmt.get();
+        const row: Row = {};
+        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+        out.push(row as T);
+      }
+      return out;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  private scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {
+    const stmt = this.open().prepare(sql);
+    try {
+      if (params.length) stmt.bind(params);
+      return stmt.step() ? stmt.get()[0] : undefined;
+    } finally {
+      stmt.free();
+    }
+  }
+
+  /** Hydrates the given run rows with one query per child table. */
+  private hydrate(runs: RunRow[], opts: LoadOptions = {}): Run[] {
+    if (runs.length === 0) return [];
+    const ids = runs.map((r) => Number(r.id)).filter(Number.isInteger);
+    const inRuns = `(${ids.join(',')})`;
+    const failuresOnly = !!opts.failuresOnly;
+    const coverage = opts.coverage !== false;
+    const execFilter = failuresOnly
+      ? ` AND (e.outcome IS NULL OR e.outcome <> 'passed' OR e.id IN (SELECT test_execution_id FROM flakefighter_result WHERE test_execution_id IS NOT NULL))`
+      : '';
+    // Each child is tied to a selected run through primary-key lookups only.
+    const execOn = `JOIN test t ON t.id = e.test_id AND t.run_id IN ${inRuns}${execFilter}`;
+    const resultFrom = `flakefighter_result x LEFT JOIN test_execution e ON e.id = x.test_execution_id JOIN test t ON t.id = COALESCE(e.test_id, x.test_id) AND t.run_id IN ${inRuns}`;
+    const rows: RunRows = {
+      runs,
+      ffaRuns: this.all(`SELECT ${COLS.ffa} FROM ffa_run f WHERE f.run_id IN ${inRuns}`),
+      activeFlakefighters: this.all(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN ${inRuns} ORDER BY id`),
+      tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id IN ${inRuns} ORDER BY id`),
+      executions: this.all(
+        `SELECT e.id, e.test_id, e.outcome, e.stdout, e.stderr, e.report, e.start_time, e.end_time, ${coverage ? 'e.coverage' : 'NULL AS coverage'} FROM test_execution e ${execOn} ORDER BY e.id`,
+      ),
+      exceptions: this.all(
+        `SELECT x.id, x.execution_id, x.name FROM test_exception x JOIN test_execution e ON e.id = x.execution_id ${execOn} ORDER BY x.id`,
+      ),
+      frames: this.all(
+        `SELECT f.id, f.exception_id, f.path, f.lineno, f.colno, f.statement, f.source FROM tracebackentry f JOIN test_exception x ON x.id = f.exception_id JOIN test_execution e ON e.id = x.execution_id ${execOn} ORDER BY f.id`,
+      ),
+      results: this.all(`SELECT x.id, x.test_execution_id, x.test_id, x.name, x.flaky FROM ${resultFrom} ORDER BY x.id`),
+      evidence: this.all(`SELECT v.result_id, v.evidence FROM ffa_result_evidence v JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = v.result_id')}`),
+    };
+    return applyLoadOptions(hydrateRuns(rows, { warn: (m) => this.warnings.push(`${this.path}: ${m}`) }), opts);
+  }
+
+  async loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]> {
+    const params: SqlValue[] = [formatLocalTimestamp(q.before)];
+    let sql = `SELECT ${COLS.run} FROM run r WHERE r.start_time < ?`;
+    if (q.since) {
+      sql += ' AND r.start_time >= ?';
+      params.push(formatLocalTimestamp(q.since));
+    }
+    sql += ' ORDER BY r.start_time DESC, r.id DESC';
+    if (q.maxRuns !== undefined && q.maxRuns !== null) {
+      sql += ' LIMIT ?';
+      params.push(Math.max(0, Math.floor(q.maxRuns)));
+    }
+    return this.hydrate(this.all<RunRow>(sql, params), opts);
+  }
+
+  async loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]> {
+    // `IS` matches NULL = NULL, which is what the plugin's `commit_sha == None` does.
+    const runs = this.all<RunRow>(
+      `SELECT ${COLS.run} FROM run r WHERE r.commit_sha IS ? AND r.start_time < ? ORDER BY r.start_time DESC, r.id DESC`,
+      [sha, formatLocalTimestamp(before)],
+    );
+    return this.hydrate(runs, opts);
+  }
+
+  async loadAllRuns(opts?: LoadOptions): Promise<Run[]> {
+    return this.hydrate(this.all<RunRow>(`SELECT ${COLS.run} FROM run r ORDER BY r.start_time, r.id`), opts);
+  }
+
+  async loadRuns(ids: readonly number[], opts?: LoadOptions): Promise<Run[]> {
+    const clean = ids.filter(Number.isInteger);
+    if (clean.length === 0) return [];
+    const runs = this.all<RunRow>(`SELECT ${COLS.run} FROM run r WHERE r.id IN (${clean.join(',')})`);
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    return this.hydrate(clean.map((id) => byId.get(id)).filter((r): r is RunRow => !!r), opts);
+  }
+
+  async listRunKeys(): Promise<RunKey[]> {
+    const rows = this.all<{ id: number; start_time: string | null; root: string | null; uuid: string | null; source: string | null }>(
+      'SELECT r.id, r.start_time, r.root, f.uuid, f.source FROM run r LEFT JOIN ffa_run f ON f.run_id = r.id ORDER BY r.start_time, r.id',
+    );
+    const plugin = this.pluginRunKeys();
+    const byId = new Map([...plugin].map(([uuid, id]) => [id, uuid]));
+    return rows.map((r) => ({
+      id: r.id,
+      uuid: r.uuid ?? byId.get(r.id) ?? '',
+      startTime: parseTimestamp(r.start_time, 'local') ?? new Date(0),
+      source: r.uuid ? r.source : 'plugin',
+    }));
+  }
+
+  /** Derived uuids of runs without an ffa_run row (written by the plugin). */
+  private pluginRunKeys(): Map<string, number> {
+    if (this.pluginKeys) return this.pluginKeys;
+    const runs = this.all<{ id: number; start_time: string | null; root: string | null }>(
+      'SELECT id, start_time, root FROM run WHERE id NOT IN (SELECT run_id FROM ffa_run)',
+    );
+    const keys = new Map<string, number>();
+    if (runs.length) {
+      const names = new Map<number, string[]>();
+      const stmt = this.open().prepare(
+        'SELECT run_id, name FROM test WHERE run_id IN (SELECT id FROM run WHERE id NOT IN (SELECT run_id FROM ffa_run))',
+      );
+      try {
+        while (stmt.step()) {
+          const [runId, name] = stmt.get() as [number, string | null];
+          const list = names.get(runId);
+          if (list) list.push(name ?? '');
+          else names.set(runId, [name ?? '']);
+        }
+      } finally {
+        stmt.free();
+      }
+      for (const r of runs) {
+        const t = parseTimestamp(r.start_time, 'local') ?? new Date(0);
+        keys.set(pluginRunUuid(t, r.root, names.get(r.id) ?? []), r.id);
+      }
+    }
+    this.pluginKeys = keys;
+    return keys;
+  }
+
+  /**
+   * Our runs are found by ffa_run.uuid; a plugin run's uuid is derived from its rows, so only a run
+   * that came from a plugin database (sync) is also matched against the plugin runs here. That
+   * keeps ordinary saves from reading every plugin run's test names.
+   */
+  private findRun(uuid: string, alsoPluginRuns = true): number | null {
+    const id = this.scalar('SELECT run_id FROM ffa_run WHERE uuid = ?', [uuid]);
+    if (typeof id === 'number') return id;
+    return alsoPluginRuns ? (this.pluginRunKeys().get(uuid) ?? null) : null;
+  }
+
+  async hasRun(uuid: string): Promise<boolean> {
+    return this.findRun(uuid) !== null;
+  }
+
+  async save(run: Run, retention: Retention = {}): Promise<SaveResult> {
+    if (this.readonly) throw new Error(`${this.path} was opened read-only`);
+    const db = this.open();
+    const flat = flattenRun(run);
+    // Everything below is synchronous: nothing else can touch the database mid-transaction.
+    db.run('BEGIN');
+    const stmts: Statement[] = [];
+    try {
+      const existing = typeof flat.ffaRun.uuid === 'string' ? this.findRun(flat.ffaRun.uuid, flat.ffaRun.source === 'plugin') : null;
+      if (existing !== null) {
+        db.run('COMMIT');
+        return { runId: existing, pruned: 0, inserted: false };
+      }
+      const nextId = (table: string) => Number(this.scalar(`SELECT COALESCE(MAX(id), 0) + 1 FROM ${table}`));
+      const insert = (table: keyof typeof FLAT_COLUMNS, withId: boolean) => {
+        const cols = [...(withId ? ['id'] : []), ...FLAT_COLUMNS[table]];
+        const stmt = db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+        stmts.push(stmt);
+        return stmt;
+      };
+      const b = (v: boolean) => (v ? 1 : 0);
+
+      // Ids are assigned here (max + 1, what SQLite would pick) so children need no round trip.
+      const runId = nextId('run');
+      insert('run', true).run([runId, flat.run.start_time, flat.run.created_at, flat.run.root, flat.run.commit_sha]);
+      const f = flat.ffaRun;
+      insert('ffa_run', false).run([
+        runId, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts,
+      ]);
+      let id = nextId('activeflakefighter');
+      const affStmt = insert('activeflakefighter', true);
+      for (const a of flat.activeFlakefighters) affStmt.run([id++, runId, a.name, a.params]);
+
+      const testIds: number[] = [];
+      id = nextId('test');
+      const testStmt = insert('test', true);
+      for (const t of flat.tests) {
+        testIds.push(id);
+        testStmt.run([id++, runId, t.fspath, t.line_no, t.name, b(t.skipped)]);
+      }
+      const execIds: number[] = [];
+      id = nextId('test_execution');
+      const execStmt = insert('test_execution', true);
+      for (const e of flat.executions) {
+        execIds.push(id);
+        execStmt.run([id++, testIds[e.testIndex], e.outcome, e.stdout, e.stderr, e.report, e.start_time, e.end_time, e.coverage]);
+      }
+      const excIds: number[] = [];
+      id = nextId('test_exception');
+      const excStmt = insert('test_exception', true);
+      for (const x of flat.exceptions) {
+        excIds.push(id);
+        excStmt.run([id++, execIds[x.executionIndex], x.name]);
+      }
+      id = nextId('tracebackentry');
+      const frameStmt = insert('tracebackentry', true);
+      for (const fr of flat.frames) {
+        frameStmt.run([id++, excIds[fr.exceptionIndex], fr.path, fr.lineno, fr.colno, fr.statement, fr.source]);
+      }
+      const resultIds: number[] = [];
+      id = nextId('flakefighter_result');
+      const resStmt = insert('flakefighter_result', true);
+      for (const r of flat.results) {
+        resultIds.push(id);
+        resStmt.run([
+          id++,
+          r.executionIndex === null ? null : execIds[r.executionIndex],
+          r.testIndex === null ? null : testIds[r.testIndex],
+          r.name,
+          b(r.flaky),
+        ]);
+      }
+      const evStmt = insert('ffa_result_evidence', false);
+      for (const ev of flat.evidence) evStmt.run([resultIds[ev.resultIndex], ev.evidence]);
+
+      const pruned = this.prune(runId, retention);
+      db.run('COMMIT');
+      this.dirty = true;
+      // New runs always get an ffa_run row; only pruning can remove plugin runs.
+      if (pruned > 0) this.pluginKeys = null;
+      return { runId, pruned, inserted: true };
+    } catch (err) {
+      try {
+        db.run('ROLLBACK');
+      } catch {
+        // the transaction may already be gone; the error below is the one that matters
+      }
+      this.pluginKeys = null;
+      throw err;
+    } finally {
+      for (const s of stmts) s.free();
+    }
+  }
+
+  /**
+   * Retention inside the save transaction: keeps the `storeMaxRuns` newest runs (the new one
+   * included) and none older than `since`; the new run itself is never pruned. Children are
+   * deleted explicitly, bottom-up (the schema has no cascades).
+   */
+  private prune(newRunId: number, retention: Retention): number {
+    const db = this.open();
+    const conds: string[] = [];
+    const params: SqlValue[] = [];
+    if (retention.storeMaxRuns !== undefined && retention.storeMaxRuns !== null) {
+      conds.push('id NOT IN (SELECT id FROM run ORDER BY start_time DESC, id DESC LIMIT ?)');
+      params.push(Math.max(1, Math.floor(retention.storeMaxRuns)));
+    }
+    if (retention.since) {
+      conds.push('start_time < ?');
+      params.push(formatLocalTimestamp(retention.since));
+    }
+    if (conds.length === 0) return 0;
+    const victims = this.all<{ id: number }>(`SELECT id FROM run WHERE id <> ? AND (${conds.join(' OR ')})`, [newRunId, ...params]).map((r) => r.id);
+    if (victims.length === 0) return 0;
+    const tmp = ['ffa_del_run', 'ffa_del_test', 'ffa_del_exec', 'ffa_del_exc', 'ffa_del_res'];
+    for (const t of tmp) db.run(`CREATE TEMP TABLE IF NOT EXISTS ${t} (id INTEGER PRIMARY KEY)`);
+    try {
+      for (const t of tmp) db.run(`DELETE FROM temp.${t}`);
+      db.run(`INSERT INTO temp.ffa_del_run (id) VALUES ${victims.map((v) => `(${v})`).join(',')}`);
+      db.run('INSERT INTO temp.ffa_del_test SELECT id FROM test WHERE run_id IN (SELECT id FROM temp.ffa_del_run)');
+      db.run('INSERT INTO temp.ffa_del_exec SELECT id FROM test_execution WHERE test_id IN (SELECT id FROM temp.ffa_del_test)');
+      db.run('INSERT INTO temp.ffa_del_exc SELECT id FROM test_exception WHERE execution_id IN (SELECT id FROM temp.ffa_del_exec)');
+      db.run(
+        'INSERT INTO temp.ffa_del_res SELECT id FROM flakefighter_result WHERE test_id IN (SELECT id FROM temp.ffa_del_test) OR test_execution_id IN (SELECT id FROM temp.ffa_del_exec)',
+      );
+      db.run('DELETE FROM ffa_result_evidence WHERE result_id IN (SELECT id FROM temp.ffa_del_res)');
+      db.run('DELETE FROM flakefighter_result WHERE id IN (SELECT id FROM temp.ffa_del_res)');
+      db.run('DELETE FROM tracebackentry WHERE exception_id IN (SELECT id FROM temp.ffa_del_exc)');
+      db.run('DELETE FROM test_exception WHERE id IN (SELECT id FROM temp.ffa_del_exc)');
+      db.run('DELETE FROM test_execution WHERE id IN (SELECT id FROM temp.ffa_del_exec)');
+      db.run('DELETE FROM test WHERE id IN (SELECT id FROM temp.ffa_del_test)');
+      db.run('DELETE FROM activeflakefighter WHERE run_id IN (SELECT id FROM temp.ffa_del_run)');
+      db.run('DELETE FROM ffa_run WHERE run_id IN (SELECT id FROM temp.ffa_del_run)');
+      db.run('DELETE FROM run WHERE id IN (SELECT id FROM temp.ffa_del_run)');
+    } finally {
+      for (const t of tmp) db.run(`DELETE FROM temp.${t}`);
+    }
+    return victims.length;
+  }
+
+  async tableCounts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const t of [...PLUGIN_TABLES, ...FFA_TABLES]) out[t] = Number(this.scalar(`SELECT COUNT(*) FROM ${t}`));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.dirty && !this.readonly) await writeAtomically(this.path, this.db.export());
+      this.dirty = false;
+    } finally {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+}
