@@ -128,6 +128,9 @@ export function summary(r: SyncReport, reclassify: boolean): string {
       );
     }
     for (const n of r.notRecomputed) lines.push(`  note: ${n}`);
+    if (r.drifted > 0) {
+      lines.push(`  note: ${r.drifted} recomputed verdict(s) differ from the stored ones with or without the late runs (the runs were classified by the plugin or another version); the sync did not cause them, so they were left as they are`);
+    }
   }
   return lines.join('\n') + '\n';
 }

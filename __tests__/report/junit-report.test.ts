@@ -159,4 +159,26 @@ describe('renderEnrichedJunit', () => {
     const again = { ...pyData, run: { ...pyData.run, tests: back.tests } };
     assert.deepEqual(countRun(again.run), countRun(pyData.run));
   });
+
+  test('a test that passed, then failed on a forced rerun, reads back as written (no plugin-bug repair on our files)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ff-junit-'));
+    const file = join(dir, 'junit.xml');
+    const tests = data.run.tests.filter((t) => t.name.includes('::'));
+    const [first, ...others] = tests;
+    const at = (ms: number) => new Date(Date.UTC(2026, 10, 25, 9, 0, 0, ms));
+    const forced = {
+      ...first,
+      results: [],
+      executions: [
+        { outcome: 'passed' as const, startTime: at(0), endTime: at(5), stdout: null, stderr: null, report: 'None', coverage: null, exception: null, results: [] },
+        { outcome: 'failed' as const, startTime: at(10), endTime: at(15), stdout: null, stderr: null, report: 'boom', message: 'boom', coverage: null, exception: null, results: [] },
+      ],
+    };
+    // Other tests ran once: with different attempt counts the reader would repair plugin files (earlier attempts -> failed).
+    const single = others.filter((t) => t.executions.length === 1);
+    assert.ok(single.length > 0);
+    writeFileSync(file, renderEnrichedJunit({ ...data, run: { ...data.run, tests: [forced, ...single] } }));
+    const back = await readResultFile(file, ROOT);
+    assert.deepEqual(back.tests.find((t) => t.name === first.name)!.executions.map((e) => e.outcome), ['passed', 'failed']);
+  });
 });

@@ -1,4 +1,5 @@
 import { test, describe, before, after } from 'node:test';
+import { countRun } from '../../src/model.ts';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
@@ -130,7 +131,7 @@ describe('postgres store', () => {
     const history = await store.loadHistory({ before: second.startTime });
     assert.equal(history.length, 1);
     assert.equal(history[0].id, saved.runId);
-    assert.deepEqual(strip(history[0]), strip({ ...first, createdAt: history[0].createdAt }));
+    assert.deepEqual(strip(history[0]), strip({ ...first, createdAt: history[0].createdAt, meta: { ...first.meta, counts: countRun(first) } }));
     // Nothing at or after the run's own start.
     assert.equal((await store.loadHistory({ before: first.startTime })).length, 0);
     assert.equal(await store.hasRun(first.meta.uuid), true);

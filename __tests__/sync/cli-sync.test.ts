@@ -1,7 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
@@ -72,17 +72,15 @@ describe('flakefighters sync / report (CLI end to end)', () => {
   test('dry run, then sync with the late-run warning, then --reclassify, then report', async () => {
     const { src, dst, dir } = await scenarioFiles();
     const before = readFileSync(dst);
-    const dry = await cli(['sync', '--from', src, '--to', dst, '--dry-run']);
+    // A copy of the destination gets the plain sync (alongside the dry run); the original gets --reclassify.
+    const plain = join(dir, 'plain.db');
+    copyFileSync(dst, plain);
+    const [dry, warnOnly] = await Promise.all([cli(['sync', '--from', src, '--to', dst, '--dry-run']), cli(['sync', '--from', src, '--to', plain])]);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^would copy 1 run\(s\), already there 0/m);
     assert.match(dry.stdout, /late runs: 1 run\(s\) arrived older/);
     assert.deepEqual(readFileSync(dst), before);
 
-    // A copy of the destination gets the plain sync; the original gets --reclassify.
-    const plain = join(dir, 'plain.db');
-    const { copyFileSync } = await import('node:fs');
-    copyFileSync(dst, plain);
-    const warnOnly = await cli(['sync', '--from', src, '--to', plain]);
     assert.equal(warnOnly.code, 0, warnOnly.stderr);
     assert.match(warnOnly.stdout, /^copied 1 run\(s\), already there 0 \(of 1 at the source\)$/m);
     assert.match(warnOnly.stdout, /later runs whose history now includes it: #1 \(.*\), #2 \(.*\), #3 \(.*\)/);
@@ -100,13 +98,15 @@ describe('flakefighters sync / report (CLI end to end)', () => {
     assert.equal(again.stderr, '');
 
     const out = join(dir, 'reports');
-    const rep = await cli(['report', '--database', dst, '--report-dir', out, '--run', '2']);
+    const [rep, noRun] = await Promise.all([
+      cli(['report', '--database', dst, '--report-dir', out, '--run', '2']),
+      cli(['report', '--database', dst, '--report-dir', join(dir, 'none'), '--run', '99']),
+    ]);
     assert.equal(rep.code, 0, rep.stderr);
     const json = JSON.parse(readFileSync(join(out, 'flakefighters.json'), 'utf8'));
     assert.ok(JSON.stringify(json).includes('tests/test_other.py::test_other'));
     assert.ok(existsSync(join(out, 'flakefighters.html')) && existsSync(join(out, 'junit-flakefighters.xml')));
     assert.match(rep.stdout, /flaky\s+tests\/test_other\.py::test_other/);
-    const noRun = await cli(['report', '--database', dst, '--report-dir', out, '--run', '99']);
     assert.equal(noRun.code, 2);
     assert.match(noRun.stderr, /has no run with id 99/);
   });

@@ -2,10 +2,10 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadSqlJs } from '../../src/store/sqljs.ts';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { syncDatabases } from '../../src/sync/sync.ts';
-import { verdictOf } from '../../src/model.ts';
+import { countRun, verdictOf } from '../../src/model.ts';
 import { classifyAndSave, scenario, tempDir } from './scenario.ts';
 import { readWithPython } from '../interop/plugin-shape.ts';
 import { formatLocalTimestamp } from '../../src/store/timestamps.ts';
@@ -101,6 +101,9 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
     assert.equal(verdictOf(c.tests[0]), 'flaky');
     assert.equal(verdictOf(dRun.tests[0]), 'genuine');
     assert.equal(dRun.tests[0].executions[0].results.length, 2);
+    // The stored totals (ffa_run.counts) follow: C now has 1 flaky and 0 genuine failures; D keeps 1 genuine.
+    assert.deepEqual(countRun(c), { total: 2, passed: 1, failed: 1, skipped: 0, flaky: 1, genuine: 0 });
+    assert.deepEqual(countRun(dRun), { total: 1, passed: 0, failed: 1, skipped: 0, flaky: 0, genuine: 1 });
     const ev = cExec.results.find((x) => x.id === newRow[0])!.evidence!;
     assert.match(ev.reason, /same traceback as a flaky failure/);
 
@@ -133,5 +136,36 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
     assert.deepEqual(r.lateRuns[0].affected.map((x) => x.uuid), [scenario.B().meta.uuid]);
     assert.deepEqual(r.reclassifiedRuns.map((x) => x.uuid), [scenario.B().meta.uuid]);
     assert.equal(r.changes.length, 0);
+  });
+
+  test('on the plugin\'s own database, a late run that changes nothing appends nothing (stored plugin verdicts are left alone)', async (t) => {
+    const dir = tempDir();
+    const dst = join(dir, 'plugin.db');
+    copyFileSync('/work/shared/fixtures/plugin/flakefighters.db', dst);
+    const src = join(dir, 'late.db');
+    const s = await openSqliteStore(src);
+    // All green, a day before the plugin's runs: in every window, but no evidence for anything.
+    const late = scenario.B();
+    late.startTime = new Date(2026, 10, 24, 12, 0, 0);
+    await classifyAndSave(s, late);
+    await s.close();
+    const before = await rows(dst, 'SELECT count(*) FROM flakefighter_result');
+    const from = await openSqliteStore(src, { readonly: true });
+    const to = await openSqliteStore(dst);
+    const r = await syncDatabases(from, to, { reclassify: true });
+    await from.close();
+    await to.close();
+    assert.equal(r.lateRuns.length, 1);
+    assert.equal(r.lateRuns[0].affected.length, 5);
+    assert.equal(r.reclassifiedRuns.length, 5);
+    assert.deepEqual(r.changes, []);
+    assert.ok(r.notRecomputed.some((n) => /DiffCov verdicts were kept/.test(n)));
+    // Recomputing the plugin's runs reproduces its stored TracebackMatching, CosineSimilarity and
+    // CoverageIndependence verdicts exactly (failing executions; ours judge no passing ones).
+    t.diagnostic(`${r.drifted} recomputed verdict(s) differ from the plugin's stored ones`);
+    assert.equal(r.drifted, 0);
+    // Only the late run's own rows were added.
+    const lateResults = late.tests.reduce((n, x) => n + x.results.length + x.executions.reduce((m, e) => m + e.results.length, 0), 0);
+    assert.deepEqual(await rows(dst, 'SELECT count(*) FROM flakefighter_result'), [[Number(before[0][0]) + lateResults]]);
   });
 });

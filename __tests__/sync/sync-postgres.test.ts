@@ -120,8 +120,8 @@ describe('sync with a real PostgreSQL', () => {
     const dir = tempDir();
     const src = join(dir, 'src.db');
     const s = await openSqliteStore(src);
-    const N = 40; // keep in step with the message checked below
-    for (let i = 0; i < N; i++) await s.save(bigRun(`11111111-0000-4000-8000-${String(i).padStart(12, '0')}`, at(i), 150));
+    const N = 24; // keep in step with the message checked below
+    for (let i = 0; i < N; i++) await s.save(bigRun(`11111111-0000-4000-8000-${String(i).padStart(12, '0')}`, at(i), 100));
     await s.close();
 
     const from = await openSqliteStore(src, { readonly: true });

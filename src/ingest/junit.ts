@@ -290,7 +290,7 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     }
   }
 
-  if (pluginExecs.length) importPluginResults(pluginExecs);
+  if (pluginExecs.length) importPluginResults(pluginExecs, declaresPerExecutionOutcomes(root));
   return { dialect: pluginExecs.length && isPytest ? 'pytest-flakefighters' : dialect, tests: collector.tests(), warnings };
 }
 
@@ -319,9 +319,22 @@ interface PluginItem {
   count: number;
 }
 
-function importPluginResults(items: PluginItem[]): void {
+/**
+ * Our own enriched JUnit (src/report/junit-report.ts) writes each execution's real outcome and says so in a
+ * suite property; the plugin's repair below must not touch such a file.
+ */
+function declaresPerExecutionOutcomes(root: XmlElement): boolean {
+  const suites = root.name === 'testsuite' ? [root] : root.children.filter((c) => c.name === 'testsuite');
+  return suites.some((suite) =>
+    suite.children.some(
+      (c) => c.name === 'properties' && c.children.some((p) => p.attrs.name === 'flakefighters.outcomes' && p.attrs.value === 'per-execution'),
+    ),
+  );
+}
+
+function importPluginResults(items: PluginItem[], perExecutionOutcomes: boolean): void {
   const counts = new Set(items.filter((i) => i.count > 0).map((i) => i.count));
-  const rerunsOnFailureOnly = counts.size > 1;
+  const rerunsOnFailureOnly = !perExecutionOutcomes && counts.size > 1;
   for (const { test, ff, fromCase, count } of items) {
     for (const c of ff.children) if (c.name === 'test') test.results.push(...verdicts(c));
     if (count === 0) continue;

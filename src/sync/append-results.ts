@@ -8,7 +8,7 @@
  * file itself after the store has been closed (its sql.js database is private, and a store that
  * is still open would overwrite the file with its own copy on close).
  */
-import type { Evidence } from '../model.ts';
+import type { Evidence, RunCounts } from '../model.ts';
 import type { PostgresStore } from '../store/postgres-store.ts';
 import { formatUtcTimestamp } from '../store/timestamps.ts';
 import type { AnyStore } from './open-any.ts';
@@ -54,6 +54,11 @@ export interface RunAppend {
   results: AppendedResult[];
   /** Why (stored in every ffa_reclassification row). */
   reason: string;
+  /**
+   * The run's totals as it now reads (old and new results), for ffa_run.counts: that column is our
+   * cache of the totals that reports and trends show, so it follows the appended verdicts.
+   */
+  counts?: RunCounts | null;
 }
 
 /** Returns the new result ids, per run in the order given. */
@@ -80,6 +85,7 @@ async function appendSqlite(path: string, store: AnyStore, work: RunAppend[], no
   const out: number[][] = [];
   try {
     db.run(reclassificationDdl('sqlite'));
+    const hasCounts = (db.exec('PRAGMA table_info(ffa_run)')[0]?.values ?? []).some((r) => r[1] === 'counts');
     for (const a of work) {
       db.run('BEGIN');
       try {
@@ -100,6 +106,7 @@ async function appendSqlite(path: string, store: AnyStore, work: RunAppend[], no
             [a.runId, id, r.oldResultId, r.testId, r.executionId, r.name, r.oldFlaky === null ? null : r.oldFlaky ? 1 : 0, r.flaky ? 1 : 0, a.reason, at],
           );
         }
+        if (hasCounts && a.counts) db.run('UPDATE ffa_run SET counts = ? WHERE run_id = ?', [JSON.stringify(a.counts), a.runId]);
         db.run('COMMIT');
         out.push(newIds);
       } catch (err) {
@@ -121,6 +128,8 @@ async function appendPostgres(store: PostgresStore, work: RunAppend[], now: Date
   const out: number[][] = [];
   try {
     await sql.unsafe(reclassificationDdl('postgres'));
+    const hasCounts =
+      (await sql.unsafe(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'ffa_run' AND column_name = 'counts'`)).length > 0;
     for (const a of work) {
       const ids = await sql.begin(async (tx) => {
         const newIds: number[] = [];
@@ -139,6 +148,7 @@ async function appendPostgres(store: PostgresStore, work: RunAppend[], now: Date
             [a.runId, id, r.oldResultId, r.testId, r.executionId, r.name, r.oldFlaky, r.flaky, a.reason, at] as never[],
           );
         }
+        if (hasCounts && a.counts) await tx.unsafe('UPDATE ffa_run SET counts = $1 WHERE run_id = $2::int', [JSON.stringify(a.counts), a.runId] as never[]);
         return newIds;
       });
       out.push(ids);

@@ -8,7 +8,7 @@
 import { classifyRun } from '../classify.ts';
 import type { Flakefighter } from '../flakefighters/flakefighter.ts';
 import { createFlakefighter, REGISTRY } from '../flakefighters/registry.ts';
-import { verdictOf, type Execution, type FlakefighterResult, type Run, type Test, type Verdict } from '../model.ts';
+import { countRun, verdictOf, type RunCounts, type Execution, type FlakefighterResult, type Run, type Test, type Verdict } from '../model.ts';
 import { PickleDict, type PickleValue } from '../store/pickle-types.ts';
 import type { AppendedResult } from './append-results.ts';
 
@@ -37,6 +37,10 @@ export interface ReclassifyOutcome {
   /** The run as it reads once the rows are appended (old and new results). */
   patchedRun: Run;
   notRecomputed: string[];
+  /** The run's totals with the appended verdicts. */
+  counts: RunCounts;
+  /** Verdicts that differ from the stored ones with or without the late runs (left alone). */
+  drifted: number;
 }
 
 /** Flakefighters whose inputs the database does not hold. */
@@ -61,35 +65,51 @@ function latest(results: FlakefighterResult[], name: string): FlakefighterResult
   return best;
 }
 
-export async function reclassifyRun(
-  run: Run,
-  history: Run[],
-  opts: { warn?: (m: string) => void; reason: string },
-): Promise<ReclassifyOutcome> {
+export interface ReclassifyOptions {
+  warn?: (m: string) => void;
+  reason: string;
+  /**
+   * The history the run had before the sync (late runs left out, earlier reclassifications not
+   * applied). When given, only verdicts that differ between this baseline and `history` count:
+   * a verdict that differs from the stored one under both was not caused by the sync (another
+   * version, or the plugin, classified the run) and is left alone, counted in `drifted`.
+   */
+  baselineHistory?: Run[];
+}
+
+export async function reclassifyRun(run: Run, history: Run[], opts: ReclassifyOptions): Promise<ReclassifyOutcome> {
   const warn = opts.warn ?? (() => {});
   const notRecomputed: string[] = [];
-  const flakefighters: Flakefighter[] = [];
-  for (const a of run.activeFlakefighters) {
+  const usable = run.activeFlakefighters.filter((a) => {
     if (NEEDS_OUTSIDE_INPUT[a.name]) notRecomputed.push(NEEDS_OUTSIDE_INPUT[a.name]);
     else if (!REGISTRY.has(a.name)) notRecomputed.push(`${a.name} verdicts were kept: it is not a flakefighter this version knows`);
-    else flakefighters.push(createFlakefighter(a.name, paramsRecord(a.params), { root: run.root }));
-  }
-  const recomputed = new Set(flakefighters.map((f) => f.name));
+    else return true;
+    return false;
+  });
+  const recomputed = new Set(usable.map((a) => a.name));
+  // Fresh instances per classification: nothing carries over between the two.
+  const build = (): Flakefighter[] => usable.map((a) => createFlakefighter(a.name, paramsRecord(a.params), { root: run.root }));
   // Kept verdicts (DiffCov, unknown ones) stay in place so post-run flakefighters read them.
   const keep = (rs: FlakefighterResult[]) => {
     const names = [...new Set(rs.map((r) => r.name))].filter((n) => !recomputed.has(n));
     return names.map((n) => ({ ...latest(rs, n)! }));
   };
-  const fresh: Run = {
-    ...run,
-    activeFlakefighters: [...run.activeFlakefighters],
-    tests: run.tests.map((t): Test => ({
-      ...t,
-      results: keep(t.results),
-      executions: t.executions.map((e): Execution => ({ ...e, results: keep(e.results) })),
-    })),
+  const classifyWith = async (h: Run[]): Promise<Run> => {
+    const copy: Run = {
+      ...run,
+      activeFlakefighters: [...run.activeFlakefighters],
+      tests: run.tests.map((t): Test => ({
+        ...t,
+        results: keep(t.results),
+        executions: t.executions.map((e): Execution => ({ ...e, results: keep(e.results) })),
+      })),
+    };
+    await classifyRun(build(), { run: copy, history: h, root: run.root, warn: (m) => warn(`run ${run.id}: ${m}`) });
+    return copy;
   };
-  await classifyRun(flakefighters, { run: fresh, history, root: run.root, warn: (m) => warn(`run ${run.id}: ${m}`) });
+  const fresh = await classifyWith(history);
+  const baseline = opts.baselineHistory ? await classifyWith(opts.baselineHistory) : null;
+  let drifted = 0;
 
   const appended: AppendedResult[] = [];
   const changes: VerdictChange[] = [];
@@ -103,11 +123,25 @@ export async function reclassifyRun(
     const patchedTest = patchedRun.tests[ti];
     const before = verdictOf(oldTest);
     const pending: VerdictChange[] = [];
-    const compare = (oldResults: FlakefighterResult[], newResults: FlakefighterResult[], execution: number | null, into: FlakefighterResult[]) => {
+    const compare = (
+      oldResults: FlakefighterResult[],
+      newResults: FlakefighterResult[],
+      baseResults: FlakefighterResult[] | null,
+      execution: number | null,
+      into: FlakefighterResult[],
+    ) => {
       for (const name of recomputed) {
         const n = latest(newResults, name);
         if (!n) continue;
         const o = latest(oldResults, name);
+        if (baseResults) {
+          const b = latest(baseResults, name);
+          if (b && b.flaky === n.flaky) {
+            // Same verdict without the late runs: whatever the stored row says, the sync did not change it.
+            if (o ? o.flaky !== n.flaky : n.flaky) drifted++;
+            continue;
+          }
+        }
         // No earlier verdict and a genuine one now changes nothing (Test.flaky reads the same).
         if (o ? o.flaky === n.flaky : !n.flaky) continue;
         const evidence = { ...(n.evidence ?? { reason: '' }), reason: `${n.evidence?.reason ?? ''} (${opts.reason})`.trim() };
@@ -136,11 +170,18 @@ export async function reclassifyRun(
         });
       }
     };
-    oldTest.executions.forEach((e, ei) => compare(e.results, newTest.executions[ei].results, ei, patchedTest.executions[ei].results));
-    compare(oldTest.results, newTest.results, null, patchedTest.results);
+    const baseTest = baseline?.tests[ti] ?? null;
+    oldTest.executions.forEach((e, ei) =>
+      compare(e.results, newTest.executions[ei].results, baseTest ? baseTest.executions[ei].results : null, ei, patchedTest.executions[ei].results),
+    );
+    compare(oldTest.results, newTest.results, baseTest ? baseTest.results : null, null, patchedTest.results);
     const after = verdictOf(patchedTest);
     for (const c of pending) c.testVerdictAfter = after;
     changes.push(...pending);
   });
-  return { appended, changes, patchedRun, notRecomputed };
+  // Totals as the run now reads (stored counts describe the old reading).
+  patchedRun.meta = { ...run.meta, counts: null };
+  const counts = countRun(patchedRun);
+  patchedRun.meta.counts = counts;
+  return { appended, changes, patchedRun, notRecomputed, counts, drifted };
 }

@@ -13,14 +13,18 @@
 import type { Run } from '../model.ts';
 import { pluginRunUuid, type RunKey } from '../store/rows.ts';
 import { UserError, type Store } from '../store/store.ts';
-import { appendResults } from './append-results.ts';
+import { appendResults, type RunAppend } from './append-results.ts';
 import type { AnyStore } from './open-any.ts';
 import { reclassifyRun, type VerdictChange } from './reclassify.ts';
 
 export interface SyncOptions {
   /** Report what would be copied and which runs are affected; write nothing. */
   dryRun?: boolean;
-  /** Recompute the verdicts of affected destination runs and append the changed ones. */
+  /**
+   * Recompute the verdicts of affected destination runs and append the changed ones. With a sqlite
+   * destination and something to append, `to` is closed (flushed) first and the rows go straight
+   * into the file (append-results.ts); reopen it to read them.
+   */
   reclassify?: boolean;
   /**
    * The load-max-runs the destination's runs were classified with (unknown to the database: it is
@@ -65,6 +69,11 @@ export interface SyncReport {
   changes: VerdictChange[];
   /** Flakefighters whose verdicts could not be recomputed, with why (e.g. DiffCov needs the git diff). */
   notRecomputed: string[];
+  /**
+   * Recomputed verdicts that differ from the stored ones with or without the late runs (the run was
+   * classified by the plugin or another version): not caused by the sync, so left alone.
+   */
+  drifted: number;
 }
 
 const DEFAULT_BATCH = 50;
@@ -84,6 +93,7 @@ export async function syncDatabases(from: AnyStore, to: AnyStore, opts: SyncOpti
     reclassifiedRuns: [],
     changes: [],
     notRecomputed: [],
+    drifted: 0,
   };
 
   const missing = await findMissing(from, to, srcKeys, dstKeys);
@@ -265,22 +275,28 @@ async function reclassifyAffected(
   const triggers: RunRef[] = [...late];
   /** Runs as they read after the appends (old results plus new ones), for later runs' history. */
   const patched = new Map<number, Run>();
-  const appends: Array<{ runId: number; results: import('./append-results.ts').AppendedResult[]; reason: string; changes: VerdictChange[] }> = [];
+  const appends: Array<RunAppend & { changes: VerdictChange[] }> = [];
   const notes = new Set<string>();
   for (const r of candidates) {
     const cause = triggers.filter((t) => timeline.windowIncludes(r, t));
     if (cause.length === 0) continue;
     const [run] = await to.loadRuns([r.id]);
     if (!run) continue;
-    const history = (await to.loadHistory({ before: run.startTime, maxRuns: opts.loadMaxRuns })).map((h) => patched.get(h.id!) ?? h);
+    // One load serves both views: after the sync (copied runs in, earlier reclassifications
+    // applied) and before it (only the runs that were there, as stored).
+    const max = opts.loadMaxRuns;
+    const loaded = await to.loadHistory({ before: run.startTime, maxRuns: max === undefined ? undefined : max + copiedRefs.length });
+    const history = loaded.slice(0, max).map((h) => patched.get(h.id!) ?? h);
+    const baselineHistory = loaded.filter((h) => existingIds.has(h.id!)).slice(0, max);
     const reason = `reclassified by flakefighters sync: history now includes ${cause.map((c) => `run ${c.id} (${c.uuid})`).join(', ')}`;
-    const out = await reclassifyRun(run, history, { warn, reason });
+    const out = await reclassifyRun(run, history, { warn, reason, baselineHistory });
     out.notRecomputed.forEach((n) => notes.add(n));
+    report.drifted += out.drifted;
     report.reclassifiedRuns.push(r);
     if (out.appended.length > 0) {
       patched.set(r.id, out.patchedRun);
       triggers.push(r);
-      appends.push({ runId: r.id, results: out.appended, reason, changes: out.changes });
+      appends.push({ runId: r.id, results: out.appended, reason, changes: out.changes, counts: out.counts });
     }
   }
   report.notRecomputed = [...notes];
