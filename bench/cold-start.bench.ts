@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distIndex, runnerEnv } from '../scripts/local-runner.ts';
+import { distIndex, runnerEnv, runnerFiles } from '../scripts/local-runner.ts';
 import type { BenchContext } from './run.ts';
 import { pair, runNode } from './measure.ts';
 import { mib, ms, type Row } from './row.ts';
@@ -12,7 +12,7 @@ export default async function coldStart(ctx: BenchContext): Promise<Row[]> {
   writeFileSync(join(ws, 'one.xml'), '<testsuite name="s" tests="1"><testcase classname="a.B" name="test_one" time="0.1"/></testsuite>');
   const env = runnerEnv(
     { workspace: ws, inputs: { 'test-results': 'one.xml', 'upload-artifact': 'false', 'history-from-artifact': 'false', 'report-dir': '', save: 'false' } },
-    { output: join(ws, 'out'), summary: join(ws, 'summary.md'), event: join(ws, 'event.json'), temp: ws },
+    runnerFiles(),
   );
   const r = await pair(() => runNode([distIndex], env, ws), () => runNode(['-e', '0']), Math.max(ctx.runs, 10));
   return [

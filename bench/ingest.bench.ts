@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distIndex, runnerEnv } from '../scripts/local-runner.ts';
+import { distIndex, runnerEnv, runnerFiles } from '../scripts/local-runner.ts';
 import type { BenchContext } from './run.ts';
 import { writeJunit } from './generate.ts';
 import { pair, runNode } from './measure.ts';
@@ -16,7 +16,7 @@ export default async function ingest(ctx: BenchContext): Promise<Row[]> {
     const ws = mkdtempSync(join(tmpdir(), 'ff-bench-ws-'));
     const env = runnerEnv(
       { workspace: ws, inputs: { 'test-results': file, 'upload-artifact': 'false', 'history-from-artifact': 'false', 'fail-on': 'never', 'database-path': join(ws, 'ff.db') } },
-      { output: join(ws, 'out'), summary: join(ws, 'summary.md'), event: join(ws, 'event.json'), temp: ws },
+      runnerFiles(),
     );
     try {
       return await runNode([distIndex], env, ws);

@@ -31,10 +31,12 @@ export async function runNode(args: string[], env: Record<string, string> = {}, 
   const child = spawn(process.execPath, ['--import', probe, ...args], {
     cwd,
     env: { ...process.env, ...env, BENCH_PROBE_FILE: probeFile },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Only the tail is kept: it holds the ::error:: line when a run fails.
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wallMs = performance.now() - t0;
   let rssMiB = NaN;

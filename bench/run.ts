@@ -19,6 +19,9 @@ const scenarios: Record<string, () => Promise<{ default: (ctx: BenchContext) => 
   ingest: () => import('./ingest.bench.ts'),
   'cold-start': () => import('./cold-start.bench.ts'),
   'db-size': () => import('./db-size.bench.ts'),
+  history: () => import('./history.bench.ts'),
+  flakefighters: () => import('./flakefighters.bench.ts'),
+  postgres: () => import('./postgres.bench.ts'),
 };
 
 const ctx: BenchContext = { runs: Number(process.env.BENCH_RUNS ?? 5), dataDir: join(repoRoot, 'bench/.data') };
@@ -36,5 +39,7 @@ for (const [name, load] of Object.entries(scenarios)) {
     rows.push({ scenario: name, measure: 'error', value: (err as Error).message.split('\n')[0] });
   }
 }
+// The PostgreSQL server the history and postgres scenarios share, if one was started.
+await (await import('./generate.ts')).stopBenchPostgres();
 console.log(`\nflakefighters-action benchmarks (${ctx.runs} runs each, medians; node ${process.version}, ${process.platform}/${process.arch})\n`);
 console.log(formatTable(rows));

@@ -40,7 +40,7 @@ export interface ActionRunOptions {
   nodeArgs?: string[];
 }
 
-export function runnerEnv(opts: ActionRunOptions, files: { output: string; summary: string; event: string; temp: string }) {
+export function runnerEnv(opts: ActionRunOptions, files: RunnerFiles) {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -75,13 +75,26 @@ export function runnerEnv(opts: ActionRunOptions, files: { output: string; summa
   return env;
 }
 
-export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
+export interface RunnerFiles {
+  output: string;
+  summary: string;
+  event: string;
+  temp: string;
+}
+
+/** The files the runner creates for a step before it starts: outputs, summary, event payload, temp dir. */
+export function runnerFiles(opts: Pick<ActionRunOptions, 'event' | 'sha'> = {}): RunnerFiles {
   const dir = mkdtempSync(join(tmpdir(), 'ff-runner-'));
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary.md'), event: join(dir, 'event.json'), temp: join(dir, 'temp') };
   mkdirSync(files.temp);
   writeFileSync(files.output, '');
   writeFileSync(files.summary, '');
   writeFileSync(files.event, JSON.stringify(opts.event?.payload ?? { before: '0'.repeat(40), after: opts.sha ?? 'a'.repeat(40) }));
+  return files;
+}
+
+export async function runAction(opts: ActionRunOptions): Promise<ActionRun> {
+  const files = runnerFiles(opts);
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), distIndex], { cwd: opts.workspace, env: runnerEnv(opts, files) });
   let stdout = '';
   let stderr = '';

@@ -4,27 +4,16 @@
  * the newest unless `--run` names one, with the runs before it as history — from the database
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { rankSuspicious, sfflCsv } from './flakefighters/sffl.ts';
-import { renderHtmlReport } from './report/html-report.ts';
-import { renderEnrichedJunit } from './report/junit-report.ts';
-import { renderJsonReport } from './report/json-report.ts';
+import { rankSuspicious } from './flakefighters/sffl.ts';
 import type { ReportData } from './report/report-data.ts';
 import { renderTerminalTable } from './report/terminal.ts';
+import { writeReportFiles } from './report/write-report-files.ts';
 import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
 
 const USAGE = 'usage: flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]';
-
-export interface ReportFilesWritten {
-  json: string;
-  html: string;
-  junit: string;
-  sffl: string | null;
-}
 
 export async function reportCommand(args: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -58,7 +47,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     db = await openLocation(location, { readonly: true, mustExist: true, what: '--database', postgres: { full: true } });
     if (db.store.kind === 'sqlite') for (const w of db.store.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
     const data = await loadReportData(db, { runId, loadMaxRuns });
-    const files = writeReports(data, dir);
+    const files = writeReportFiles(data, dir);
     if (!quiet) process.stderr.write(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}\n`);
     process.stdout.write(`${renderTerminalTable(data, { color: !!process.stdout.isTTY })}\n`);
     return 0;
@@ -99,20 +88,3 @@ export async function loadReportData(db: OpenedLocation, opts: { runId?: number;
   };
 }
 
-export function writeReports(data: ReportData, dir: string): ReportFilesWritten {
-  mkdirSync(dir, { recursive: true });
-  const files: ReportFilesWritten = {
-    json: join(dir, 'flakefighters.json'),
-    html: join(dir, 'flakefighters.html'),
-    junit: join(dir, 'junit-flakefighters.xml'),
-    sffl: null,
-  };
-  writeFileSync(files.json, renderJsonReport(data));
-  writeFileSync(files.html, renderHtmlReport(data));
-  writeFileSync(files.junit, renderEnrichedJunit(data));
-  if (data.sffl && data.sffl.rows.length > 0) {
-    files.sffl = join(dir, 'sffl.csv');
-    writeFileSync(files.sffl, sfflCsv(data.sffl.rows));
-  }
-  return files;
-}

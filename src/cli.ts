@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { INPUT_DEFAULTS, readConfig } from './config.ts';
 import { consoleLog } from './log.ts';
 import { runPipeline } from './pipeline.ts';
-import { writeReportFiles } from './publish.ts';
+import { writeReportFiles } from './report/write-report-files.ts';
 import { renderTerminalTable } from './report/terminal.ts';
 import { redact, registerSecretsFromUrl, setRunnerMasking } from './store/redact.ts';
 import { UserError } from './store/store.ts';
@@ -26,10 +26,10 @@ Commands:
                --source-commit SHA  --target-commit SHA
                --report-dir DIR      also write JSON, HTML and JUnit reports
                --no-save             classify without saving the run
-  report     Render reports from a database alone.
-               --database PATH | --database-url URL, --report-dir DIR
+  report     Render reports from a database alone (the newest run, or --run ID, with the runs before it).
+               --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]
   sync       Copy runs between two databases (sqlite path or Postgres URL), idempotently.
-               --from A --to B [--dry-run] [--reclassify]
+               --from A --to B [--dry-run] [--reclassify] [--load-max-runs N] [--quiet]
 
 Exit status: 0 ok, 1 failures under --fail-on, 2 bad usage or input.`;
 
@@ -77,7 +77,7 @@ async function classify(args: string[]): Promise<number> {
   const config = readConfig(input, process.cwd());
   const result = await runPipeline({ config, context: null, log, source: 'cli' });
   if (config.reportDir) {
-    const files = writeReportFiles(result, config.reportDir);
+    const files = writeReportFiles(result.data, config.reportDir);
     log.info(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}`);
   }
   process.stdout.write(`${renderTerminalTable(result.data)}\n`);

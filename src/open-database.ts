@@ -34,6 +34,10 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
       const path = resolve(cfg.workspace, target.path);
       return openSqlite(path, cfg, ctx, log, `SQLite file ${target.path}`);
     }
+    // A hosted runner starts from a fresh workspace: runs kept in the fallback file while the database
+    // was down reach a later job only through that file's artifact, so it is fetched first when asked.
+    let carried: string | null = null;
+    if (cfg.historyFromArtifact && ctx && ctx.repository) carried = await mergeArtifactHistory(cfg.databasePath, cfg, ctx, log);
     try {
       const { openPostgresStore } = await import('./store/postgres-store.ts');
       const store = await openPostgresStore(cfg.databaseUrl, {
@@ -47,7 +51,7 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
       const reason = redact(err instanceof Error ? err.message : String(err));
       log.warning(`Could not use the database-url database (${reason}); this run is kept in ${cfg.databasePath} instead and will be uploaded to the database by the next run that reaches it.`);
       const opened = await openSqlite(cfg.databasePath, { ...cfg, historyFromArtifact: false }, ctx, log, `SQLite fallback file ${cfg.databasePath}`);
-      return { ...opened, fallbackReason: reason };
+      return { ...opened, historySource: carried ?? opened.historySource, fallbackReason: reason };
     }
   }
   return openSqlite(cfg.databasePath, cfg, ctx, log, `SQLite file ${cfg.databasePath}`);

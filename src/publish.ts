@@ -3,43 +3,14 @@
  * database and report artifacts, the PR comment, and step outputs. Service failures here are
  * warnings (like actions/cache): they never fail the step and never lose the run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Config } from './config.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { buildAnnotations } from './report/annotations.ts';
-import { renderEnrichedJunit } from './report/junit-report.ts';
-import { renderJsonReport } from './report/json-report.ts';
-import { renderHtmlReport } from './report/html-report.ts';
 import { renderSummary } from './report/summary.ts';
-import { sfflCsv } from './flakefighters/sffl.ts';
-
-export interface ReportFiles {
-  json: string;
-  html: string;
-  junit: string;
-  sffl: string | null;
-}
-
-export function writeReportFiles(result: PipelineResult, dir: string): ReportFiles {
-  mkdirSync(dir, { recursive: true });
-  const files: ReportFiles = {
-    json: join(dir, 'flakefighters.json'),
-    html: join(dir, 'flakefighters.html'),
-    junit: join(dir, 'junit-flakefighters.xml'),
-    sffl: null,
-  };
-  writeFileSync(files.json, renderJsonReport(result.data));
-  writeFileSync(files.html, renderHtmlReport(result.data));
-  writeFileSync(files.junit, renderEnrichedJunit(result.data));
-  if (result.data.sffl && result.data.sffl.rows.length > 0) {
-    files.sffl = join(dir, 'sffl.csv');
-    writeFileSync(files.sffl, sfflCsv(result.data.sffl.rows));
-  }
-  return files;
-}
+import { writeReportFiles, type ReportFiles } from './report/write-report-files.ts';
 
 export interface Publisher {
   setOutput(name: string, value: string): void;
@@ -49,7 +20,7 @@ export interface Publisher {
 export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubContext | null, log: Log, out: Publisher): Promise<void> {
   let artifactId = '';
   let reports: ReportFiles | null = null;
-  if (cfg.reportDir) reports = writeReportFiles(result, cfg.reportDir);
+  if (cfg.reportDir) reports = writeReportFiles(result.data, cfg.reportDir);
 
   if (ctx && cfg.uploadArtifact && result.sqlitePath && (!cfg.databaseUrl || result.fellBack || result.database === 'sqlite')) {
     const { uploadDatabase } = await import('./github/artifacts.ts');

@@ -34,19 +34,22 @@ interface Job {
 
 interface JobRun extends ActionRun {
   workspace: string;
+  /** GITHUB_SHA of the job. */
+  sha: string;
 }
 
 /** One job of workflow run `runId` in a fresh workspace, with the action's defaults for history and upload. */
 async function job(s: ArtifactStandIn, runId: number, j: Job): Promise<JobRun> {
   const workspace = sampleWorkspace();
+  const env = s.env(runId, { GITHUB_WORKSPACE: workspace, ...j.env });
   const r = await runAction({
     workspace,
     inputs: { 'test-results': `run-${j.results}/*.xml`, root: 'project', 'github-token': TOKEN, ...j.inputs },
-    env: s.env(runId, { GITHUB_WORKSPACE: workspace, ...j.env }),
+    env,
     event: j.event,
   });
   assert.doesNotMatch(r.all.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), new RegExp(TOKEN), 'the token never shows');
-  return { ...r, workspace };
+  return { ...r, workspace, sha: env.GITHUB_SHA! };
 }
 
 /** A run of the workflow that starts now (after everything before it). */
@@ -88,7 +91,7 @@ async function rows(dbPath: string, sql: string): Promise<Record<string, unknown
 
 /** Our metadata of every run in a database, oldest first. */
 const storedRuns = (dbPath: string) =>
-  rows(dbPath, 'SELECT r.id, r.commit_sha, f.gh_run_id, f.run_attempt, f.uuid FROM run r JOIN ffa_run f ON f.run_id = r.id ORDER BY r.id');
+  rows(dbPath, 'SELECT r.id, r.commit_sha, CAST(f.gh_run_id AS INTEGER) AS gh_run_id, f.run_attempt, f.uuid FROM run r JOIN ffa_run f ON f.run_id = r.id ORDER BY r.id');
 
 const uploaded = (s: ArtifactStandIn, runId: number) => s.artifacts.filter((a) => a.runId === runId && a.finalized);
 
@@ -96,6 +99,12 @@ function onlyArtifact(s: ArtifactStandIn, runId: number, prefix = 'flakefighters
   const list = uploaded(s, runId).filter((a) => a.name.startsWith(prefix));
   assert.equal(list.length, 1, `one ${prefix}* artifact in run ${runId}: ${list.map((a) => a.name)}`);
   return list[0]!;
+}
+
+/** The rows of the summary's History table (this run first). */
+function historyRows(summary: string): string[] {
+  const section = summary.split('### History')[1] ?? '';
+  return section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Run ') && !l.startsWith('| ---'));
 }
 
 /** The history line of the summary, unescaped. */
@@ -152,7 +161,8 @@ describe('three consecutive workflow runs carry history through their database a
       historyLine(r.summary),
       `history: artifact ${first.name} of run #41 (https://github.com/octo/demo/actions/runs/${ids[0]}) (1 earlier run) · flakefighters: OutcomeFlip, TracebackMatching`,
     );
-    assert.match(r.summary, /\| #41 \|/, 'run 1 is a row of the history table');
+    assert.equal(historyRows(r.summary).length, 2, 'this run and run 1 are the rows of the history table');
+    assert.match(historyRows(r.summary)[1]!, new RegExp(`\`${runs[0]!.sha.slice(0, 7)}\``), 'the earlier row is run 1 (by its commit)');
     const a = onlyArtifact(s, ids[1]!);
     assert.equal(r.outputs['artifact-id'], String(a.id));
     assert.equal(a.name, first.name, 'the same job keeps the same artifact name from run to run');
@@ -175,10 +185,16 @@ describe('three consecutive workflow runs carry history through their database a
     assert.deepEqual(JSON.parse(r.outputs['flaky-tests']!), [SUPPLIER]);
     const flaky = r.annotations.find((a) => a.level === 'warning' && a.props.title?.includes('test_supplier_online'));
     assert.ok(flaky);
-    assert.match(flaky.message, /TracebackMatching: same traceback as a flaky failure of run #41/);
+    assert.match(flaky.message, /TracebackMatching: same traceback as a flaky failure of run #\d+ \(tests\/test_shop\.py::TestInventory::test_supplier_online\)/);
     const second = onlyArtifact(s, ids[1]!);
     assert.match(historyLine(r.summary), new RegExp(`^history: artifact ${second.name} of run #42 \\(https://github\\.com/octo/demo/actions/runs/${ids[1]}\\) \\(2 earlier runs\\)`));
-    assert.match(r.summary, /\| #42 \|[\s\S]*\| #41 \|/, 'both earlier runs are rows of the history table, newest first');
+    const table = historyRows(r.summary);
+    assert.equal(table.length, 3, 'this run and both earlier runs are rows of the history table');
+    assert.deepEqual(
+      table.map((row) => /`([0-9a-f]{7})`/.exec(row)?.[1]),
+      [runs[2]!.sha, runs[1]!.sha, runs[0]!.sha].map((x) => x.slice(0, 7)),
+      'newest first, by commit',
+    );
     assert.ok(r.stdout.split('\n').some((l) => /^::error::1 genuine test failure/.test(l)));
     noStackTrace(r.all);
   });
@@ -201,7 +217,8 @@ describe('three consecutive workflow runs carry history through their database a
     const sizes = ids.map((id) => onlyArtifact(s, id).bytes.length);
     assert.ok(sizes[0]! < sizes[1]! && sizes[1]! < sizes[2]!, `the artifact grows with each run: ${sizes}`);
     assert.ok(sizes[2]! - sizes[0]! < 4 * 1024, `a sample run adds little to the zip: ${sizes}`);
-    console.log(`# artifact zip bytes per run: ${sizes.join(', ')}; database bytes: ${readFileSync(db).length}`);
+    const dbSizes = ids.map((id) => readFileSync(databaseOf(onlyArtifact(s, id))).length);
+    console.log(`# database artifacts after 1, 2, 3 runs: zip ${sizes.join(', ')} bytes; database ${dbSizes.join(', ')} bytes`);
   });
 });
 
@@ -280,7 +297,8 @@ describe('a re-run attempt', () => {
 
   test("attempt 2 sees attempt 1's run through attempt 1's artifact", async () => {
     assert.equal(first.code, 0, first.all);
-    const a1 = onlyArtifact(s, RUN);
+    const a1 = uploaded(s, RUN)[0]!;
+    assert.match(a1.name, /^flakefighters-db-test-[0-9a-f]{8}$/);
     assert.equal(first.outputs['artifact-id'], String(a1.id));
     assert.deepEqual(serviceWarnings(second), []);
     assert.match(historyLine(second.summary), new RegExp(`^history: artifact ${a1.name} of run #12 .*\\(1 earlier run\\)`));
@@ -330,26 +348,28 @@ describe('service failures: a warning and a fresh history, never a failed step o
    * (run 1's flaky failure not recognised: both failures genuine), the run is stored and uploaded.
    * Its own upload is removed afterwards so the next case starts from the same history.
    */
-  async function freshHistoryCase(setup: () => void, teardown: () => void, inputs: Record<string, string> = {}): Promise<{ r: JobRun; warnings: string[] }> {
+  async function freshHistoryCase(c: { setup?: () => void; teardown?: () => void; inputs?: Record<string, string>; env?: Record<string, string> }): Promise<{ r: JobRun; warnings: string[] }> {
     const id = nextId++;
     startRun(s, { id, runNumber: id - 3380 });
-    setup();
+    c.setup?.();
     let r: JobRun;
     try {
-      r = await job(s, id, { results: 3, inputs: { 'fail-on': 'never', ...inputs } });
+      r = await job(s, id, { results: 3, inputs: { 'fail-on': 'never', ...c.inputs }, env: c.env });
     } finally {
-      teardown();
+      c.teardown?.();
     }
+    const mine = uploaded(s, id);
+    // Its own upload leaves the stand-in before any check, so the next case starts from the same history.
+    for (const a of mine) s.artifacts.splice(s.artifacts.indexOf(a), 1);
     assert.equal(r.code, 0, r.all);
     assert.equal(r.outputs['genuine-failures'], '2', 'no history: the supplier failure is not recognised');
     assert.equal(r.outputs['flaky-failures'], '0');
     assert.match(historyLine(r.summary), /\(0 earlier runs\)/);
-    const own = onlyArtifact(s, id);
-    assert.equal(r.outputs['artifact-id'], String(own.id), 'the run is still uploaded');
-    assert.deepEqual((await storedRuns(databaseOf(own))).map((x) => x.gh_run_id), [id]);
+    assert.equal(mine.length, 1, 'the run is still uploaded');
+    assert.equal(r.outputs['artifact-id'], String(mine[0]!.id));
+    assert.deepEqual((await storedRuns(databaseOf(mine[0]!))).map((x) => x.gh_run_id), [id]);
     assert.ok(existsSync(join(r.workspace, 'flakefighters.db')));
     noStackTrace(r.all);
-    s.artifacts.splice(s.artifacts.indexOf(own), 1);
     const warnings = serviceWarnings(r);
     assert.ok(warnings.length >= 1, r.all);
     return { r, warnings };
@@ -359,81 +379,81 @@ describe('service failures: a warning and a fresh history, never a failed step o
     const id = nextId++;
     startRun(s, { id, runNumber: id - 3380 });
     const r = await job(s, id, { results: 3, inputs: { 'fail-on': 'never' } });
+    for (const a of uploaded(s, id)) s.artifacts.splice(s.artifacts.indexOf(a), 1);
     assert.equal(r.outputs['flaky-failures'], '1', 'with run 1 as history the supplier failure is flaky');
-    s.artifacts.splice(s.artifacts.indexOf(onlyArtifact(s, id)), 1);
   });
 
   test('403 from the REST API', async () => {
-    const { warnings } = await freshHistoryCase(
-      () => s.forbidden.add('artifacts'),
-      () => s.forbidden.delete('artifacts'),
-    );
+    const { warnings } = await freshHistoryCase({ setup: () => s.forbidden.add('artifacts'), teardown: () => s.forbidden.delete('artifacts') });
     assert.deepEqual(warnings, [
       "History from artifacts skipped: the github-token lacks the 'actions: read' permission (403 Resource not accessible by integration - https://docs.github.com/rest); add 'actions: read' to the job's permissions.",
     ]);
   });
 
   test('403 on the download only', async () => {
-    const { warnings } = await freshHistoryCase(
-      () => s.forbidden.add('download'),
-      () => s.forbidden.delete('download'),
-    );
+    const { warnings } = await freshHistoryCase({ setup: () => s.forbidden.add('download'), teardown: () => s.forbidden.delete('download') });
     assert.equal(warnings.length, 1, `${warnings}`);
     assert.match(warnings[0]!, new RegExp(`^History artifact '${good.name}' \\(id ${good.id}, run 3401\\) skipped: the github-token lacks the 'actions: read' permission \\(403`));
   });
 
   test('no token (empty github-token input)', async () => {
     const before = s.rest.log.length;
-    const { warnings } = await freshHistoryCase(() => {}, () => {}, { 'github-token': '' });
+    const { warnings } = await freshHistoryCase({ inputs: { 'github-token': '' } });
     assert.deepEqual(warnings, ["History from artifacts skipped: no github-token (it needs the 'actions: read' permission)."]);
     assert.ok(!s.rest.log.slice(before).some((l) => l.path.startsWith('/repos/')), 'no REST call without a token');
   });
 
   test('an artifact whose bytes no longer match its digest', async () => {
-    const { warnings } = await freshHistoryCase(
-      () => s.corrupt(good.id),
-      () => (good.bytes = goodBytes),
-    );
+    const { warnings } = await freshHistoryCase({ setup: () => s.corrupt(good.id), teardown: () => (good.bytes = goodBytes) });
     assert.deepEqual(warnings, [`History artifact '${good.name}' (id ${good.id}, run 3401) skipped: its content does not match its digest (${good.digest}).`]);
   });
 
   test('a corrupt zip', async () => {
     let junk: StoredArtifact | undefined;
-    const { warnings } = await freshHistoryCase(
-      () => {
+    const { warnings } = await freshHistoryCase({
+      setup: () => {
         // The newest artifact of this leg, from a later run, is a damaged archive with a matching digest.
         startRun(s, { id: 3499, runNumber: 99 });
         junk = s.addArtifact({ runId: 3499, name: good.name, zip: Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(200, 7)]) });
         startRun(s, { id: nextId - 1, runNumber: nextId - 1 - 3380 });
       },
-      () => {
+      teardown: () => {
         s.artifacts.splice(s.artifacts.indexOf(junk!), 1);
         s.runs.delete(3499);
       },
-    );
+    });
     assert.equal(warnings.length, 1, `${warnings}`);
     assert.match(warnings[0]!, new RegExp(`^History artifact '${good.name}' \\(id ${junk!.id}, run 3499\\) skipped: it is not a usable zip archive: `));
   });
 
   test('an artifact that expires between listing and download', async () => {
-    const { warnings } = await freshHistoryCase(
-      () => s.expireOnDownload.add(good.id),
-      () => {
+    const { warnings } = await freshHistoryCase({
+      setup: () => s.expireOnDownload.add(good.id),
+      teardown: () => {
         s.expireOnDownload.delete(good.id);
         good.expired = false;
       },
-    );
+    });
     assert.equal(warnings.length, 1, `${warnings}`);
     assert.match(warnings[0]!, new RegExp(`^History artifact '${good.name}' \\(id ${good.id}, run 3401\\) skipped: 410 Artifact has expired`));
   });
 
   test('an expired artifact', async () => {
-    const { warnings } = await freshHistoryCase(
-      () => s.expire(good.id),
-      () => (good.expired = false),
-    );
+    const { warnings } = await freshHistoryCase({ setup: () => s.expire(good.id), teardown: () => (good.expired = false) });
     assert.equal(warnings.length, 1, `${warnings}`);
-    assert.match(warnings[0]!, new RegExp(`${good.name}.*expired`), 'the user learns why the history is gone');
+    assert.ok(
+      warnings[0]!.startsWith(
+        `History from artifacts: the newest database artifact, '${good.name}' of run #20 (https://github.com/octo/demo/actions/runs/3401), has expired, so this run starts a fresh history.`,
+      ),
+      `the user learns why the history is gone: ${warnings[0]}`,
+    );
+    assert.match(warnings[0]!, /artifact-retention-days/);
+  });
+
+  test('the REST API unreachable', async () => {
+    const port = await closedPort();
+    const { warnings } = await freshHistoryCase({ env: { GITHUB_API_URL: `http://127.0.0.1:${port}` } });
+    assert.deepEqual(warnings, [`History from artifacts skipped: the GitHub API could not be reached (connect ECONNREFUSED 127.0.0.1:${port}).`]);
   });
 
   test('the artifact service unreachable at upload: a warning, the step outcome unchanged, the file kept', async () => {

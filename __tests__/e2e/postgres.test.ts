@@ -14,6 +14,8 @@ import postgres from 'postgres';
 import initSqlJs from 'sql.js';
 import { repoRoot, runAction, type ActionRun, type ActionRunOptions } from '../../scripts/local-runner.ts';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
+import { startArtifactStandIn, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
+import { extractZip } from '../../src/github/zip-reader.ts';
 import { FFA_TABLES, PLUGIN_TABLES } from '../../src/store/schema.ts';
 
 const FIXTURES = '/work/shared/fixtures/plugin';
@@ -350,6 +352,8 @@ describe('the server dies in the middle of a save', () => {
     assert.match(errors[0], /^::error::1 genuine test failure/, 'failed by fail-on, not by a crash');
     const warnings = r.stdout.split('\n').filter((l) => l.startsWith('::warning::'));
     assert.equal(warnings.length, 1, r.all);
+    console.log('# ' + warnings[0]);
+    console.log(r.all.split('\n').filter((l) => !l.startsWith('::')).map((l) => '# ' + l).join('\n'));
     assert.match(warnings[0], /Could not save this run to the database \(.*127\.0\.0\.1:\d+.*\).*flakefighters\.db/);
     assert.equal(r.outputs.database, 'sqlite');
     assert.match(r.outputs['run-id'], /^\d+$/);
@@ -407,6 +411,7 @@ describe('a database that fails: one clear line, the run kept, no secret anywher
     assert.equal(r.code, 0, r.all);
     const lines = problemLines(r);
     assert.equal(lines.length, 1, r.all);
+    console.log('# ' + lines[0]);
     assert.match(lines[0], /^::warning::/, 'an unusable database is a warning: the run is kept in the fallback file');
     assert.match(lines[0], expected);
     assert.match(lines[0], /flakefighters\.db/, 'the warning says where the run is kept');
@@ -481,5 +486,74 @@ describe('TLS with database-ssl-ca through dist', () => {
     assert.equal(lines.length, 1, refused.all);
     assert.match(lines[0], /^::warning::.*the TLS certificate of localhost:\d+ could not be verified.*database-ssl-ca/);
     assertNoSecrets(refused, ws2, secretsOf(url, server.password));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('on hosted runners (fresh workspace per job) a fallback run reaches the database through its artifact', () => {
+  const TOKEN = 'ghs_e2ePgFallbackToken0123456789';
+  let server: PgServer;
+  let s: ArtifactStandIn;
+  before(async () => {
+    [server, s] = await Promise.all([startPostgres(), startArtifactStandIn()]);
+  });
+  after(async () => {
+    await Promise.all([server?.destroy(), s?.close()]);
+  });
+
+  /** One job of workflow run `runId` in its own fresh workspace, with artifact upload and history-from-artifact on. */
+  function job(runId: number, n: number) {
+    const ws = sampleWorkspace();
+    s.defineRun({ id: runId, runNumber: runId - 5000, runStartedAt: new Date() });
+    return runAction({
+      workspace: ws,
+      inputs: {
+        'test-results': `run-${n}/*.xml`,
+        root: 'project',
+        'database-url': server.url,
+        'github-token': TOKEN,
+        'history-from-artifact': 'true',
+        'fail-on': 'never',
+      },
+      env: s.env(runId, { GITHUB_WORKSPACE: ws }),
+    }).then((r) => ({ ...r, ws }));
+  }
+
+  test('job 1 falls back and uploads the file; job 2 on a fresh runner uploads the kept run to the database', async () => {
+    const first = await job(5001, 1);
+    assert.equal(first.code, 0, first.all);
+    assert.equal(first.outputs.database, 'postgres');
+
+    await server.stop('immediate');
+    const down = await job(5002, 3);
+    await server.start();
+    assert.equal(down.code, 0, down.all);
+    assert.equal(down.outputs.database, 'sqlite');
+    assert.match(down.outputs['artifact-id'], /^\d+$/, 'the fallback file is uploaded as an artifact');
+    const artifact = s.artifacts.find((a) => a.runId === 5002 && a.finalized);
+    assert.ok(artifact);
+    const dir = mkdtempSync(join(tmpdir(), 'ff-e2e-pg-unzip-'));
+    workspaces.push(dir);
+    const [file] = extractZip(artifact.bytes, dir, { maxBytes: 64 * 1024 * 1024 });
+    const [kept] = await sqliteRows(file, `SELECT uuid, source FROM ffa_run`);
+    assert.equal(kept.source, 'fallback');
+
+    const next = await job(5003, 2);
+    assert.equal(next.code, 0, next.all);
+    assert.equal(next.outputs.database, 'postgres');
+    assert.match(next.stdout, /Uploaded 1 run\(s\) kept in/);
+    assert.equal(next.outputs['artifact-id'], '', 'no artifact once the database is reached');
+    assert.match(next.summary, /\(2 earlier runs\)/);
+    assert.equal(await server.psql(`SELECT count(*) FROM ffa_run WHERE uuid = '${kept.uuid}'`), '1');
+
+    const again = await job(5004, 2);
+    assert.equal(again.code, 0, again.all);
+    assert.doesNotMatch(again.stdout, /Uploaded/);
+    assert.equal(await server.psql(`SELECT count(*) || ' ' || count(DISTINCT uuid) FROM ffa_run`), '4 4');
+    for (const r of [first, down, next, again]) {
+      assertNoSecrets(r, r.ws, [...secretsOf(server.url, server.password), TOKEN]);
+      noStackTrace(r.all);
+    }
   });
 });

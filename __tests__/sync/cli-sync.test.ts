@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
@@ -98,10 +98,19 @@ describe('flakefighters sync / report (CLI end to end)', () => {
     assert.equal(again.stderr, '');
 
     const out = join(dir, 'reports');
-    const [rep, noRun] = await Promise.all([
+    const plugin = join(dir, 'plugin.db');
+    copyFileSync('/work/shared/fixtures/plugin/flakefighters.db', plugin);
+    const pluginOut = join(dir, 'plugin-reports');
+    const [rep, noRun, pluginRep] = await Promise.all([
       cli(['report', '--database', dst, '--report-dir', out, '--run', '2']),
       cli(['report', '--database', dst, '--report-dir', join(dir, 'none'), '--run', '99']),
+      cli(['report', '--database', `sqlite:///${plugin}`, '--report-dir', pluginOut]),
     ]);
+    // The plugin's own database: its newest run (5) with the 4 before it as history.
+    assert.equal(pluginRep.code, 0, pluginRep.stderr);
+    assert.match(pluginRep.stdout, /History: 4 earlier runs/);
+    assert.match(readFileSync(join(pluginOut, 'junit-flakefighters.xml'), 'utf8'), /<flakefighterresults>/);
+    assert.deepEqual(readFileSync(plugin), readFileSync('/work/shared/fixtures/plugin/flakefighters.db'));
     assert.equal(rep.code, 0, rep.stderr);
     const json = JSON.parse(readFileSync(join(out, 'flakefighters.json'), 'utf8'));
     assert.ok(JSON.stringify(json).includes('tests/test_other.py::test_other'));
@@ -109,6 +118,19 @@ describe('flakefighters sync / report (CLI end to end)', () => {
     assert.match(rep.stdout, /flaky\s+tests\/test_other\.py::test_other/);
     assert.equal(noRun.code, 2);
     assert.match(noRun.stderr, /has no run with id 99/);
+  });
+
+  test('on a terminal the progress is a bar redrawn in place', async (t) => {
+    if (!existsSync('/usr/bin/script')) {
+      t.diagnostic('NOT RUN: /usr/bin/script (util-linux) is not here to give the CLI a terminal');
+      return;
+    }
+    const { src, dir } = await scenarioFiles();
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const cmd = [process.execPath, ...CMD, 'sync', '--from', src, '--to', join(dir, 'tty.db')].map(quote).join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\rcopying runs \[#{30}\] 1\/1/);
   });
 
   describe('with a Postgres URL', () => {

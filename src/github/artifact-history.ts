@@ -85,8 +85,12 @@ export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<
   }
   const octokit = makeOctokit(opts.token, ctx);
   try {
-    const candidates = await findCandidates(octokit, opts);
-    if (candidates.length === 0) return { databases: [], warnings };
+    const { candidates, ...found } = await findCandidates(octokit, opts);
+    if (candidates.length === 0) {
+      // An expired history is the one silent way to lose it; say so, or the user wonders where it went.
+      const expired = await expiredNotice(octokit, opts, found);
+      return { databases: [], warnings: expired ? [...warnings, expired] : warnings };
+    }
     const dir = opts.dir ?? mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'flakefighters-history-'));
     const databases: HistoryDatabase[] = [];
     for (const c of candidates) {
@@ -117,7 +121,15 @@ interface Candidate {
  * every artifact of the newest earlier runs of this workflow on the preferred branches, which is
  * where the other matrix legs' databases are.
  */
-async function findCandidates(octokit: Octokit, opts: FetchHistoryOptions): Promise<Candidate[]> {
+interface Found {
+  candidates: Candidate[];
+  /** Every artifact of our name seen, expired ones included. */
+  seen: RestArtifact[];
+  runs: Map<number, RunInfo>;
+  current: RunInfo;
+}
+
+async function findCandidates(octokit: Octokit, opts: FetchHistoryOptions): Promise<Found> {
   const { context: ctx, name } = opts;
   const current = await getRun(octokit, ctx, ctx.runId);
   const seen = new Map<number, RestArtifact>();
@@ -150,33 +162,60 @@ async function findCandidates(octokit: Octokit, opts: FetchHistoryOptions): Prom
     if (++lookups > MAX_RUN_LOOKUPS) break;
     runs.set(id, await getRun(octokit, ctx, id).catch(() => ({ id })));
   }
-  return rank([...seen.values()], runs, current, ctx, opts);
+  return { candidates: rank([...seen.values()], runs, current, ctx, opts), seen: [...seen.values()], runs, current };
+}
+
+/** Expired artifacts looked at (their runs may need a REST call each) before giving up on a notice. */
+const MAX_EXPIRED_LOOKUPS = 3;
+
+/** A warning naming the newest expired artifact that would have been history, or null when there is none. */
+async function expiredNotice(octokit: Octokit, opts: FetchHistoryOptions, found: Omit<Found, 'candidates'>): Promise<string | null> {
+  const ctx = opts.context;
+  const expired = found.seen.filter((a) => a.expired && a.workflow_run?.id).sort((a, b) => time(b.created_at) - time(a.created_at) || b.id - a.id);
+  for (const a of expired.slice(0, MAX_EXPIRED_LOOKUPS)) {
+    const id = a.workflow_run!.id!;
+    const run = found.runs.get(id) ?? (await getRun(octokit, ctx, id).catch(() => null));
+    if (!run || historyTier(a, run, found.current, ctx) < 0) continue;
+    return (
+      `History from artifacts: the newest database artifact, '${a.name}' of run #${run.runNumber ?? run.id} (${run.htmlUrl ?? runUrl(ctx, run.id)}), has expired, ` +
+      `so this run starts a fresh history. Runs further apart than the artifact retention (input 'artifact-retention-days' or the repository's setting) lose it.`
+    );
+  }
+  return null;
+}
+
+/**
+ * How well an artifact fits as history, expiry aside: 0 this branch, 1 the base branch, 2 the
+ * default branch, -1 not history at all (another repository, workflow or branch, a later run, or
+ * another job of this very attempt).
+ */
+function historyTier(a: RestArtifact, run: RunInfo, current: RunInfo, ctx: GitHubContext): number {
+  if (!a.workflow_run?.id) return -1;
+  // Only runs of this repository: a fork's branch may carry the same name as ours.
+  if (a.workflow_run.repository_id !== undefined && a.workflow_run.head_repository_id !== a.workflow_run.repository_id) return -1;
+  if (!sameWorkflow(run, current, ctx)) return -1;
+  // Runs that started after this one are not earlier runs (a concurrent push, say).
+  if (run.id !== ctx.runId && run.startedAt && current.startedAt && time(run.startedAt) > time(current.startedAt)) return -1;
+  if (run.id === ctx.runId) {
+    // This run's artifacts count only when an earlier attempt made them (a re-run); not other jobs of this attempt.
+    if (ctx.runAttempt <= 1 || !current.startedAt || time(a.created_at) >= time(current.startedAt)) return -1;
+  }
+  const branch = a.workflow_run.head_branch ?? run.headBranch;
+  if (!branch) return -1;
+  if (ctx.branch && branch === ctx.branch) return 0;
+  if (ctx.baseBranch && branch === ctx.baseBranch) return 1;
+  if (ctx.defaultBranch && branch === ctx.defaultBranch) return 2;
+  return -1;
 }
 
 /** Keeps usable artifacts, one per matrix leg (its best), own leg and the base name first. */
 function rank(all: RestArtifact[], runs: Map<number, RunInfo>, current: RunInfo, ctx: GitHubContext, opts: FetchHistoryOptions): Candidate[] {
-  const tierOf = (branch: string | null | undefined): number => {
-    if (!branch) return -1;
-    if (ctx.branch && branch === ctx.branch) return 0;
-    if (ctx.baseBranch && branch === ctx.baseBranch) return 1;
-    if (ctx.defaultBranch && branch === ctx.defaultBranch) return 2;
-    return -1;
-  };
   const best = new Map<string, Candidate>();
   for (const a of all) {
     if (a.expired || !a.workflow_run?.id) continue;
-    // Only runs of this repository: a fork's branch may carry the same name as ours.
-    if (a.workflow_run.repository_id !== undefined && a.workflow_run.head_repository_id !== a.workflow_run.repository_id) continue;
     const run = runs.get(a.workflow_run.id);
     if (!run) continue;
-    if (!sameWorkflow(run, current, ctx)) continue;
-    // Runs that started after this one are not earlier runs (a concurrent push, say).
-    if (run.id !== ctx.runId && run.startedAt && current.startedAt && time(run.startedAt) > time(current.startedAt)) continue;
-    if (run.id === ctx.runId) {
-      // This run's artifacts count only when an earlier attempt made them (a re-run); not other jobs of this attempt.
-      if (ctx.runAttempt <= 1 || !current.startedAt || time(a.created_at) >= time(current.startedAt)) continue;
-    }
-    const tier = tierOf(a.workflow_run.head_branch ?? run.headBranch);
+    const tier = historyTier(a, run, current, ctx);
     if (tier < 0) continue;
     const leg = a.name.replace(/-attempt\d+$/, '');
     const c = { artifact: a, run, tier };

@@ -13,8 +13,10 @@ export function makeOctokit(token: string, ctx: GitHubContext): Octokit {
 
 /** The HTTP status of an Octokit RequestError, or undefined for network and other errors. */
 export function httpStatus(e: unknown): number | undefined {
-  const s = (e as { status?: unknown })?.status;
-  return typeof s === 'number' ? s : undefined;
+  const err = e as { status?: unknown; response?: unknown } | null | undefined;
+  // Octokit reports a request that got no answer at all (refused, DNS, TLS) as status 500 without a response.
+  if (!err?.response) return undefined;
+  return typeof err.status === 'number' ? err.status : undefined;
 }
 
 /** One line saying why a REST call failed, with the hint that fits the status. */
@@ -24,5 +26,6 @@ export function describeApiError(e: unknown, what: string, permission: string): 
   if (status === 401) return `${what}: the github-token was refused (401 ${msg}).`;
   if (status === 403) return `${what}: the github-token lacks the '${permission}' permission (403 ${msg}); add '${permission}' to the job's permissions.`;
   if (status === 404) return `${what}: not found (404 ${msg}).`;
+  if (status === undefined && (e as Error)?.name === 'HttpError') return `${what}: the GitHub API could not be reached (${msg}).`;
   return `${what}: ${status ? `${status} ` : ''}${msg}`;
 }

@@ -10,6 +10,9 @@ import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames, type Language } from './tracebacks.ts';
 
 const STATUSES = new Set(['passed', 'failed', 'skipped', 'pending', 'other']);
+const MAX_RETRIES = 1000;
+/** 9999-12-31T23:59:59.999Z: the last instant Python's datetime (the plugin) can hold. */
+const MAX_EPOCH_MS = 253402300799999;
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,7 +57,12 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
 
   const checkAttempt = (t: Obj, path: string): void => {
     if (typeof t.status !== 'string' || !STATUSES.has(t.status)) bad(`${path}.status`, `must be one of passed, failed, skipped, pending, other (got ${JSON.stringify(t.status)})`);
-    if (t.duration !== undefined && (typeof t.duration !== 'number' || !(t.duration >= 0))) bad(`${path}.duration`, 'must be a non-negative number');
+    if (t.duration !== undefined && (typeof t.duration !== 'number' || !(t.duration >= 0) || t.duration > MAX_EPOCH_MS)) bad(`${path}.duration`, 'must be a non-negative number');
+    // Times are stored as datetimes the plugin (Python) must read back: years 1970 to 9999 only.
+    for (const k of ['start', 'stop'] as const) {
+      const v = t[k];
+      if (v !== undefined && v !== null && (typeof v !== 'number' || !(v >= 0 && v <= MAX_EPOCH_MS))) bad(`${path}.${k}`, 'must be milliseconds since 1970 (before the year 10000)');
+    }
     for (const k of ['message', 'trace', 'filePath', 'suite', 'rawStatus'] as const) {
       if (t[k] !== undefined && t[k] !== null && typeof t[k] !== 'string') bad(`${path}.${k}`, 'must be a string');
     }
@@ -67,7 +75,8 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
   const execution = (t: Obj, fallbackStart: number | null): Execution => {
     const outcome = outcomeOf(t.status as string, t.rawStatus);
     const start = typeof t.start === 'number' && t.start > 0 ? t.start : fallbackStart;
-    const stop = typeof t.stop === 'number' && t.stop > 0 ? t.stop : start !== null && typeof t.duration === 'number' ? start + t.duration : null;
+    let stop = typeof t.stop === 'number' && t.stop > 0 ? t.stop : start !== null && typeof t.duration === 'number' ? start + t.duration : null;
+    if (stop !== null && stop > MAX_EPOCH_MS) stop = null;
     const join = (v: unknown): string | null => (v === undefined ? null : Array.isArray(v) ? v.join('\n') : (v as string));
     const failing = outcome === 'failed' || outcome === 'error';
     const message = (t.message as string | undefined) ?? null;
@@ -91,6 +100,8 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
     if (typeof t.name !== 'string' || t.name === '') bad(`${path}.name`, 'is missing or not a string');
     checkAttempt(t, path);
     if (t.retries !== undefined && (!Number.isInteger(t.retries) || (t.retries as number) < 0)) bad(`${path}.retries`, 'must be a non-negative integer');
+    // Each retry becomes an execution: an absurd count would exhaust memory before anything is read.
+    if ((t.retries as number) > MAX_RETRIES) bad(`${path}.retries`, `is ${t.retries}, more than the ${MAX_RETRIES} attempts a test runner makes`);
     if (t.line !== undefined && !Number.isInteger(t.line)) bad(`${path}.line`, 'must be an integer');
     if (t.flaky !== undefined && typeof t.flaky !== 'boolean') bad(`${path}.flaky`, 'must be a boolean');
     const attempts = t.retryAttempts;

@@ -81,12 +81,18 @@ export function parseTimestamp(s: string | undefined): Date | null {
   if (v.endsWith(' UTC')) v = v.slice(0, -4) + 'Z';
   if (/^\d{4}-\d\d-\d\d \d/.test(v)) v = v.slice(0, 10) + 'T' + v.slice(11);
   const ms = Date.parse(v);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  // Python's datetime (the plugin reads these back) holds years 1 to 9999 only.
+  return Number.isNaN(ms) || ms < MIN_DATETIME_MS || ms > MAX_DATETIME_MS ? null : new Date(ms);
 }
+
+const MIN_DATETIME_MS = -62135596800000;
+const MAX_DATETIME_MS = 253402300799999;
+/** A duration longer than a year is a broken report, not a slow test; it would push end times out of range. */
+const MAX_DURATION_MS = 366 * 24 * 3600 * 1000;
 
 /** Seconds as written by test tools (`0.001`, `1,234.5` from some locales) → milliseconds, or null. */
 export function secondsToMs(s: string | undefined): number | null {
   if (s === undefined || s === '') return null;
   const n = Number(s.indexOf(',') === -1 ? s : s.replace(/,/g, ''));
-  return Number.isFinite(n) && n >= 0 ? n * 1000 : null;
+  return Number.isFinite(n) && n >= 0 && n * 1000 <= MAX_DURATION_MS ? n * 1000 : null;
 }

@@ -1,5 +1,5 @@
 /** The HTML report's trend chart: genuine and flaky failures per stored run as stacked bars, as inline SVG. */
-import { escapeHtml } from './text.ts';
+import { escapeHtml, formatCount } from './text.ts';
 
 export interface TrendPoint {
   label: string;
@@ -37,7 +37,7 @@ export function renderTrendSvg(points: TrendPoint[]): string {
   for (let v = 0; v <= top; v += step) {
     const yy = y(v).toFixed(1);
     parts.push(`<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${yy}" y2="${yy}"/>`);
-    parts.push(`<text class="axis" x="${PAD.left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${v.toLocaleString('en-US')}</text>`);
+    parts.push(`<text class="axis" x="${PAD.left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${formatCount(v)}</text>`);
   }
   // Label every k-th run so labels never overlap.
   const every = Math.max(1, Math.ceil(points.length / Math.floor(plotW / 56)));

@@ -363,7 +363,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   const store = new PostgresStore(sql, target, opts, statementTimeoutMs);
   if (target.ignoredParams.length) store.warn(`database-url: ignoring parameter(s) ${target.ignoredParams.join(', ')}`);
   try {
-    await store.retrying('create the flakefighters tables', () => bootstrapSchema(sql, `PostgreSQL database "${target.database}" at ${target.host}:${target.port}`));
+    await store.retrying('check or create the flakefighters tables', () => bootstrapSchema(sql, `PostgreSQL database "${target.database}" at ${target.host}:${target.port}`));
     store.sequences = await store.retrying('read the id sequences', () => readSequences(sql));
   } catch (err) {
     await store.close();
@@ -559,7 +559,7 @@ const CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'E
  * on connection loss the callback is left pending instead; an unref'd timer rejects it later in case
  * begin() somehow had not settled, so nothing can hang.
  */
-function abandonOnConnectionLoss<T>(body: Promise<T>): Promise<T> {
+export function abandonOnConnectionLoss<T>(body: Promise<T>): Promise<T> {
   return body.catch((err) => {
     if (!CONNECTION_LOST.has((err as { code?: string }).code ?? '')) throw err;
     return new Promise<T>((_, reject) => setTimeout(() => reject(err), 30_000).unref());

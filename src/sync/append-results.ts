@@ -122,7 +122,7 @@ async function appendSqlite(path: string, store: AnyStore, work: RunAppend[], no
 }
 
 async function appendPostgres(store: PostgresStore, work: RunAppend[], now: Date): Promise<number[][]> {
-  const { openPool } = await import('../store/postgres-store.ts');
+  const { openPool, abandonOnConnectionLoss } = await import('../store/postgres-store.ts');
   const sql = openPool(store.target, { max: 1 });
   const at = formatUtcTimestamp(now);
   const out: number[][] = [];
@@ -131,7 +131,8 @@ async function appendPostgres(store: PostgresStore, work: RunAppend[], now: Date
     const hasCounts =
       (await sql.unsafe(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'ffa_run' AND column_name = 'counts'`)).length > 0;
     for (const a of work) {
-      const ids = await sql.begin(async (tx) => {
+      // The guard keeps postgres.js from crashing the process when the connection dies mid-transaction.
+      const ids = await sql.begin((tx) => abandonOnConnectionLoss((async () => {
         const newIds: number[] = [];
         for (const r of a.results) {
           const [row] = await tx.unsafe(
@@ -150,7 +151,7 @@ async function appendPostgres(store: PostgresStore, work: RunAppend[], now: Date
         }
         if (hasCounts && a.counts) await tx.unsafe('UPDATE ffa_run SET counts = $1 WHERE run_id = $2::int', [JSON.stringify(a.counts), a.runId] as never[]);
         return newIds;
-      });
+      })()));
       out.push(ids);
     }
   } finally {

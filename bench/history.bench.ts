@@ -1,0 +1,216 @@
+/**
+ * "Fast at scale": classifying a 2,000-test run against 10, 100 and 1,000 stored runs of 2,000
+ * tests (2% failing with tracebacks, a fifth of those flaky), on sql.js and on PostgreSQL. The
+ * time is what the pipeline spends between opening the store and saving: loadHistory (failures
+ * only, no coverage), loadRunsForCommit, then OutcomeFlip, TracebackMatching and CosineSimilarity.
+ * The baseline is the 10-run history measured in the same run.
+ */
+import { classifyRun } from '../src/classify.ts';
+import type { Flakefighter } from '../src/flakefighters/flakefighter.ts';
+import { isFailing, testFlaky, type Run } from '../src/model.ts';
+import { openPostgresStore } from '../src/store/postgres-store.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import type { Store } from '../src/store/store.ts';
+import type { BenchContext } from './run.ts';
+import { HISTORY, HISTORY_ROOT, benchPostgres, currentRun, historyFlakefighters, postgresHistory, sqliteHistory, type BuiltHistory } from './generate.ts';
+import { median } from './measure.ts';
+import { ms, type Row } from './row.ts';
+
+export const SIZES = [10, 100, 1000] as const;
+const SCENARIO = 'history scale';
+const FLAKEFIGHTERS = 'OutcomeFlip + TracebackMatching + CosineSimilarity';
+
+export interface Timings {
+  total: number;
+  load: number;
+  /** Per flakefighter, in the order they ran. */
+  parts: Record<string, number>;
+  /** What the history held (from the last repetition). */
+  failing: number;
+  flakyTracebacks: number;
+}
+
+/** Wraps a flakefighter so its classify time lands in `into`. */
+function timed(f: Flakefighter, into: Record<string, number>): Flakefighter {
+  return {
+    name: f.name,
+    runLive: f.runLive,
+    params: () => f.params(),
+    async classify(c) {
+      const t = performance.now();
+      await f.classify(c);
+      into[f.name] = performance.now() - t;
+    },
+  };
+}
+
+/** One classification as the pipeline does it, on a fresh copy of the current run. */
+async function classifyOnce(store: Store, current: Run): Promise<Timings> {
+  const run = structuredClone(current);
+  const parts: Record<string, number> = {};
+  const flakefighters = historyFlakefighters().map((f) => timed(f, parts));
+  const t0 = performance.now();
+  const history = await store.loadHistory({ before: run.startTime }, { failuresOnly: true, coverage: false });
+  const sameCommitRuns = await store.loadRunsForCommit(run.commitSha, run.startTime, { coverage: false });
+  const t1 = performance.now();
+  await classifyRun(flakefighters, { run, history, sameCommitRuns, root: HISTORY_ROOT, warn() {} });
+  const t2 = performance.now();
+  let failing = 0;
+  let flakyTracebacks = 0;
+  for (const r of history)
+    for (const t of r.tests) {
+      const n = t.executions.filter((e) => isFailing(e.outcome)).length;
+      failing += n;
+      if (testFlaky(t)) flakyTracebacks += t.executions.filter((e) => e.exception).length;
+    }
+  return { total: t2 - t0, load: t1 - t0, parts, failing, flakyTracebacks };
+}
+
+/** Medians of `runs` classifications after one warm-up. */
+export async function measureClassification(store: Store, current: Run, runs: number): Promise<Timings> {
+  await classifyOnce(store, current);
+  const xs: Timings[] = [];
+  for (let i = 0; i < runs; i++) xs.push(await classifyOnce(store, current));
+  const parts: Record<string, number> = {};
+  for (const name of Object.keys(xs[0].parts)) parts[name] = median(xs.map((x) => x.parts[name]));
+  return { total: median(xs.map((x) => x.total)), load: median(xs.map((x) => x.load)), parts, failing: xs[0].failing, flakyTracebacks: xs[0].flakyTracebacks };
+}
+
+/** History load alone (failures only, no coverage), as the pipeline asks for it. */
+export async function measureLoad(store: Store, before: Date, runs: number): Promise<number> {
+  const once = async () => {
+    const t = performance.now();
+    await store.loadHistory({ before }, { failuresOnly: true, coverage: false });
+    return performance.now() - t;
+  };
+  await once();
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) xs.push(await once());
+  return median(xs);
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const runsLabel = (n: number) => `${n.toLocaleString('en-US')} stored run${n === 1 ? '' : 's'}`;
+
+interface Backend {
+  label: string;
+  build(n: number): Promise<BuiltHistory>;
+  open(b: BuiltHistory): Promise<Store>;
+  /** sql.js reads and checks the whole file on open; that is part of its cost at scale. */
+  measureOpen?: boolean;
+}
+
+async function measureBackend(backend: Backend, current: Run, ctx: BenchContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  const scenario = `${SCENARIO}, ${backend.label}`;
+  const results = new Map<number, { t: Timings; load: number; built: BuiltHistory; openMs?: number }>();
+  for (const n of SIZES) {
+    process.stderr.write(`bench: history ${backend.label} ${n} runs …\n`);
+    let built: BuiltHistory;
+    try {
+      built = await backend.build(n);
+    } catch (err) {
+      rows.push({ scenario, measure: `${runsLabel(n)}: could not build the history`, value: (err as Error).message.split('\n')[0].slice(0, 160) });
+      continue;
+    }
+    let openMs: number | undefined;
+    if (backend.measureOpen) {
+      const xs: number[] = [];
+      for (let i = 0; i < Math.min(ctx.runs, 3); i++) {
+        const t = performance.now();
+        const s = await backend.open(built);
+        xs.push(performance.now() - t);
+        await s.close();
+      }
+      openMs = median(xs);
+    }
+    const store = await backend.open(built);
+    try {
+      const t = await measureClassification(store, current, ctx.runs);
+      const load = n === SIZES[0] || n === SIZES[SIZES.length - 1] ? await measureLoad(store, current.startTime, ctx.runs) : NaN;
+      results.set(n, { t, load, built, openMs });
+    } catch (err) {
+      rows.push({ scenario, measure: `${runsLabel(n)}: classification failed`, value: (err as Error).message.split('\n')[0].slice(0, 160) });
+    } finally {
+      await store.close();
+    }
+  }
+  const base = results.get(SIZES[0]);
+  for (const n of SIZES) {
+    const r = results.get(n);
+    if (!r) continue;
+    const last = n === SIZES[SIZES.length - 1];
+    const ratio = base && n !== SIZES[0] ? r.t.total / base.t.total : undefined;
+    rows.push({
+      scenario,
+      measure: `classify 2,000 tests (${FLAKEFIGHTERS}) with ${runsLabel(n)}`,
+      value: ms(r.t.total),
+      baseline: ratio !== undefined ? `10 runs ${ms(base!.t.total)}` : undefined,
+      ratio,
+      target: last && ratio !== undefined ? '≤ 2× at 100× the runs' : undefined,
+      met: last && ratio !== undefined ? ratio <= 2 : undefined,
+    });
+  }
+  for (const n of SIZES) {
+    const r = results.get(n);
+    if (!r) continue;
+    const parts = Object.entries(r.t.parts).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
+    rows.push({
+      scenario,
+      measure: `  where the time goes, ${runsLabel(n)} (${r.t.failing.toLocaleString('en-US')} failing executions, ${r.t.flakyTracebacks.toLocaleString('en-US')} flaky tracebacks in history)`,
+      value: `load ${ms(r.t.load)}; ${parts}`,
+    });
+  }
+  const first = results.get(SIZES[0]);
+  const lastN = SIZES[SIZES.length - 1];
+  const last = results.get(lastN);
+  if (first && !Number.isNaN(first.load)) rows.push({ scenario, measure: `history load alone, ${runsLabel(SIZES[0])}`, value: ms(first.load) });
+  if (first && last && !Number.isNaN(last.load)) {
+    rows.push({ scenario, measure: `history load alone, ${runsLabel(lastN)}`, value: ms(last.load), baseline: `10 runs ${ms(first.load)}`, ratio: last.load / first.load });
+  }
+  for (const n of SIZES) {
+    const r = results.get(n);
+    if (!r) continue;
+    const open = r.openMs !== undefined ? `, open (read + integrity check) ${ms(r.openMs)}` : '';
+    const built = r.built.buildMs ? `, generated now in ${(r.built.buildMs / 1000).toFixed(1)} s` : ', cached';
+    rows.push({
+      scenario,
+      measure: `database, ${runsLabel(n)}`,
+      value: `${mb(r.built.bytes)}${open}${built}`,
+      baseline: n !== SIZES[0] && first?.openMs !== undefined && r.openMs !== undefined ? `open 10 runs ${ms(first.openMs)}` : undefined,
+      ratio: n !== SIZES[0] && first?.openMs !== undefined && r.openMs !== undefined ? r.openMs / first.openMs : undefined,
+    });
+  }
+  return rows;
+}
+
+export default async function history(ctx: BenchContext): Promise<Row[]> {
+  const current = await currentRun();
+  const rows: Row[] = [];
+  rows.push(
+    ...(await measureBackend(
+      {
+        label: 'sql.js',
+        build: (n) => sqliteHistory(ctx.dataDir, n),
+        open: (b) => openSqliteStore(b.where, { readonly: true }),
+        measureOpen: true,
+      },
+      current,
+      ctx,
+    )),
+  );
+  const server = await benchPostgres();
+  if (typeof server === 'string') {
+    rows.push({ scenario: `${SCENARIO}, PostgreSQL`, measure: 'all', value: `skipped: ${server}` });
+  } else {
+    rows.push(
+      ...(await measureBackend({ label: 'PostgreSQL', build: (n) => postgresHistory(server, n), open: (b) => openPostgresStore(b.where) }, current, ctx)),
+    );
+  }
+  rows.push({
+    scenario: SCENARIO,
+    measure: 'history shape',
+    value: `${HISTORY.tests.toLocaleString('en-US')} tests/run, ${HISTORY.failureRate * 100}% failing, ${HISTORY.depth + 1}-frame tracebacks; ${HISTORY.templates} distinct runs repeated`,
+  });
+  return rows;
+}

@@ -1,0 +1,2 @@
+import type { Row } from './row.ts';
+export default async function x(): Promise<Row[]> { return []; }

@@ -1,0 +1,33 @@
+/** Writes the report files of one run into a directory: the action, `classify` and `report` share it. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sfflCsv } from '../flakefighters/sffl.ts';
+import { renderHtmlReport } from './html-report.ts';
+import { renderJsonReport } from './json-report.ts';
+import { renderEnrichedJunit } from './junit-report.ts';
+import type { ReportData } from './report-data.ts';
+
+export interface ReportFiles {
+  json: string;
+  html: string;
+  junit: string;
+  sffl: string | null;
+}
+
+export function writeReportFiles(data: ReportData, dir: string): ReportFiles {
+  mkdirSync(dir, { recursive: true });
+  const files: ReportFiles = {
+    json: join(dir, 'flakefighters.json'),
+    html: join(dir, 'flakefighters.html'),
+    junit: join(dir, 'junit-flakefighters.xml'),
+    sffl: null,
+  };
+  writeFileSync(files.json, renderJsonReport(data));
+  writeFileSync(files.html, renderHtmlReport(data));
+  writeFileSync(files.junit, renderEnrichedJunit(data));
+  if (data.sffl && data.sffl.rows.length > 0) {
+    files.sffl = join(dir, 'sffl.csv');
+    writeFileSync(files.sffl, sfflCsv(data.sffl.rows));
+  }
+  return files;
+}
