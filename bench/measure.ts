@@ -88,3 +88,25 @@ export async function timeFn(fn: () => unknown | Promise<unknown>, runs: number)
   }
   return median(xs);
 }
+
+/** In-process A/B: one warm-up each, then A B A B …; medians and the median of per-pair ratios A/B. */
+export async function pairFn(a: () => unknown | Promise<unknown>, b: () => unknown | Promise<unknown>, runs: number): Promise<{ a: number; b: number; ratio: number }> {
+  const once = async (fn: () => unknown | Promise<unknown>) => {
+    const t = performance.now();
+    await fn();
+    return performance.now() - t;
+  };
+  await once(a);
+  await once(b);
+  const as: number[] = [];
+  const bs: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const x = await once(a);
+    const y = await once(b);
+    as.push(x);
+    bs.push(y);
+    ratios.push(x / y);
+  }
+  return { a: median(as), b: median(bs), ratio: median(ratios) };
+}

@@ -3,17 +3,19 @@
 // wasm beside them. esbuild over ncc/rollup: one fast, deterministic step that bundles the ESM-only
 // @actions/* packages and TypeScript without a separate tsc pass (type checking is `npm run lint`).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const root = new URL('..', import.meta.url).pathname;
-rmSync(`${root}dist`, { recursive: true, force: true });
-mkdirSync(`${root}dist`, { recursive: true });
+// Built beside dist/ and swapped in at the end, so a test running the action meanwhile never finds it half written.
+const out = `${root}dist.tmp-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 
 await build({
   entryPoints: { index: `${root}src/main.ts`, cli: `${root}src/cli.ts` },
-  outdir: `${root}dist`,
+  outdir: out,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -30,4 +32,12 @@ await build({
       'const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);',
   },
 });
-copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), `${root}dist/sql-wasm.wasm`);
+copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), `${out}/sql-wasm.wasm`);
+rmSync(`${root}dist.old`, { recursive: true, force: true });
+try {
+  renameSync(`${root}dist`, `${root}dist.old`);
+} catch {
+  // no earlier build
+}
+renameSync(out, `${root}dist`);
+rmSync(`${root}dist.old`, { recursive: true, force: true });

@@ -83,7 +83,7 @@ export function readConfig(input: InputReader, workspace: string): Config {
     return v === '' ? (INPUT_DEFAULTS[name] ?? '') : v;
   };
   const databaseUrl = get('database-url') || null;
-  if (databaseUrl) parseDatabaseUrl(databaseUrl); // a malformed URL fails before any work is done
+  if (databaseUrl) checkDatabaseUrl(databaseUrl); // a malformed URL fails before any work is done
   const root = get('root');
   const testResults = splitList(get('test-results'));
   if (testResults.length === 0) {
@@ -124,6 +124,24 @@ export function readConfig(input: InputReader, workspace: string): Config {
   };
 }
 
+/** parseDatabaseUrl, with anything it did not word itself (a bad %-escape) turned into one line that never shows the URL. */
+function checkDatabaseUrl(url: string): void {
+  try {
+    parseDatabaseUrl(url);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(
+      `database-url cannot be read (${(err as Error).message}); percent-encode special characters in the user name, password and path (e.g. %25 for %), and fix the database-url secret.`,
+    );
+  }
+}
+
+/** An input value as shown in an error: control characters (a newline could start a workflow command) made visible. */
+function shown(v: string): string {
+  const s = v.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
 /** Globs and lists: one per line or comma separated, like the artifact actions' `path`. */
 export function splitList(value: string): string[] {
   return value
@@ -139,14 +157,14 @@ function resolveIn(workspace: string, p: string): string {
 function oneOf<T extends string>(get: (n: string) => string, name: string, allowed: readonly T[]): T {
   const v = get(name).toLowerCase();
   if ((allowed as readonly string[]).includes(v)) return v as T;
-  throw new UserError(`Input '${name}' is '${get(name)}'; use one of: ${allowed.join(', ')}.`);
+  throw new UserError(`Input '${name}' is '${shown(get(name))}'; use one of: ${allowed.join(', ')}.`);
 }
 
 function bool(get: (n: string) => string, name: string): boolean {
   const v = get(name).toLowerCase();
   if (['true', 'yes', 'on', '1'].includes(v)) return true;
   if (['false', 'no', 'off', '0'].includes(v)) return false;
-  throw new UserError(`Input '${name}' is '${get(name)}'; use true or false.`);
+  throw new UserError(`Input '${name}' is '${shown(get(name))}'; use true or false.`);
 }
 
 function positiveInt(get: (n: string) => string, name: string, min: number, max?: number): number | undefined {
@@ -154,7 +172,7 @@ function positiveInt(get: (n: string) => string, name: string, min: number, max?
   if (raw === '') return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < min || (max !== undefined && Number(raw) > max)) {
     const range = max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`;
-    throw new UserError(`Input '${name}' is '${raw}'; give a whole number ${range}, or leave it empty for no limit.`);
+    throw new UserError(`Input '${name}' is '${shown(raw)}'; give a whole number ${range}, or leave it empty for no limit.`);
   }
   return Number(raw);
 }
@@ -162,8 +180,9 @@ function positiveInt(get: (n: string) => string, name: string, min: number, max?
 function sha(get: (n: string) => string, name: string): string | null {
   const v = get(name);
   if (v === '') return null;
-  if (!/^[0-9a-fA-F]{4,64}$/.test(v) && !/^[\w./~^@{}-]{1,200}$/.test(v)) {
-    throw new UserError(`Input '${name}' is '${v}'; give a commit sha or a git revision.`);
+  // A leading "-" would reach git as an option.
+  if ((!/^[0-9a-fA-F]{4,64}$/.test(v) && !/^[\w./~^@{}-]{1,200}$/.test(v)) || v.startsWith('-')) {
+    throw new UserError(`Input '${name}' is '${shown(v)}'; give a commit sha or a git revision.`);
   }
   return v;
 }
@@ -171,17 +190,24 @@ function sha(get: (n: string) => string, name: string): string | null {
 function artifactName(v: string): string {
   // The artifact service refuses these characters in names.
   if (/["':<>|*?\\/\r\n]/.test(v)) {
-    throw new UserError(`Input 'artifact-name' is '${v}'; it may not contain " : < > | * ? \\ / or newlines.`);
+    throw new UserError(`Input 'artifact-name' is '${shown(v)}'; it may not contain " : < > | * ? \\ / or newlines.`);
   }
   return v;
 }
+
+const MAX_TIME_IMMEMORIAL_DAYS = 100_000;
 
 /** The plugin's `d:h:m` form (`30:0:0` is thirty days). */
 export function timeImmemorial(v: string): number | undefined {
   if (v === '') return undefined;
   const m = /^(\d+):(\d+):(\d+)$/.exec(v);
   if (!m) {
-    throw new UserError(`Input 'time-immemorial' is '${v}'; use days:hours:minutes, e.g. 30:0:0 for thirty days.`);
+    throw new UserError(`Input 'time-immemorial' is '${shown(v)}'; use days:hours:minutes, e.g. 30:0:0 for thirty days.`);
   }
-  return Number(m[1]) * 1440 + Number(m[2]) * 60 + Number(m[3]);
+  const minutes = Number(m[1]) * 1440 + Number(m[2]) * 60 + Number(m[3]);
+  // Further back than dates go would make the cut-off an invalid date, and retention would then prune every run.
+  if (!(minutes <= MAX_TIME_IMMEMORIAL_DAYS * 1440)) {
+    throw new UserError(`Input 'time-immemorial' is '${shown(v)}', more than ${MAX_TIME_IMMEMORIAL_DAYS} days; give a shorter span, or leave it empty to keep all history.`);
+  }
+  return minutes;
 }

@@ -96,9 +96,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   let savedRunId: number | null = null;
   if (cfg.save) {
     const retention = { storeMaxRuns: cfg.storeMaxRuns, since };
+    // Retention is the database's business: pruning the fallback file could delete runs still waiting
+    // to be uploaded; they are pruned by the database's own retention once they are there.
+    const keepAll = {};
     try {
       if (fellBack) run.meta.source = 'fallback';
-      savedRunId = (await store.save(run, retention)).runId;
+      savedRunId = (await store.save(run, fellBack ? keepAll : retention)).runId;
     } catch (err) {
       if (db.kind !== 'postgres' || fellBack) throw err;
       warn(`Could not save this run to the database (${message(err)}); nothing was written there. The run is kept in ${cfg.databasePath} and will be uploaded by the next run that reaches the database.`);
@@ -106,7 +109,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       store = await openSqliteStore(cfg.databasePath);
       fellBack = true;
       run.meta.source = 'fallback';
-      savedRunId = (await store.save(run, retention)).runId;
+      savedRunId = (await store.save(run, keepAll)).runId;
     }
   }
   await store.close();

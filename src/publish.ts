@@ -31,7 +31,8 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
       suffix: jobSuffix(ctx),
       runAttempt: ctx.runAttempt,
     });
-    if (up.warning) log.warning(up.warning);
+    // The run is not lost: say where it is, for a later step (or the next attempt) to pick up.
+    if (up.warning) log.warning(`${up.warning} This run's database stays at ${rel(cfg.workspace, result.sqlitePath)}.`);
     if (up.id !== undefined) {
       artifactId = String(up.id);
       result.data.links?.push({ label: `database artifact ${up.name}`, url: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}/artifacts/${up.id}` });

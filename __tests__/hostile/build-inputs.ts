@@ -99,10 +99,20 @@ export async function sqliteWith(path: string, ddl: string): Promise<void> {
   db.close();
 }
 
+/** A Postgres ErrorResponse message: what a server that refuses the login sends. */
+function errorResponse(code: string, message: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, 'utf8');
+  const head = Buffer.alloc(5);
+  head.write('E', 0, 'latin1');
+  head.writeUInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields]);
+}
+
 /**
  * A TCP listener standing in for a Postgres server: answers an SSLRequest with "N" (no TLS), records
- * the startup packet and everything after it, then drops the connection (the action falls back to
- * its SQLite file). Whatever the client would have sent to a real server ends up in `received`.
+ * the startup packet, and refuses the login as a real server would (FATAL 28000, no pg_hba.conf
+ * entry), so the action falls back to its SQLite file. Whatever the client would have sent to a
+ * real server ends up in `received`.
  */
 export async function recordingServer(): Promise<{ port: number; received: () => string; connections: () => number; close: () => Promise<void> }> {
   const chunks: Buffer[] = [];
@@ -117,7 +127,7 @@ export async function recordingServer(): Promise<{ port: number; received: () =>
       chunks.push(d);
       // SSLRequest / GSSENCRequest: 8 bytes, code 80877103 / 80877104.
       if (d.length === 8 && (d.readUInt32BE(4) === 80877103 || d.readUInt32BE(4) === 80877104)) sock.write('N');
-      else sock.destroy();
+      else sock.end(errorResponse('28000', 'no pg_hba.conf entry for host "127.0.0.1", user "u", database "app"'));
     });
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
@@ -131,4 +141,17 @@ export async function recordingServer(): Promise<{ port: number; received: () =>
       await new Promise<void>((res) => server.close(() => res()));
     },
   };
+}
+
+/** Rows of a query on a SQLite file, read with sql.js. */
+export async function dbRows(path: string, sql: string): Promise<Record<string, unknown>[]> {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database(readFileSync(path));
+  try {
+    const res = db.exec(sql);
+    if (res.length === 0) return [];
+    return res[0].values.map((v) => Object.fromEntries(res[0].columns.map((c, i) => [c, v[i]])));
+  } finally {
+    db.close();
+  }
 }

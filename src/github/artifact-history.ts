@@ -208,9 +208,15 @@ function historyTier(a: RestArtifact, run: RunInfo, current: RunInfo, ctx: GitHu
   return -1;
 }
 
-/** Keeps usable artifacts, one per matrix leg (its best), own leg and the base name first. */
+/** Artifacts of concurrent runs taken per matrix leg besides its best. */
+const MAX_CONCURRENT_PER_LEG = 2;
+
+/**
+ * Keeps usable artifacts: per matrix leg its best, then those of runs concurrent with the best's run;
+ * own leg and the base name first.
+ */
 function rank(all: RestArtifact[], runs: Map<number, RunInfo>, current: RunInfo, ctx: GitHubContext, opts: FetchHistoryOptions): Candidate[] {
-  const best = new Map<string, Candidate>();
+  const byLeg = new Map<string, Candidate[]>();
   for (const a of all) {
     if (a.expired || !a.workflow_run?.id) continue;
     const run = runs.get(a.workflow_run.id);
@@ -218,18 +224,28 @@ function rank(all: RestArtifact[], runs: Map<number, RunInfo>, current: RunInfo,
     const tier = historyTier(a, run, current, ctx);
     if (tier < 0) continue;
     const leg = a.name.replace(/-attempt\d+$/, '');
-    const c = { artifact: a, run, tier };
-    const prev = best.get(leg);
-    if (!prev || better(c, prev)) best.set(leg, c);
+    byLeg.set(leg, [...(byLeg.get(leg) ?? []), { artifact: a, run, tier }]);
+  }
+  const best: Candidate[] = [];
+  const concurrent: Candidate[] = [];
+  for (const list of byLeg.values()) {
+    list.sort((x, y) => (better(x, y) ? -1 : better(y, x) ? 1 : 0));
+    const [first, ...rest] = list as [Candidate, ...Candidate[]];
+    best.push(first);
+    // Two runs that overlapped each started from the same older history, so the newest database lacks
+    // the other's run: an artifact made after the best's run started was never merged into it.
+    // Merging is idempotent by run uuid, so taking it too costs a download, never a duplicate.
+    const started = time(first.run.startedAt);
+    if (started) concurrent.push(...rest.filter((c) => c.tier === first.tier && c.run.id !== first.run.id && time(c.artifact.created_at) > started).slice(0, MAX_CONCURRENT_PER_LEG));
   }
   const own = opts.suffix ? `${opts.name}-${opts.suffix}` : opts.name;
   const weight = (c: Candidate) => {
     const leg = c.artifact.name.replace(/-attempt\d+$/, '');
     return leg === own ? 0 : leg === opts.name ? 1 : 2;
   };
-  return [...best.values()]
-    .sort((x, y) => weight(x) - weight(y) || x.tier - y.tier || time(y.artifact.created_at) - time(x.artifact.created_at) || (x.artifact.name < y.artifact.name ? -1 : 1))
-    .slice(0, opts.maxArtifacts ?? 10);
+  const order = (x: Candidate, y: Candidate) =>
+    weight(x) - weight(y) || x.tier - y.tier || time(y.artifact.created_at) - time(x.artifact.created_at) || (x.artifact.name < y.artifact.name ? -1 : 1);
+  return [...best.sort(order), ...concurrent.sort(order)].slice(0, opts.maxArtifacts ?? 10);
 }
 
 function better(c: Candidate, prev: Candidate): boolean {

@@ -43,6 +43,18 @@ function decodeUtf8(buf: Uint8Array, file: string, warnings: string[]): string {
   }
 }
 
+/** Same policy as UTF-8: lone surrogates and a dangling odd byte become U+FFFD, with a warning. */
+function decodeUtf16(buf: Uint8Array, encoding: 'utf-16le' | 'utf-16be', file: string, warnings: string[]): string {
+  try {
+    return new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(buf);
+  } catch {
+    warnings.push(
+      `${file}: invalid UTF-16 (an unpaired surrogate or an odd number of bytes); the bad units were replaced by U+FFFD. Write the report as UTF-8.`,
+    );
+    return new TextDecoder(encoding, { ignoreBOM: true }).decode(buf);
+  }
+}
+
 const DECL_ENCODING = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/;
 
 /** Decodes a result file. `file` is the name used in messages. */
@@ -51,18 +63,22 @@ export function decodeResultFile(buf: Uint8Array, file: string): DecodedText {
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
     return { text: decodeUtf8(buf.subarray(3), file, warnings), encoding: 'utf-8', warnings };
   }
+  // UTF-32 (checked before UTF-16: its little-endian BOM starts with FF FE too). No test tool writes it.
+  if (buf.length >= 4 && ((buf[0] === 0xff && buf[1] === 0xfe && buf[2] === 0 && buf[3] === 0) || (buf[0] === 0 && buf[1] === 0 && buf[2] === 0xfe && buf[3] === 0xff))) {
+    throw new UserError(`${file}: the report is UTF-32 encoded, which is not supported; write it as UTF-8.`);
+  }
   if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) {
-    return { text: new TextDecoder('utf-16le').decode(buf.subarray(2)), encoding: 'utf-16le', warnings };
+    return { text: decodeUtf16(buf.subarray(2), 'utf-16le', file, warnings), encoding: 'utf-16le', warnings };
   }
   if (buf.length >= 2 && buf[0] === 0xfe && buf[1] === 0xff) {
-    return { text: new TextDecoder('utf-16be').decode(buf.subarray(2)), encoding: 'utf-16be', warnings };
+    return { text: decodeUtf16(buf.subarray(2), 'utf-16be', file, warnings), encoding: 'utf-16be', warnings };
   }
   // UTF-16 without a BOM still starts with "<" as one 16-bit unit (XML spec, appendix F).
   if (buf.length >= 4 && buf[0] === 0x3c && buf[1] === 0 && buf[2] !== 0) {
-    return { text: new TextDecoder('utf-16le').decode(buf), encoding: 'utf-16le', warnings };
+    return { text: decodeUtf16(buf, 'utf-16le', file, warnings), encoding: 'utf-16le', warnings };
   }
   if (buf.length >= 4 && buf[0] === 0 && buf[1] === 0x3c) {
-    return { text: new TextDecoder('utf-16be').decode(buf), encoding: 'utf-16be', warnings };
+    return { text: decodeUtf16(buf, 'utf-16be', file, warnings), encoding: 'utf-16be', warnings };
   }
   const head = Buffer.from(buf.buffer, buf.byteOffset, Math.min(buf.length, 256)).toString('latin1');
   const m = DECL_ENCODING.exec(head.trimStart());

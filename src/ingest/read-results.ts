@@ -35,6 +35,8 @@ export interface IngestResult {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** picomatch's own limit on a pattern's length. */
+const MAX_PATTERN_LENGTH = 65536;
 
 const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
 const isInside = (dir: string, p: string): boolean => {
@@ -72,7 +74,8 @@ function normalisePatterns(patterns: string[], workspace: string): { include: st
       p = toPosix(relative(workspace, p)) || '.';
     }
     const norm = posix.normalize(p);
-    if (norm === '..' || norm.startsWith('../')) {
+    // `..` inside braces or extglobs ({..,x}/*.xml, @(..)/x) is not caught by normalize.
+    if (norm === '..' || norm.startsWith('../') || /(^|[/{,(|])\.\.([/},)|]|$)/.test(norm)) {
       throw new UserError(`test-results: the pattern "${trimmed}" points outside the workspace (${workspace}); use a path inside the workspace.`);
     }
     const rel = norm.startsWith('./') ? norm.slice(2) : norm;
@@ -89,6 +92,8 @@ function normalisePatterns(patterns: string[], workspace: string): { include: st
 
 async function parseFile(abs: string, display: string, files: SourceFiles, root: string, maxBytes: number): Promise<ParsedReport> {
   const st = await stat(abs);
+  // A FIFO or device would block or never end; only plain files are reports.
+  if (!st.isFile()) throw new UserError(`${display}: not a regular file (a pipe, device or folder); leave it out of test-results.`);
   if (st.size > maxBytes) {
     throw new UserError(`${display}: ${st.size} bytes is over the ${formatBytes(maxBytes)} limit per result file; split the report or leave it out of test-results.`);
   }
@@ -130,11 +135,26 @@ export async function readResults(opts: ReadResultsOptions): Promise<IngestResul
   const { include, exclude } = normalisePatterns(opts.patterns, workspace);
   const shown = opts.patterns.map((p) => p.trim()).filter(Boolean).join(', ') || '(none)';
 
-  const matched = include.length
-    ? await glob(include, { cwd: workspace, ignore: exclude, onlyFiles: true, absolute: true, dot: true, expandDirectories: false })
-    : [];
+  for (const p of [...include, ...exclude]) {
+    // picomatch refuses longer patterns with a bare SyntaxError.
+    if (p.length > MAX_PATTERN_LENGTH) {
+      throw new UserError(`test-results: the pattern "${p.slice(0, 40)}…" is too long (${p.length} characters, at most ${MAX_PATTERN_LENGTH}); use a shorter glob.`);
+    }
+  }
+  let matched: string[];
+  try {
+    matched = include.length
+      ? await glob(include, { cwd: workspace, ignore: exclude, onlyFiles: true, absolute: true, dot: true, expandDirectories: false })
+      : [];
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && /^E[A-Z]+$/.test(code)) throw err;
+    throw new UserError(`test-results: the patterns ${shown} cannot be matched (${(err as Error).message.split('\n')[0]}); check the glob syntax.`);
+  }
   const realWorkspace = await realpath(workspace);
   const accepted: string[] = [];
+  // A file reached twice (through a symlinked folder, a loop) is read once.
+  const seen = new Set<string>();
   for (const m of [...new Set(matched)].sort()) {
     let real: string;
     try {
@@ -147,6 +167,8 @@ export async function readResults(opts: ReadResultsOptions): Promise<IngestResul
       warnings.push(`${toPosix(relative(workspace, m))}: resolves to ${real}, outside the workspace; skipped (result files must be inside the workspace).`);
       continue;
     }
+    if (seen.has(real)) continue;
+    seen.add(real);
     accepted.push(m);
   }
 

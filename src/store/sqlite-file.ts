@@ -26,11 +26,39 @@ export async function readDatabaseFile(path: string): Promise<FileState> {
     throw err;
   }
   if (size === 0) return { kind: 'empty' };
-  const bytes = new Uint8Array(await readFile(path));
-  if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== HEADER) {
-    return { kind: 'not-sqlite', reason: bytes.length < 100 ? `only ${bytes.length} bytes` : 'no SQLite header' };
+  // The header alone decides most broken files, without reading (maybe gigabytes of) the rest.
+  const head = Buffer.alloc(100);
+  const fh = await open(path, 'r');
+  let got: number;
+  try {
+    ({ bytesRead: got } = await fh.read(head, 0, 100, 0));
+  } finally {
+    await fh.close();
   }
+  if (got < 100 || head.subarray(0, 16).toString('latin1') !== HEADER) {
+    return { kind: 'not-sqlite', reason: got < 100 ? `only ${got} bytes` : 'no SQLite header' };
+  }
+  const damaged = headerProblem(head);
+  if (damaged) return { kind: 'not-sqlite', reason: `damaged SQLite header: ${damaged}` };
+  if (size > MAX_DATABASE_BYTES) {
+    throw new UserError(
+      `${path} is ${(size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_DATABASE_BYTES / 2 ** 30} GiB a SQLite history file may have here (it is loaded into memory); prune it with store-max-runs or time-immemorial, or keep history in PostgreSQL with database-url. The file was left as it is.`,
+    );
+  }
+  const bytes = new Uint8Array(await readFile(path));
   return { kind: 'bytes', bytes };
+}
+
+/** sql.js holds the whole file in (at most 2 GiB of) WebAssembly memory, next to its working memory. */
+export const MAX_DATABASE_BYTES = 1024 * 1024 * 1024;
+
+/** Fields of the 100-byte header that every SQLite file has fixed (https://sqlite.org/fileformat.html#the_database_header). */
+function headerProblem(h: Buffer): string | null {
+  const pageSize = h.readUInt16BE(16);
+  if (!(pageSize === 1 || (pageSize >= 512 && pageSize <= 32768 && (pageSize & (pageSize - 1)) === 0))) return `page size ${pageSize}`;
+  if (h[18] < 1 || h[18] > 2 || h[19] < 1 || h[19] > 2) return `file format versions ${h[18]}/${h[19]}`;
+  if (h[21] !== 64 || h[22] !== 32 || h[23] !== 32) return 'payload fractions';
+  return null;
 }
 
 /** `<path>.corrupt-<UTC timestamp>`, kept for inspection rather than deleted. */
