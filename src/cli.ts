@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The CLI's thin shell: the same pipeline as the action, driven by flags, printing a terminal table. */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { INPUT_DEFAULTS, readConfig } from './config.ts';
 import { consoleLog } from './log.ts';
@@ -66,7 +66,7 @@ async function classify(args: string[]): Promise<number> {
     if (name === 'report-dir') return ((values['report-dir'] as string[] | undefined) ?? []).join('\n');
     if (name === 'flakefighters') {
       const v = ((values.flakefighters as string[] | undefined) ?? []).join('\n');
-      return v && !v.includes('\n') && !v.includes(':') && existsSync(v) ? readFileSync(v, 'utf8') : v;
+      return v && !v.includes('\n') && !v.includes(':') && existsSync(v) ? readConfigFile(v) : v;
     }
     const v = (values[alias[name] ?? name] ?? values[name]) as string[] | undefined;
     return (v ?? []).join('\n');
@@ -87,6 +87,16 @@ async function classify(args: string[]): Promise<number> {
   }
   return 0;
 }
+
+/** A config file is small text: a folder, a pipe or /dev/zero would fail or read forever. */
+function readConfigFile(path: string): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new UserError(`--flakefighters ${path} is not a regular file; give a YAML file or inline YAML.`);
+  if (st.size > MAX_CONFIG_BYTES) throw new UserError(`--flakefighters ${path} is ${st.size} bytes, more than ${MAX_CONFIG_BYTES}; a flakefighters configuration is a few lines of YAML.`);
+  return readFileSync(path, 'utf8');
+}
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

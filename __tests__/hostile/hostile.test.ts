@@ -69,6 +69,7 @@ async function runCase(c: HostileCase, ctx: Ctx): Promise<Outcome> {
   const r = await runAction({
     workspace: ctx.ws,
     inputs: { ...DEFAULT_INPUTS, ...(c.inputs?.(ctx) ?? {}) },
+    env: c.env?.(ctx),
     nodeArgs: c.nodeArgs,
     timeoutMs: TIME_LIMIT_MS,
   });

@@ -3,7 +3,7 @@
  * a retry or repeated testcase in this run, or a stored run of the same commit (which includes an
  * earlier attempt of a re-run workflow). It needs no coverage, so it works for every language.
  */
-import { isFailing, type Run, type Test } from '../model.ts';
+import { isFailing, runRef, type Run, type Test } from '../model.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 
 export class OutcomeFlip implements Flakefighter {
@@ -37,13 +37,14 @@ export class OutcomeFlip implements Flakefighter {
       };
     }
     if (passedRun) {
-      const attempt = passedRun.meta.runAttempt && passedRun.meta.runId === run.meta.runId
-        ? ` (attempt ${passedRun.meta.runAttempt} of this workflow run)`
-        : '';
+      const where =
+        passedRun.meta.runId && passedRun.meta.runId === run.meta.runId
+          ? `attempt ${passedRun.meta.runAttempt ?? 1} of this workflow run`
+          : `run ${runRef(passedRun)}`;
       return {
         flaky: true,
         detail: {
-          reason: `passed on the same commit ${short(run.commitSha)} in run ${label(passedRun)}${attempt}`,
+          reason: `passed on the same commit ${short(run.commitSha)} in ${where}`,
           runId: passedRun.id ?? null,
           runUuid: passedRun.meta.uuid,
           testName: test.name,
@@ -69,4 +70,3 @@ function passesByTest(runs: Run[]): Map<string, Run> {
 }
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 7) : 'unknown');
-const label = (r: Run) => (r.meta.runNumber ? `#${r.meta.runNumber}` : r.id != null ? `id ${r.id}` : r.meta.uuid.slice(0, 8));

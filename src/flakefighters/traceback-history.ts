@@ -3,7 +3,7 @@
  * relative to root, and every earlier flaky execution's frames relative to its run's root.
  */
 import { posix } from 'node:path';
-import { isFailing, testFlaky, type Execution, type Run, type Test, type TracebackFrame } from '../model.ts';
+import { isFailing, runRef, testFlaky, type Execution, type Run, type Test, type TracebackFrame } from '../model.ts';
 import { pyIsUnder, pyRelpath } from './py-compat.ts';
 import type { FrameTuple } from './tfidf.ts';
 
@@ -67,5 +67,5 @@ export function describeRef(ref: TracebackRef, current: Run, judging?: Execution
   // Post-run, a test already flagged by an earlier flakefighter matches its own traceback (the plugin's rule).
   if (ref.execution === judging) return `${ref.test.name} itself, already flagged flaky in this run`;
   if (ref.run === current) return `${ref.test.name} earlier in this run`;
-  return `${ref.run.id !== undefined ? `run #${ref.run.id}` : `run ${ref.run.meta?.uuid ?? '?'}`} (${ref.test.name})`;
+  return `run ${runRef(ref.run)} (${ref.test.name})`;
 }

@@ -3,7 +3,7 @@
  * the terminal never disagree: counts, failures in display order, who said flaky and why, per-test timelines across
  * the stored runs, and the flip ranking.
  */
-import { isFailing, testFailed, testFlaky, verdictOf, type Execution, type Run, type Test, type Verdict } from '../model.ts';
+import { isFailing, runRef, testFailed, testFlaky, verdictOf, type Execution, type Run, type Test, type Verdict } from '../model.ts';
 export { countRun, type RunCounts } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { firstLine } from './text.ts';
@@ -229,5 +229,5 @@ export function testSeconds(test: Test): number {
 /** Label of a run for tables: `#12` when stored, else `this run`. */
 export function runLabel(run: Run, current: Run): string {
   if (run === current) return 'this run';
-  return run.id != null ? `#${run.id}` : run.meta.uuid.slice(0, 8);
+  return runRef(run);
 }

@@ -201,7 +201,7 @@ class SqlJsStore implements SqliteStore {
   async loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]> {
     const params: SqlValue[] = [formatLocalTimestamp(q.before)];
     let sql = `SELECT ${COLS.run} FROM run r WHERE r.start_time < ?`;
-    if (q.since) {
+    if (q.since && Number.isFinite(q.since.getTime())) {
       sql += ' AND r.start_time >= ?';
       params.push(formatLocalTimestamp(q.since));
     }
@@ -401,7 +401,8 @@ class SqlJsStore implements SqliteStore {
       conds.push('id NOT IN (SELECT id FROM run ORDER BY start_time DESC, id DESC LIMIT ?)');
       params.push(Math.max(1, Math.floor(retention.storeMaxRuns)));
     }
-    if (retention.since) {
+    // An invalid date formats as "NaN-NaN-…", which sorts after every real timestamp: every run would go.
+    if (retention.since && Number.isFinite(retention.since.getTime())) {
       conds.push('start_time < ?');
       params.push(formatLocalTimestamp(retention.since));
     }
