@@ -97,6 +97,14 @@ export async function measureLoad(store: Store, before: Date, runs: number): Pro
 /** Load times by `${backend}:${runs}` (a number, or why it failed), so the postgres scenario can reuse them. */
 export const loadTimeCache = new Map<string, number | string>();
 
+/** One short line for the table: the cause, without the advice the action prints with it. */
+export function shortError(err: unknown): string {
+  const m = (err as Error).message.split('\n')[0];
+  const timeout = /statement_timeout=(\d+) ms/.exec(m);
+  if (timeout) return `cancelled by statement_timeout (${Number(timeout[1]) / 1000} s)`;
+  return m.length > 120 ? `${m.slice(0, 117)}…` : m;
+}
+
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 const runsLabel = (n: number) => `${n.toLocaleString('en-US')} stored run${n === 1 ? '' : 's'}`;
 
@@ -120,7 +128,7 @@ async function measureBackend(backend: Backend, current: Run, ctx: BenchContext)
     try {
       built = await backend.build(n);
     } catch (err) {
-      rows.push({ scenario, measure: `${runsLabel(n)}: could not build the history`, value: (err as Error).message.split('\n')[0].slice(0, 160) });
+      rows.push({ scenario, measure: `${runsLabel(n)}: could not build the history`, value: shortError(err) });
       continue;
     }
     let openMs: number | undefined;
@@ -142,7 +150,7 @@ async function measureBackend(backend: Backend, current: Run, ctx: BenchContext)
       if (!Number.isNaN(load)) loadTimeCache.set(`${backend.label}:${n}`, load);
       results.set(n, { t, load, built, openMs });
     } catch (err) {
-      const why = (err as Error).message.split('\n')[0].slice(0, 200);
+      const why = shortError(err);
       loadTimeCache.set(`${backend.label}:${n}`, why);
       failures.set(n, why);
     } finally {

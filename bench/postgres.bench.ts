@@ -12,7 +12,7 @@ import { openPostgresStore, type PostgresStore } from '../src/store/postgres-sto
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import type { BenchContext } from './run.ts';
 import { HISTORY, HISTORY_ROOT, benchPostgres, createDatabase, currentRun, historyFlakefighters, junitRun, postgresHistory } from './generate.ts';
-import { loadTimeCache, measureLoad } from './history.bench.ts';
+import { loadTimeCache, measureLoad, shortError } from './history.bench.ts';
 import { median } from './measure.ts';
 import { ms, type Row } from './row.ts';
 
@@ -158,7 +158,7 @@ async function historyLoads(server: Exclude<Awaited<ReturnType<typeof benchPostg
     try {
       times.set(n, await measureLoad(store, before, runs));
     } catch (err) {
-      times.set(n, (err as Error).message.split('\n')[0].slice(0, 160));
+      times.set(n, shortError(err));
     } finally {
       await store.close();
     }

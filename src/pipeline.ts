@@ -70,7 +70,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const db = await openDatabase(cfg, ctx, log);
   let store = db.store;
   let fellBack = db.fallbackReason !== null;
-  const since = cfg.timeImmemorialMinutes !== undefined ? new Date(run.startTime.getTime() - cfg.timeImmemorialMinutes * 60_000) : undefined;
+  const cutoff = cfg.timeImmemorialMinutes !== undefined ? new Date(run.startTime.getTime() - cfg.timeImmemorialMinutes * 60_000) : undefined;
+  // An invalid cut-off would compare as 'NaN…' in SQL and prune everything: never let one through.
+  const since = cutoff && Number.isFinite(cutoff.getTime()) ? cutoff : undefined;
 
   let history: Run[];
   let sameCommitRuns: Run[] | undefined;

@@ -4,8 +4,8 @@ import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changedLines, defaultCommits, type ChangedLines } from '../../src/ingest/git-diff.ts';
-import { apiError, json, linkHeader, startRestStandIn, type RestStandIn, type StandInRequest } from '../helpers/rest-stand-in.ts';
-import { git, makeRepo, type Repo } from './git-repo.ts';
+import { startRestStandIn, type RestStandIn } from '../helpers/rest-stand-in.ts';
+import { compareFromRepo, git, makeRepo, type Repo } from './git-repo.ts';
 
 const plain = (m: Map<string, Set<number>>, base: string): Record<string, number[]> =>
   Object.fromEntries(
@@ -78,29 +78,6 @@ describe('changedLines through local git', () => {
   });
 });
 
-/** Serves GitHub's compare endpoint from the real repository: statuses from `--name-status`, patches from `git diff` (3 lines of context, headers cut like GitHub's `patch`). */
-function compareFromRepo(repo: Repo, pageSize: number) {
-  const status = git(repo.dir, ['diff', '--name-status', '-M', repo.c1, repo.c2]).trim().split('\n');
-  const files = status.map((line) => {
-    const [code, a, b] = line.split('\t');
-    const kind = ({ M: 'modified', A: 'added', D: 'removed', R: 'renamed' } as Record<string, string>)[code[0]];
-    const filename = b ?? a;
-    const entry: Record<string, unknown> = { filename, status: kind, sha: 'x' };
-    if (kind === 'renamed') entry.previous_filename = a;
-    const diff = git(repo.dir, ['diff', repo.c1, repo.c2, '--', ...(b ? [a, b] : [a])]);
-    const at = diff.indexOf('\n@@');
-    if (at >= 0) entry.patch = diff.slice(at + 1).replace(/\n$/, '');
-    return entry;
-  });
-  return (req: StandInRequest) => {
-    if (req.params[1] !== repo.c1 || req.params[2] !== repo.c2) return apiError(404, 'Not Found');
-    const page = Number(req.query.get('page') ?? '1');
-    const slice = files.slice((page - 1) * pageSize, page * pageSize);
-    const more = page * pageSize < files.length;
-    const next = `${req.path}?page=${page + 1}`;
-    return json({ status: 'ahead', ahead_by: 1, total_commits: 1, commits: [], files: slice }, 200, more ? { link: linkHeader({ next }) } : {});
-  };
-}
 
 describe('changedLines through the GitHub compare API (shallow clone)', () => {
   let repo: Repo;

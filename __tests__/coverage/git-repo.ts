@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { apiError, json, linkHeader, type StandInRequest } from '../helpers/rest-stand-in.ts';
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: 'T',
@@ -102,4 +103,28 @@ export function makeRepo(): Repo {
   git(dir, ['commit', '-q', '-m', 'two']);
   const c2 = git(dir, ['rev-parse', 'HEAD']).trim();
   return { dir, c1, c2 };
+}
+
+/** Serves GitHub's compare endpoint from the real repository: statuses from `--name-status`, patches from `git diff` (3 lines of context, headers cut like GitHub's `patch`). */
+export function compareFromRepo(repo: Repo, pageSize: number) {
+  const status = git(repo.dir, ['diff', '--name-status', '-M', repo.c1, repo.c2]).trim().split('\n');
+  const files = status.map((line) => {
+    const [code, a, b] = line.split('\t');
+    const kind = ({ M: 'modified', A: 'added', D: 'removed', R: 'renamed' } as Record<string, string>)[code[0]];
+    const filename = b ?? a;
+    const entry: Record<string, unknown> = { filename, status: kind, sha: 'x' };
+    if (kind === 'renamed') entry.previous_filename = a;
+    const diff = git(repo.dir, ['diff', repo.c1, repo.c2, '--', ...(b ? [a, b] : [a])]);
+    const at = diff.indexOf('\n@@');
+    if (at >= 0) entry.patch = diff.slice(at + 1).replace(/\n$/, '');
+    return entry;
+  });
+  return (req: StandInRequest) => {
+    if (req.params[1] !== repo.c1 || req.params[2] !== repo.c2) return apiError(404, 'Not Found');
+    const page = Number(req.query.get('page') ?? '1');
+    const slice = files.slice((page - 1) * pageSize, page * pageSize);
+    const more = page * pageSize < files.length;
+    const next = `${req.path}?page=${page + 1}`;
+    return json({ status: 'ahead', ahead_by: 1, total_commits: 1, commits: [], files: slice }, 200, more ? { link: linkHeader({ next }) } : {});
+  };
 }

@@ -88,7 +88,8 @@ function readYaml(text: string): Map<string, Entry[]> | null {
   try {
     doc = parse(text);
   } catch (e) {
-    throw new UserError(`${IN} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    const why = e instanceof RangeError ? 'it is nested too deeply' : (e as Error).message.split('\n')[0].replace(/:$/, '');
+    throw new UserError(`${IN} is not valid YAML: ${why}; fix the flakefighters input.`);
   }
   if (doc === null || doc === undefined) return null;
   if (!isMapping(doc)) throw new UserError(`${IN} must be a mapping of module → class → parameters, e.g. "traceback_matching: {CosineSimilarity: {threshold: 0.8}}"`);

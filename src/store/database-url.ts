@@ -75,6 +75,15 @@ function boolParam(name: string, value: string): boolean {
   throw new UserError(`database-url parameter ${name}=${value} is not true or false; fix the database-url secret`);
 }
 
+/** decodeURIComponent, with a bad %-escape reported as the URL's fault instead of a bare URIError. */
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return fail(`has a bad percent-escape in the ${what} (write a literal % as %25)`);
+  }
+}
+
 export function parseDatabaseUrl(input: string): DatabaseTarget {
   const url = input.trim();
   const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
@@ -90,11 +99,12 @@ export function parseDatabaseUrl(input: string): DatabaseTarget {
   } catch {
     fail('is not a valid URL (check that special characters in the password are percent-encoded)');
   }
-  const host = decodeURIComponent(parsed.hostname);
+  const host = decode(parsed.hostname, 'host name');
   if (!host) fail('has no host name');
   const port = parsed.port ? Number(parsed.port) : 5432;
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  const user = decodeURIComponent(parsed.username);
+  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name');
+  const user = decode(parsed.username, 'user name');
+  decode(parsed.password, 'password'); // the store decodes it when connecting
 
   let sslMode: SslMode = 'prefer';
   let sslModeSet = false;
@@ -165,7 +175,7 @@ export function parseDatabaseUrl(input: string): DatabaseTarget {
 /** SQLAlchemy: `sqlite:///rel.db` is relative to the cwd, `sqlite:////abs.db` is absolute. */
 function parseSqlite(rest: string): SqliteTarget {
   if (!rest.startsWith('/')) fail('names a sqlite file without the third slash (sqlite:///file.db)');
-  const path = decodeURIComponent(rest.slice(1).replace(/\?.*$/, ''));
+  const path = decode(rest.slice(1).replace(/\?.*$/, ''), 'path');
   if (!path || path === ':memory:') fail('names no sqlite file');
   return { kind: 'sqlite', path };
 }

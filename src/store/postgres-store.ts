@@ -362,12 +362,36 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   }
   const store = new PostgresStore(sql, target, opts, statementTimeoutMs);
   if (target.ignoredParams.length) store.warn(`database-url: ignoring parameter(s) ${target.ignoredParams.join(', ')}`);
+  // postgres.js reconnects without end when the peer closes the socket before the login completes (a
+  // proxy with no backend, a service that is not PostgreSQL): bound the whole opening, retries included.
+  const connectTimeoutSec = opts.connectTimeoutSec ?? target.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC;
+  const deadlineMs = (connectTimeoutSec * ((opts.retries ?? 2) + 1) + 5) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new UserError(
+            redact(
+              `could not open PostgreSQL at ${target.host}:${target.port} within ${deadlineMs / 1000} s: the server kept closing the connection before the login completed; check that the database-url host and port are a PostgreSQL server`,
+            ),
+          ),
+        ),
+      deadlineMs,
+    );
+  });
   try {
-    await store.retrying('check or create the flakefighters tables', () => bootstrapSchema(sql, `PostgreSQL database "${target.database}" at ${target.host}:${target.port}`));
-    store.sequences = await store.retrying('read the id sequences', () => readSequences(sql));
+    const opening = (async () => {
+      await store.retrying('check or create the flakefighters tables', () => bootstrapSchema(sql, `PostgreSQL database "${target.database}" at ${target.host}:${target.port}`));
+      store.sequences = await store.retrying('read the id sequences', () => readSequences(sql));
+    })();
+    opening.catch(() => {}); // after the deadline, closing the pool rejects it too; that one is not news
+    await Promise.race([opening, deadline]);
   } catch (err) {
     await store.close();
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return store;
 }
