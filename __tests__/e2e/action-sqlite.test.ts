@@ -2,6 +2,7 @@
  * The built dist/index.js run as the runner runs it, over the bundled sample runs and bad inputs,
  * with the history in a real sql.js file. `npm run build` first (.ci/run does).
  */
+import { dbRows } from '../helpers/sqlite-rows.ts';
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,17 +30,6 @@ function sampleRun(ws: string, n: number, extra: Partial<ActionRunOptions> = {},
   });
 }
 
-async function rows(dbPath: string, sql: string): Promise<Record<string, unknown>[]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(dbPath));
-  try {
-    const res = db.exec(sql);
-    if (res.length === 0) return [];
-    return res[0].values.map((v) => Object.fromEntries(res[0].columns.map((c, i) => [c, v[i]])));
-  } finally {
-    db.close();
-  }
-}
 
 function noStackTrace(text: string) {
   assert.doesNotMatch(text, /\n\s+at .+:\d+:\d+\)?/, 'no stack trace');
@@ -97,22 +87,22 @@ describe('three consecutive sample runs on one sql.js database', () => {
 
   test('the database holds the three runs with the plugin tables and our metadata', async () => {
     const db = join(ws, 'flakefighters.db');
-    const runRows = await rows(db, 'SELECT r.id, r.commit_sha, f.uuid, f.gh_run_id, f.run_attempt FROM run r JOIN ffa_run f ON f.run_id = r.id ORDER BY r.id');
+    const runRows = await dbRows(db, 'SELECT r.id, r.commit_sha, f.uuid, f.gh_run_id, f.run_attempt FROM run r JOIN ffa_run f ON f.run_id = r.id ORDER BY r.id');
     assert.equal(runRows.length, 3);
     assert.deepEqual(runRows.map((x) => x.commit_sha), [shaOf(1), shaOf(2), shaOf(3)]);
     assert.equal(new Set(runRows.map((x) => x.uuid)).size, 3);
-    const tests = await rows(db, 'SELECT run_id, count(*) AS n FROM test GROUP BY run_id');
+    const tests = await dbRows(db, 'SELECT run_id, count(*) AS n FROM test GROUP BY run_id');
     assert.deepEqual(tests.map((t) => t.n), [6, 6, 6]);
-    const verdicts = await rows(
+    const verdicts = await dbRows(
       db,
       `SELECT t.run_id, t.name, r.name AS ff, r.flaky FROM flakefighter_result r JOIN test_execution e ON e.id = r.test_execution_id
        JOIN test t ON t.id = e.test_id WHERE t.name LIKE '%test_supplier_online' AND r.flaky = 1 ORDER BY t.run_id`,
     );
     assert.ok(verdicts.some((v) => v.run_id === 1 && v.ff === 'OutcomeFlip'));
     assert.ok(verdicts.some((v) => v.run_id === 3 && v.ff === 'TracebackMatching'));
-    const frames = await rows(db, `SELECT path, lineno FROM tracebackentry`);
+    const frames = await dbRows(db, `SELECT path, lineno FROM tracebackentry`);
     assert.ok(frames.some((f) => f.path === 'tests/test_shop.py' && f.lineno === 25), 'frames stored relative to root, 0-based');
-    const active = await rows(db, 'SELECT run_id, name FROM activeflakefighter WHERE run_id = 3 ORDER BY id');
+    const active = await dbRows(db, 'SELECT run_id, name FROM activeflakefighter WHERE run_id = 3 ORDER BY id');
     assert.deepEqual(active.map((a) => a.name), ['OutcomeFlip', 'TracebackMatching']);
   });
 
@@ -202,7 +192,7 @@ describe('bad input: one clear line, no stack trace', () => {
     const aside = readdirSync(ws).filter((f) => f.startsWith('flakefighters.db.corrupt-'));
     assert.equal(aside.length, 1);
     assert.equal(readFileSync(join(ws, aside[0]), 'utf8'), 'this is not a database'.repeat(100), 'the bad file is kept as it was');
-    assert.equal((await rows(join(ws, 'flakefighters.db'), 'SELECT count(*) AS n FROM run'))[0].n, 1);
+    assert.equal((await dbRows(join(ws, 'flakefighters.db'), 'SELECT count(*) AS n FROM run'))[0].n, 1);
   });
 
   test('a database written by a newer version is refused and left untouched', async () => {

@@ -4,13 +4,13 @@
  * runners), against the local stand-in for the artifact service and the REST API, driven by the
  * real @actions/artifact and Octokit clients. `npm run build` first.
  */
+import { dbRows } from '../helpers/sqlite-rows.ts';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import initSqlJs from 'sql.js';
 import { repoRoot, runAction, type ActionRun } from '../../scripts/local-runner.ts';
 import { startArtifactStandIn, type ArtifactStandIn, type RunSpec, type StoredArtifact } from '../helpers/artifact-stand-in.ts';
 import { extractZip } from '../../src/github/zip-reader.ts';
@@ -77,21 +77,10 @@ function databaseOf(a: StoredArtifact): string {
   return files.get('flakefighters.db')!;
 }
 
-async function rows(dbPath: string, sql: string): Promise<Record<string, unknown>[]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(dbPath));
-  try {
-    const res = db.exec(sql);
-    if (res.length === 0) return [];
-    return res[0].values.map((v) => Object.fromEntries(res[0].columns.map((c, i) => [c, v[i]])));
-  } finally {
-    db.close();
-  }
-}
 
 /** Our metadata of every run in a database, oldest first. */
 const storedRuns = (dbPath: string) =>
-  rows(dbPath, 'SELECT r.id, r.commit_sha, CAST(f.gh_run_id AS INTEGER) AS gh_run_id, f.run_attempt, f.uuid FROM run r JOIN ffa_run f ON f.run_id = r.id ORDER BY r.id');
+  dbRows(dbPath, 'SELECT r.id, r.commit_sha, CAST(f.gh_run_id AS INTEGER) AS gh_run_id, f.run_attempt, f.uuid FROM run r JOIN ffa_run f ON f.run_id = r.id ORDER BY r.id');
 
 const uploaded = (s: ArtifactStandIn, runId: number) => s.artifacts.filter((a) => a.runId === runId && a.finalized);
 
@@ -206,7 +195,7 @@ describe('three consecutive workflow runs carry history through their database a
     const stored = await storedRuns(db);
     assert.deepEqual(stored.map((x) => x.gh_run_id), ids);
     assert.equal(new Set(stored.map((x) => x.uuid)).size, 3);
-    const verdicts = await rows(
+    const verdicts = await dbRows(
       db,
       `SELECT t.run_id, r.name AS ff FROM flakefighter_result r JOIN test_execution e ON e.id = r.test_execution_id
        JOIN test t ON t.id = e.test_id WHERE t.name LIKE '%test_supplier_online' AND r.flaky = 1 ORDER BY t.run_id`,

@@ -3,6 +3,8 @@
  * column, damaged SQLite files, sparse giant files, a TCP listener that records what a Postgres
  * client would send. Everything is written into the case's own temp workspace.
  */
+import { dbRows } from '../helpers/sqlite-rows.ts';
+export { dbRows };
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
@@ -143,15 +145,3 @@ export async function recordingServer(): Promise<{ port: number; received: () =>
   };
 }
 
-/** Rows of a query on a SQLite file, read with sql.js. */
-export async function dbRows(path: string, sql: string): Promise<Record<string, unknown>[]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(path));
-  try {
-    const res = db.exec(sql);
-    if (res.length === 0) return [];
-    return res[0].values.map((v) => Object.fromEntries(res[0].columns.map((c, i) => [c, v[i]])));
-  } finally {
-    db.close();
-  }
-}
