@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { readConfig } from '../src/config.ts';
+import { readConfig } from '../src/config/inputs.ts';
 import { runPipeline } from '../src/pipeline.ts';
 import type { Log } from '../src/log.ts';
 import type { BenchContext } from './run.ts';

@@ -2,7 +2,7 @@
 /** The CLI's thin shell: the same pipeline as the action, driven by flags, printing a terminal table. */
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { INPUT_DEFAULTS, readConfig } from './config.ts';
+import { INPUT_DEFAULTS, readConfig } from './config/inputs.ts';
 import { consoleLog } from './log.ts';
 import { runPipeline } from './pipeline.ts';
 import { writeReportFiles } from './report/write-report-files.ts';

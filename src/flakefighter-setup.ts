@@ -3,7 +3,7 @@
  * per-test coverage (read and attached to the run's executions), DiffCov's changed lines and
  * source runs, and the SFFL ranking over the run's coverage.
  */
-import type { Config } from './config.ts';
+import type { Config } from './config/inputs.ts';
 import { parseFlakefightersConfig, type FlakefighterConfig } from './config/flakefighters-config.ts';
 import type { Flakefighter } from './flakefighters/flakefighter.ts';
 import { createFlakefighter, type FlakefighterDeps } from './flakefighters/registry.ts';

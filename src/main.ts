@@ -1,6 +1,6 @@
 /** The action's thin shell: inputs from the runner, the pipeline, outputs and the exit status. */
 import * as core from '@actions/core';
-import { readConfig } from './config.ts';
+import { readConfig } from './config/inputs.ts';
 import { jobSuffix, readContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import { runPipeline } from './pipeline.ts';

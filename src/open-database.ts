@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Config } from './config.ts';
+import type { Config } from './config/inputs.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import { parseDatabaseUrl } from './store/database-url.ts';

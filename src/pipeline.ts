@@ -4,7 +4,7 @@
  * Data flows one way; the shells (main.ts, cli.ts) only read inputs and print what this returns.
  */
 import { execFileSync } from 'node:child_process';
-import type { Config } from './config.ts';
+import type { Config } from './config/inputs.ts';
 import { classifyRun } from './classify.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Log } from './log.ts';

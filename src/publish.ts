@@ -4,7 +4,7 @@
  * warnings (like actions/cache): they never fail the step and never lose the run.
  */
 import { relative } from 'node:path';
-import type { Config } from './config.ts';
+import type { Config } from './config/inputs.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import type { PipelineResult } from './pipeline.ts';

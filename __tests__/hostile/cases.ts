@@ -10,7 +10,7 @@ import { closeSync, existsSync, rmSync, mkdirSync, openSync, readdirSync, readFi
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { extractZip } from '../../src/github/zip-reader.ts';
-import { readConfig } from '../../src/config.ts';
+import { readConfig } from '../../src/config/inputs.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { sampleRun } from '../store/sample-run.ts';
 import { parseDatabaseUrl } from '../../src/store/database-url.ts';

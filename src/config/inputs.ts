@@ -4,8 +4,8 @@
  * same one-line errors.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { parseDatabaseUrl } from './store/database-url.ts';
-import { UserError } from './store/store.ts';
+import { parseDatabaseUrl } from '../store/database-url.ts';
+import { UserError } from '../store/store.ts';
 
 export type FailOn = 'genuine' | 'any' | 'never';
 export type IfNoFilesFound = 'warn' | 'error' | 'ignore';
