@@ -4,7 +4,7 @@
  * is printed against what the algorithm's complexity allows (pairwise clustering is quadratic, the
  * others linear), with 15% slack for noise.
  */
-import { cosineSimilarityWorkload, coverageIndependenceWorkload, sfflWorkload } from '../src/flakefighters/workloads.ts';
+import { cosineSimilarityWorkload, coverageIndependenceWorkload, sfflWorkload } from './workloads.ts';
 import type { BenchContext } from './run.ts';
 import { pairFn } from './measure.ts';
 import { ms, type Row } from './row.ts';

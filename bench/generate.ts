@@ -301,6 +301,7 @@ export async function stopBenchPostgres(): Promise<void> {
   if (!pg) return;
   const server = await pg.catch(() => null);
   pg = null;
+  pgHistories.clear();
   if (server && typeof server !== 'string') await server.destroy();
 }
 
@@ -332,7 +333,6 @@ export function postgresHistory(server: PgServer, runs: number): Promise<BuiltHi
       } finally {
         await store.close();
       }
-      if (process.env.BENCH_DEBUG) process.stderr.write(`templates saved ${(performance.now() - t0).toFixed(0)} ms\n`);
       const sql = rawPool(url);
       try {
         const [row] = await sql.unsafe(MAX_ID_SQL);
@@ -340,11 +340,7 @@ export function postgresHistory(server: PgServer, runs: number): Promise<BuiltHi
         await sql.begin(async (tx) => {
           // The copies are consistent by construction: skip the per-row foreign-key triggers.
           await tx.unsafe('SET LOCAL session_replication_role = replica');
-          for (const stmt of replicationSql('postgres', copiesFor(runs), maxIds, HISTORY.templates)) {
-            const t = performance.now();
-            await tx.unsafe(stmt);
-            if (process.env.BENCH_DEBUG) process.stderr.write(`${(performance.now() - t).toFixed(0)} ms ${stmt.slice(0, 60)}\n`);
-          }
+          for (const stmt of replicationSql('postgres', copiesFor(runs), maxIds, HISTORY.templates)) await tx.unsafe(stmt);
           for (const t of Object.keys(ID_TABLES)) await tx.unsafe(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), (SELECT max(id) FROM ${t}))`);
         });
         await sql.unsafe('VACUUM ANALYZE');

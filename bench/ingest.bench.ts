@@ -1,5 +1,5 @@
 /** The 100k-testcase JUnit end to end (empty history) against the bare fast-xml-parser parse of the same file. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { distIndex, runnerEnv, runnerFiles } from '../scripts/local-runner.ts';
@@ -14,8 +14,10 @@ export default async function ingest(ctx: BenchContext): Promise<Row[]> {
   const bare = join(import.meta.dirname, 'bare-parse.mjs');
   const endToEnd = (extra: Record<string, string> = {}) => async () => {
     const ws = mkdtempSync(join(tmpdir(), 'ff-bench-ws-'));
+    // Result files must be inside the workspace, as on a runner.
+    copyFileSync(file, join(ws, 'junit.xml'));
     const env = runnerEnv(
-      { workspace: ws, inputs: { 'test-results': file, 'upload-artifact': 'false', 'history-from-artifact': 'false', 'fail-on': 'never', 'database-path': join(ws, 'ff.db'), ...extra } },
+      { workspace: ws, inputs: { 'test-results': 'junit.xml', 'upload-artifact': 'false', 'history-from-artifact': 'false', 'fail-on': 'never', 'database-path': join(ws, 'ff.db'), ...extra } },
       runnerFiles(),
     );
     try {

@@ -311,7 +311,9 @@ describe('concurrent processes on one database', () => {
     assert.equal(counts.run, 2);
     assert.equal(counts.ffa_run, 2);
     assert.equal(counts.ffa_meta, 1, 'one schema version row');
-    assert.equal(await server.psql(`SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'ix_ffa_%'`, 'emptydb'), '9');
+    const { POSTGRES_INDEXES } = await import('../../src/store/postgres-store.ts');
+    assert.equal(await server.psql(`SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname LIKE 'ix_ffa_%'`, 'emptydb'), String(POSTGRES_INDEXES.length));
+    assert.equal(POSTGRES_INDEXES.length, 10);
   });
 });
 

@@ -48,9 +48,32 @@ export class CosineSimilarity implements Flakefighter {
     return d;
   }
 
+  /**
+   * Identical earlier tracebacks (a flaky test failing the same way run after run) are compared once:
+   * each distinct document keeps its first ref and how many it stands for, which gives the same
+   * idf, the same similarities and the same first best match as comparing every copy.
+   */
+  private distinct(refs: TracebackRef[]): { refs: TracebackRef[]; docs: TermCounts[]; counts: number[] } {
+    const index = new Map<string, number>();
+    const out = { refs: [] as TracebackRef[], docs: [] as TermCounts[], counts: [] as number[] };
+    for (const ref of refs) {
+      const doc = this.doc(ref);
+      const key = `${doc.terms.join('\0')}\u0001${doc.counts.join(',')}`;
+      const i = index.get(key);
+      if (i === undefined) {
+        index.set(key, out.refs.length);
+        out.refs.push(ref);
+        out.docs.push(doc);
+        out.counts.push(1);
+      } else out.counts[i]++;
+    }
+    return out;
+  }
+
   classify(ctx: ClassifyContext): void {
     const root = this.root ?? ctx.root;
     const history = flakyRefs(ctx.history.map(runTracebacks));
+    const historyDistinct = this.distinct(history);
     const current = this.runLive ? null : runTracebacks(ctx.run);
     let emptyVocabulary = 0;
     for (const test of ctx.run.tests) {
@@ -66,7 +89,8 @@ export class CosineSimilarity implements Flakefighter {
           continue;
         }
         const query = termCounts(tracebackDocument(execution.exception.frames.map((f) => frameTuple(f, root))));
-        const sims = tfidfCosineSimilarities(query, previous.map((r) => this.doc(r)));
+        const set = current ? this.distinct(previous) : historyDistinct;
+        const sims = tfidfCosineSimilarities(query, set.docs, set.counts);
         if (!sims) {
           emptyVocabulary++;
           continue;
@@ -74,7 +98,7 @@ export class CosineSimilarity implements Flakefighter {
         let best = 0;
         for (let i = 1; i < sims.length; i++) if (sims[i] > sims[best]) best = i;
         const flaky = sims[best] >= this.threshold - SIMILARITY_EPSILON;
-        const ref = previous[best];
+        const ref = set.refs[best];
         execution.results.push({
           name: this.name,
           flaky,

@@ -95,12 +95,25 @@ export function fitTfidf(docs: readonly TermCounts[]): TfidfFit | null {
 
 /**
  * cosine_similarity(tfidf[0], tfidf[1:]) for the corpus [query, ...others], fitted on exactly these
- * documents. Null when every document is empty (the plugin would crash there).
+ * documents. Null when every document is empty (the plugin would crash there). With `multiplicity`,
+ * others[i] counts as that many identical documents (its similarity is the same for each copy).
  */
-export function tfidfCosineSimilarities(query: TermCounts, others: readonly TermCounts[]): number[] | null {
-  const df = documentFrequencies([query, ...others]);
+export function tfidfCosineSimilarities(query: TermCounts, others: readonly TermCounts[], multiplicity?: readonly number[]): number[] | null {
+  let df: Map<string, number>;
+  let n: number;
+  if (multiplicity) {
+    // others[i] stands for multiplicity[i] identical documents: same df and n as the expanded corpus.
+    df = documentFrequencies([query]);
+    n = 1;
+    others.forEach((d, i) => {
+      n += multiplicity[i];
+      for (const t of d.terms) df.set(t, (df.get(t) ?? 0) + multiplicity[i]);
+    });
+  } else {
+    df = documentFrequencies([query, ...others]);
+    n = others.length + 1;
+  }
   if (df.size === 0) return null;
-  const n = others.length + 1;
   const cache = new Map<string, number>();
   const idf = (t: string): number => {
     let v = cache.get(t);

@@ -249,6 +249,8 @@ export const POSTGRES_INDEXES: ReadonlyArray<{ name: string; sql: string }> = [
   ['ix_ffa_tracebackentry_exception_id', 'tracebackentry (exception_id)'],
   ['ix_ffa_flakefighter_result_test_execution_id', 'flakefighter_result (test_execution_id)'],
   ['ix_ffa_flakefighter_result_test_id', 'flakefighter_result (test_id)'],
+  // Failing executions only (about 2% of the rows): history loads start from these.
+  ['ix_ffa_test_execution_failing', "test_execution (test_id) WHERE outcome IN ('failed', 'error')"],
 ].map(([name, on]) => ({ name, sql: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
 const ALL_TABLES: ReadonlyArray<PluginTable | FfaTable> = [...PLUGIN_TABLES, ...FFA_TABLES];
@@ -796,7 +798,7 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
   const tests = `SELECT id FROM test WHERE run_id = ANY($1::text::int[])`;
   const execs = `SELECT id FROM test_execution WHERE test_id IN (${tests})`;
   const excs = `SELECT id FROM test_exception WHERE execution_id IN (${execs})`;
-  const results = `SELECT id FROM flakefighter_result WHERE test_id IN (${tests}) OR test_execution_id IN (${execs})`;
+  const results = `SELECT id FROM flakefighter_result WHERE test_id IN (${tests}) UNION SELECT id FROM flakefighter_result WHERE test_execution_id IN (${execs})`;
   const statements = [
     `DELETE FROM ffa_result_evidence WHERE result_id IN (${results})`,
     `DELETE FROM flakefighter_result WHERE id IN (${results})`,
@@ -827,37 +829,39 @@ async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Req
   const empty: RunRows = { runs, ffaRuns: [], activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] };
   if (!runs.length) return empty;
   const ids = [pgArray(runs.map((r) => r.id))] as never[];
-  const tests = `SELECT id FROM test WHERE run_id = ANY($1::text::int[])`;
-  // Passing executions without results are not needed for TracebackMatching/CosineSimilarity; kept unless failuresOnly.
-  const execFilter = load.failuresOnly
-    ? `AND (e.outcome IN ${FAILING} OR EXISTS (SELECT 1 FROM flakefighter_result fr WHERE fr.test_execution_id = e.id))`
-    : '';
-  const execs = `SELECT e.id FROM test_execution e WHERE e.test_id IN (${tests}) ${execFilter}`;
+  const inRuns = `t.run_id IN (SELECT unnest($1::text::int[]))`;
+  // Every subquery below is a join or a lone IN (a semi-join, which can hash and spill): an IN under
+  // an OR becomes a per-row SubPlan once its id set outgrows work_mem, which is quadratic at scale.
+  // Run ids are joined (IN (SELECT unnest(...))), not filtered with = ANY($1): a parameter array is
+  // searched linearly for every row, 1,000 runs × 2,000,000 tests.
+  // With failuresOnly, executions are found from the failing ones (a partial index holds only those)
+  // and from the results, so the cost follows the failures, not every test of every run.
+  const execs = load.failuresOnly
+    ? `SELECT e.id FROM test_execution e JOIN test t ON t.id = e.test_id WHERE e.outcome IN ${FAILING} AND ${inRuns}
+       UNION SELECT e.id FROM flakefighter_result fr JOIN test_execution e ON e.id = fr.test_execution_id JOIN test t ON t.id = e.test_id WHERE ${inRuns}`
+    : `SELECT e.id FROM test_execution e JOIN test t ON t.id = e.test_id WHERE ${inRuns}`;
   const excs = `SELECT id FROM test_exception WHERE execution_id IN (${execs})`;
-  const results = `SELECT id FROM flakefighter_result WHERE test_id IN (${tests}) OR test_execution_id IN (${execs})`;
+  const testResults = `SELECT x.id, x.test_id FROM flakefighter_result x JOIN test t ON t.id = x.test_id WHERE ${inRuns}`;
+  const results = `SELECT id FROM flakefighter_result WHERE test_execution_id IN (${execs}) UNION SELECT id FROM (${testResults}) tr`;
+  const testFilter = load.failuresOnly
+    ? `id IN (SELECT test_id FROM test_execution WHERE id IN (${execs}) UNION SELECT test_id FROM (${testResults}) tr)`
+    : `run_id IN (SELECT unnest($1::text::int[]))`;
   const text = (col: string) => (load.full ? col : `CASE WHEN e.outcome IN ${FAILING} THEN ${col} END AS ${col}`);
   const q = (s: string) => tx.unsafe(s, ids) as unknown as Promise<never[]>;
   // Independent set queries, pipelined on the transaction's connection.
-  const [ffaRuns, activeFlakefighters, testRows, executions, exceptions, frames, resultRows, evidence] = await Promise.all([
-    q(`SELECT * FROM ffa_run WHERE run_id = ANY($1::text::int[])`),
-    q(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id = ANY($1::text::int[]) ORDER BY id`),
-    q(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id = ANY($1::text::int[]) ORDER BY id`),
+  const [ffaRuns, activeFlakefighters, testList, executions, exceptions, frames, resultRows, evidence] = await Promise.all([
+    q(`SELECT * FROM ffa_run WHERE run_id IN (SELECT unnest($1::text::int[]))`),
+    q(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN (SELECT unnest($1::text::int[])) ORDER BY id`),
+    q(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE ${testFilter} ORDER BY id`),
     q(
       `SELECT e.id, e.test_id, e.outcome, ${text('stdout')}, ${text('stderr')}, e.report,
               e.start_time::text AS start_time, e.end_time::text AS end_time, ${load.coverage ? 'e.coverage' : 'NULL::bytea AS coverage'}
-         FROM test_execution e WHERE e.test_id IN (${tests}) ${execFilter} ORDER BY e.id`,
+         FROM test_execution e WHERE e.id IN (${execs}) ORDER BY e.id`,
     ),
     q(`SELECT id, execution_id, name FROM test_exception WHERE execution_id IN (${execs}) ORDER BY id`),
     q(`SELECT id, exception_id, path, lineno, colno, statement, source FROM tracebackentry WHERE exception_id IN (${excs}) ORDER BY id`),
     q(`SELECT id, test_execution_id, test_id, name, flaky FROM flakefighter_result WHERE id IN (${results}) ORDER BY id`),
     q(`SELECT result_id, evidence FROM ffa_result_evidence WHERE result_id IN (${results})`),
   ]);
-  let testList: RunRows['tests'] = testRows;
-  if (load.failuresOnly) {
-    const keep = new Set<number>();
-    for (const e of executions as RunRows['executions']) keep.add(e.test_id);
-    for (const r of resultRows as RunRows['results']) if (r.test_id !== null) keep.add(r.test_id);
-    testList = testList.filter((t) => keep.has(t.id));
-  }
   return { runs, ffaRuns, activeFlakefighters, tests: testList, executions, exceptions, frames, results: resultRows, evidence };
 }

@@ -177,12 +177,16 @@ class SqlJsStore implements SqliteStore {
       : '';
     // Each child is tied to a selected run through primary-key lookups only.
     const execOn = `JOIN test t ON t.id = e.test_id AND t.run_id IN ${inRuns}${execFilter}`;
+    // Only the tests that keep something; every other test of every run would be read to be dropped.
+    const testFilter = failuresOnly
+      ? ` AND (id IN (SELECT e.test_id FROM test_execution e WHERE 1${execFilter}) OR id IN (SELECT test_id FROM flakefighter_result WHERE test_id IS NOT NULL))`
+      : '';
     const resultFrom = `flakefighter_result x LEFT JOIN test_execution e ON e.id = x.test_execution_id JOIN test t ON t.id = COALESCE(e.test_id, x.test_id) AND t.run_id IN ${inRuns}`;
     const rows: RunRows = {
       runs,
       ffaRuns: this.all(`SELECT ${COLS.ffa} FROM ffa_run f WHERE f.run_id IN ${inRuns}`),
       activeFlakefighters: this.all(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN ${inRuns} ORDER BY id`),
-      tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id IN ${inRuns} ORDER BY id`),
+      tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id IN ${inRuns}${testFilter} ORDER BY id`),
       executions: this.all(
         `SELECT e.id, e.test_id, e.outcome, e.stdout, e.stderr, e.report, e.start_time, e.end_time, ${coverage ? 'e.coverage' : 'NULL AS coverage'} FROM test_execution e ${execOn} ORDER BY e.id`,
       ),

@@ -2,12 +2,12 @@
  * Generated inputs of a given size for the flakefighters, for `npm run bench` and scaling checks:
  * each `*Workload` builds its input up front and returns a function that does the measured work.
  */
-import type { Execution, Run, Test } from '../model.ts';
-import type { ClassifyContext } from './flakefighter.ts';
-import { CosineSimilarity } from './cosine-similarity.ts';
-import { CoverageIndependence } from './coverage-independence.ts';
-import type { DistanceMetric, LinkageMethod } from './hierarchy.ts';
-import { rankSffl, sfflCsv } from './sffl.ts';
+import type { Execution, Run, Test } from '../src/model.ts';
+import type { ClassifyContext } from '../src/flakefighters/flakefighter.ts';
+import { CosineSimilarity } from '../src/flakefighters/cosine-similarity.ts';
+import { CoverageIndependence } from '../src/flakefighters/coverage-independence.ts';
+import type { DistanceMetric, LinkageMethod } from '../src/flakefighters/hierarchy.ts';
+import { rankSffl, sfflCsv } from '../src/flakefighters/sffl.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
