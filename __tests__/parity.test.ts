@@ -15,10 +15,11 @@ import { fitTfidf, termCounts, tfidfCosineSimilarities, tracebackDocument, type 
 import { frameTuple, frameUnderRoot } from '../src/flakefighters/traceback-history.ts';
 import { TracebackMatching } from '../src/flakefighters/traceback-matching.ts';
 import { context, execution, exception, pairs, run, test as mkTest } from './flakefighters/builders.ts';
+import { SHARED } from './helpers/shared-dir.ts';
 
 type Json = any;
 
-const DIR = process.env.FLAKEFIGHTERS_PARITY_DIR || '/work/shared/parity';
+const DIR = process.env.FLAKEFIGHTERS_PARITY_DIR || `${SHARED}/parity`;
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 /** Floats come as JSON numbers (repr round-trips exactly) or 'inf' / '-inf' / 'nan'. */

@@ -17,8 +17,9 @@ import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { startArtifactStandIn, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
 import { extractZip } from '../../src/github/zip-reader.ts';
 import { FFA_TABLES, PLUGIN_TABLES } from '../../src/store/schema.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const FIXTURES = '/work/shared/fixtures/plugin';
+const FIXTURES = `${SHARED}/fixtures/plugin`;
 const ALL_TABLES = [...PLUGIN_TABLES, ...FFA_TABLES];
 const shaOf = (n: number) => 'abc'[n - 1].repeat(40);
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Run } from '../../src/model.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { mergeDatabases } from '../../src/github/merge-history.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ffa-merge-'));
 
@@ -65,7 +66,7 @@ test('runs of several history databases are merged once each, by uuid, and a sec
 
 test("a database the plugin wrote merges by the plugin's natural key, idempotently", async () => {
   const plugin = join(dir, 'plugin.db');
-  copyFileSync('/work/shared/fixtures/plugin/flakefighters.db', plugin);
+  copyFileSync(`${SHARED}/fixtures/plugin/flakefighters.db`, plugin);
   const target = await openSqliteStore(join(dir, 'target2.db'));
   const first = await mergeDatabases(target, [plugin]);
   assert.deepEqual(first.warnings, []);

@@ -4,6 +4,7 @@
  * client would send. Everything is written into the case's own temp workspace.
  */
 import { dbRows } from '../helpers/sqlite-rows.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 export { dbRows };
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,7 +13,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import initSqlJs from 'sql.js';
 
-export const FIXTURE_DB = '/work/shared/fixtures/plugin/flakefighters.db';
+export const FIXTURE_DB = `${SHARED}/fixtures/plugin/flakefighters.db`;
 
 /** A small passing JUnit report, for cases whose hostile part is elsewhere (the database, a URL). */
 export const GOOD_XML =

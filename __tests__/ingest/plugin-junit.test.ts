@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { readResults } from '../../src/ingest/read-results.ts';
 import { IMPORTED_REASON } from '../../src/ingest/junit.ts';
 import { testFlaky, type Test } from '../../src/model.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const PLUGIN = '/work/shared/fixtures/plugin';
+const PLUGIN = `${SHARED}/fixtures/plugin`;
 // The sample project's tree (test_inventory.py, tests/test_misc.py) stands in for the runner's checkout.
 const ROOT = join(PLUGIN, 'sample');
 

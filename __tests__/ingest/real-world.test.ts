@@ -4,8 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { readResults } from '../../src/ingest/read-results.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const DIR = '/work/shared/fixtures/real-world';
+const DIR = `${SHARED}/fixtures/real-world`;
 const ORACLE = join(import.meta.dirname, 'count_junit.py');
 
 function xmlFiles(dir: string): string[] {

@@ -12,10 +12,11 @@ import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { formatLocalTimestamp, formatUtcTimestamp } from '../../src/store/timestamps.ts';
 import { toPlain } from '../../src/store/pickle.ts';
 import { pluginShape, pythonShape, readWithPython } from './plugin-shape.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 const FIXTURES = [
-  ['pytest 8', '/work/shared/fixtures/plugin/flakefighters.db'],
-  ['pytest 7', '/work/shared/fixtures/plugin/pytest7/flakefighters.db'],
+  ['pytest 8', `${SHARED}/fixtures/plugin/flakefighters.db`],
+  ['pytest 7', `${SHARED}/fixtures/plugin/pytest7/flakefighters.db`],
 ] as const;
 
 async function loadOurs(path: string): Promise<Run[]> {
@@ -40,7 +41,7 @@ describe('the plugin fixture databases, read in full', () => {
   }
 
   test('rows.json example rows match the rows we load, id for id', async () => {
-    const rows = JSON.parse(readFileSync('/work/shared/fixtures/plugin/rows.json', 'utf8'));
+    const rows = JSON.parse(readFileSync(`${SHARED}/fixtures/plugin/rows.json`, 'utf8'));
     const runs = await loadOurs(FIXTURES[0][1]);
     const run = runs.find((r) => r.id === rows.run[0].id)!;
     assert.equal(formatLocalTimestamp(run.startTime), rows.run[0].start_time.slice(0, 23) + '000');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Run } from '../../src/model.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { PYTHON, pluginShape, pythonShape, readWithPython } from './plugin-shape.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 const ROOT = '/home/runner/work/proj/proj';
 
@@ -156,7 +157,7 @@ describe('the plugin reads a database we wrote', () => {
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'ffa-sqla-'));
-    copyFileSync('/work/shared/fixtures/plugin/database_management.py', join(dir, 'database_management.py'));
+    copyFileSync(`${SHARED}/fixtures/plugin/database_management.py`, join(dir, 'database_management.py'));
     const script = new URL('./read_with_sqlalchemy.py', import.meta.url).pathname;
     const path = await writeOurs();
     const res = spawnSync(found, [script, path], { cwd: dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: dir } });

@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import type { Run, FlakefighterResult } from '../../src/model.ts';
 import { toPlain } from '../../src/store/pickle.ts';
 import { formatLocalTimestamp, formatUtcTimestamp } from '../../src/store/timestamps.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-export const SCHEMA_SQL = '/work/shared/fixtures/plugin/schema.sqlite.sql';
+export const SCHEMA_SQL = `${SHARED}/fixtures/plugin/schema.sqlite.sql`;
 export const READER = new URL('./read_plugin_db.py', import.meta.url).pathname;
 
 export interface PluginRead {

@@ -9,8 +9,9 @@ import { junitNames, renderEnrichedJunit } from '../../src/report/junit-report.t
 import { readResultFile } from '../../src/ingest/read-results.ts';
 import { countRun } from '../../src/report/facts.ts';
 import { HOSTILE, ROOT, makeReportData } from './report-fixture.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const PLUGIN = '/work/shared/fixtures/plugin';
+const PLUGIN = `${SHARED}/fixtures/plugin`;
 
 interface El {
   name: string;

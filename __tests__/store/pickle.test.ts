@@ -15,8 +15,9 @@ import {
   type PlainValue,
 } from '../../src/store/pickle.ts';
 import { python } from './python.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const ROWS = JSON.parse(readFileSync('/work/shared/fixtures/plugin/rows.json', 'utf8'));
+const ROWS = JSON.parse(readFileSync(`${SHARED}/fixtures/plugin/rows.json`, 'utf8'));
 
 interface RawPickle {
   raw_base64: string;

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { openPostgresStore, POSTGRES_INDEXES } from '../../src/store/postgres-store.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const FIXTURE_DDL = '/work/shared/fixtures/plugin/schema.postgres.sql';
+const FIXTURE_DDL = `${SHARED}/fixtures/plugin/schema.postgres.sql`;
 
 /** Columns and constraints as Postgres itself reports them, for an exact comparison. */
 async function describeSchema(server: PgServer, db: string, tables: string[]): Promise<string> {

@@ -10,8 +10,9 @@ import { openPostgresStore } from '../../src/store/postgres-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { testFlaky, type Run } from '../../src/model.ts';
 import { PickleDict, OpaqueObject } from '../../src/store/pickle-types.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-const FIXTURES = '/work/shared/fixtures/plugin';
+const FIXTURES = `${SHARED}/fixtures/plugin`;
 const TABLES = ['run', 'activeflakefighter', 'test', 'test_execution', 'test_exception', 'flakefighter_result', 'tracebackentry'];
 
 /** Copies every row of the plugin's SQLite database into Postgres tables made with the plugin's DDL, ids included. */

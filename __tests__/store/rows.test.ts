@@ -24,6 +24,7 @@ import {
 import { UserError } from '../../src/store/store.ts';
 import { toPlain } from '../../src/store/pickle.ts';
 import { sampleRun } from './sample-run.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 function withTz<T>(tz: string, fn: () => T): T {
   const old = process.env.TZ;
@@ -42,7 +43,7 @@ describe('schema DDL', () => {
     ['postgres', POSTGRES_PLUGIN_DDL],
   ] as const) {
     test(`${dialect} DDL is the fixture's, table by table`, () => {
-      const file = readFileSync(`/work/shared/fixtures/plugin/schema.${dialect}.sql`, 'utf8');
+      const file = readFileSync(`${SHARED}/fixtures/plugin/schema.${dialect}.sql`, 'utf8');
       const stmts = file.match(/^CREATE TABLE [\s\S]*?\n\)/gm) ?? [];
       assert.equal(stmts.length, 7);
       for (const s of stmts) {

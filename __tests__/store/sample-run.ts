@@ -3,9 +3,10 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Run, Test } from '../../src/model.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
-export const FIXTURE_DB = '/work/shared/fixtures/plugin/flakefighters.db';
-export const FIXTURE_DB7 = '/work/shared/fixtures/plugin/pytest7/flakefighters.db';
+export const FIXTURE_DB = `${SHARED}/fixtures/plugin/flakefighters.db`;
+export const FIXTURE_DB7 = `${SHARED}/fixtures/plugin/pytest7/flakefighters.db`;
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ffa-store-'));

@@ -11,6 +11,7 @@ import { FFA_SCHEMA_VERSION, PLUGIN_TABLES } from '../../src/store/schema.ts';
 import { UserError } from '../../src/store/store.ts';
 import { python } from './python.ts';
 import { FIXTURE_DB, FIXTURE_DB7, copyFixture, sampleRun, tempDir } from './sample-run.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 function counts(runs: Run[]) {
   const c = { runs: runs.length, tests: 0, executions: 0, exceptions: 0, traceback_entries: 0, results: 0, flaky_tests: 0 };
@@ -173,7 +174,7 @@ describe('a database we create', () => {
     const ours = await sqliteMaster(path);
     const plugin = await sqliteMaster(FIXTURE_DB);
     for (const t of PLUGIN_TABLES) assert.equal(ours.get(t), plugin.get(t), t);
-    const ddlFile = readFileSync('/work/shared/fixtures/plugin/schema.sqlite.sql', 'utf8');
+    const ddlFile = readFileSync(`${SHARED}/fixtures/plugin/schema.sqlite.sql`, 'utf8');
     for (const t of PLUGIN_TABLES) assert.ok(ddlFile.includes(ours.get(t)!), `${t} as in schema.sqlite.sql`);
     const SQL = await loadSqlJs();
     const db = new SQL.Database(readFileSync(path));

@@ -9,6 +9,7 @@ import { countRun, verdictOf } from '../../src/model.ts';
 import { classifyAndSave, scenario, tempDir } from './scenario.ts';
 import { readWithPython } from '../interop/plugin-shape.ts';
 import { formatLocalTimestamp } from '../../src/store/timestamps.ts';
+import { SHARED } from '../helpers/shared-dir.ts';
 
 async function rows(path: string, sql: string): Promise<unknown[][]> {
   const SQL = await loadSqlJs();
@@ -141,7 +142,7 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
   test('on the plugin\'s own database, a late run that changes nothing appends nothing (stored plugin verdicts are left alone)', async (t) => {
     const dir = tempDir();
     const dst = join(dir, 'plugin.db');
-    copyFileSync('/work/shared/fixtures/plugin/flakefighters.db', dst);
+    copyFileSync(`${SHARED}/fixtures/plugin/flakefighters.db`, dst);
     const src = join(dir, 'late.db');
     const s = await openSqliteStore(src);
     // All green, a day before the plugin's runs: in every window, but no evidence for anything.
