@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 export const repoRoot = new URL('../', import.meta.url).pathname;
 export const distIndex = join(repoRoot, 'dist/index.js');
@@ -40,6 +41,21 @@ export interface ActionRunOptions {
   nodeArgs?: string[];
 }
 
+let defaults: Record<string, string> | undefined;
+
+/** action.yml's input defaults; `${{ … }}` expressions (the github-token default) are left empty here. */
+export function actionDefaults(): Record<string, string> {
+  if (!defaults) {
+    const action = parse(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+    defaults = {};
+    for (const [name, input] of Object.entries(action.inputs)) {
+      const d = input.default === undefined ? '' : String(input.default);
+      defaults[name] = d.includes('${{') ? '' : d;
+    }
+  }
+  return defaults;
+}
+
 export function runnerEnv(opts: ActionRunOptions, files: RunnerFiles) {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -67,7 +83,8 @@ export function runnerEnv(opts: ActionRunOptions, files: RunnerFiles) {
     RUNNER_TEMP: files.temp,
     RUNNER_OS: 'Linux',
   };
-  for (const [name, value] of Object.entries(opts.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  // Like the runner, every input action.yml declares gets its default unless the step sets it.
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...opts.inputs })) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;

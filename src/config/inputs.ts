@@ -116,7 +116,8 @@ export function readConfig(input: InputReader, workspace: string): Config {
     summary: bool(get, 'summary'),
     annotations: bool(get, 'annotations'),
     maxAnnotations: positiveInt(get, 'max-annotations', 0) ?? 50,
-    reportDir: get('report-dir') ? resolveIn(workspace, get('report-dir')) : '',
+    // The runner always passes action.yml's default; an empty value is the user's way to turn reports off.
+    reportDir: input('report-dir').trim() ? resolveIn(workspace, input('report-dir').trim()) : '',
     uploadReport: bool(get, 'upload-report'),
     comment: bool(get, 'comment'),
     githubToken: get('github-token'),
