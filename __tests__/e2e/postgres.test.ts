@@ -11,15 +11,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import initSqlJs from 'sql.js';
 import { repoRoot, runAction, type ActionRun, type ActionRunOptions } from '../../scripts/local-runner.ts';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { startArtifactStandIn, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
 import { extractZip } from '../../src/github/zip-reader.ts';
 import { FFA_TABLES, PLUGIN_TABLES } from '../../src/store/schema.ts';
-import { SHARED } from '../helpers/shared-dir.ts';
+import { restorePluginDb } from '../helpers/plugin-db.ts';
+import { dbRows } from '../helpers/sqlite-rows.ts';
 
-const FIXTURES = `${SHARED}/fixtures/plugin`;
 const ALL_TABLES = [...PLUGIN_TABLES, ...FFA_TABLES];
 const shaOf = (n: number) => 'abc'[n - 1].repeat(40);
 
@@ -56,17 +55,6 @@ function sampleRun(ws: string, n: number, url: string, inputs: Record<string, st
 
 const withDatabase = (url: string, db: string) => url.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
 
-async function sqliteRows(path: string, query: string): Promise<Record<string, unknown>[]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(path));
-  try {
-    const res = db.exec(query);
-    if (!res.length) return [];
-    return res[0].values.map((v) => Object.fromEntries(res[0].columns.map((c, i) => [c, v[i]])));
-  } finally {
-    db.close();
-  }
-}
 
 async function tableCounts(server: PgServer, db?: string): Promise<Record<string, number>> {
   const out = await server.psql(`SELECT ${ALL_TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(` || ',' || `)}`, db);
@@ -100,34 +88,6 @@ function noStackTrace(text: string) {
 /** The lines that are workflow warnings or errors (annotations included). */
 const problemLines = (r: ActionRun) => r.stdout.split('\n').filter((l) => /^::(warning|error)( |::)/.test(l));
 
-/** Copies every row of the plugin's own SQLite database into Postgres tables made with the plugin's DDL, ids included. */
-async function restorePluginDb(url: string): Promise<void> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(join(FIXTURES, 'flakefighters.db')));
-  const sql = postgres(url, { onnotice: () => {}, max: 1, connection: { TimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone } as never });
-  try {
-    await sql.unsafe(readFileSync(join(FIXTURES, 'schema.postgres.sql'), 'utf8'));
-    for (const table of PLUGIN_TABLES) {
-      const [res] = db.exec(`SELECT * FROM ${table} ORDER BY id`);
-      if (!res) continue;
-      for (const values of res.values) {
-        const row = Object.fromEntries(
-          res.columns.map((c, i) => {
-            const v = values[i];
-            if ((c === 'skipped' || c === 'flaky') && v !== null) return [c, v === 1];
-            if (v instanceof Uint8Array) return [c, Buffer.from(v)];
-            return [c, v];
-          }),
-        );
-        await sql`INSERT INTO ${sql(table)} ${sql(row)}`;
-      }
-      await sql.unsafe(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
-    }
-  } finally {
-    db.close();
-    await sql.end();
-  }
-}
 
 /**
  * Holds a table lock in an open transaction on its own connection, until release(). SHARE mode
@@ -369,9 +329,9 @@ describe('the server dies in the middle of a save', () => {
   });
 
   test('the run is in the fallback file, and the next run that reaches the database uploads it once', async () => {
-    const [kept] = await sqliteRows(join(ws, 'flakefighters.db'), `SELECT f.uuid, f.source, r.commit_sha FROM ffa_run f JOIN run r ON r.id = f.run_id`);
+    const [kept] = await dbRows(join(ws, 'flakefighters.db'), `SELECT f.uuid, f.source, r.commit_sha FROM ffa_run f JOIN run r ON r.id = f.run_id`);
     assert.deepEqual({ source: kept.source, sha: kept.commit_sha }, { source: 'fallback', sha: shaOf(3) });
-    assert.equal((await sqliteRows(join(ws, 'flakefighters.db'), 'SELECT count(*) AS n FROM test'))[0].n, 6);
+    assert.equal((await dbRows(join(ws, 'flakefighters.db'), 'SELECT count(*) AS n FROM test'))[0].n, 6);
 
     const next = await sampleRun(ws, 2, server.url);
     assert.equal(next.code, 0, next.all);
@@ -418,7 +378,7 @@ describe('a database that fails: one clear line, the run kept, no secret anywher
     assert.match(lines[0], /flakefighters\.db/, 'the warning says where the run is kept');
     assert.equal(r.outputs.database, 'sqlite');
     assert.match(r.outputs['run-id'], /^\d+$/);
-    const kept = await sqliteRows(join(ws, 'flakefighters.db'), 'SELECT f.source FROM ffa_run f');
+    const kept = await dbRows(join(ws, 'flakefighters.db'), 'SELECT f.source FROM ffa_run f');
     assert.deepEqual(kept, [{ source: 'fallback' }]);
     assert.match(r.summary, /fallback/i);
     assertNoSecrets(r, ws, secretsOf(url, password));
@@ -443,7 +403,7 @@ describe('a database that fails: one clear line, the run kept, no secret anywher
       assert.equal(r.code, 0, r.all);
       assert.equal(r.outputs.database, 'sqlite');
     }
-    const kept = await sqliteRows(join(ws, 'flakefighters.db'), `SELECT uuid FROM ffa_run WHERE source = 'fallback'`);
+    const kept = await dbRows(join(ws, 'flakefighters.db'), `SELECT uuid FROM ffa_run WHERE source = 'fallback'`);
     assert.equal(kept.length, 2, 'both runs wait in the fallback file');
     const reached = await sampleRun(ws, 2, server.url, { 'fail-on': 'never' }, { runId: '7103' });
     assert.equal(reached.code, 0, reached.all);
@@ -556,7 +516,7 @@ describe('on hosted runners (fresh workspace per job) a fallback run reaches the
     const dir = mkdtempSync(join(tmpdir(), 'ff-e2e-pg-unzip-'));
     workspaces.push(dir);
     const [file] = extractZip(artifact.bytes, dir, { maxBytes: 64 * 1024 * 1024 });
-    const [kept] = await sqliteRows(file, `SELECT uuid, source FROM ffa_run`);
+    const [kept] = await dbRows(file, `SELECT uuid, source FROM ffa_run`);
     assert.equal(kept.source, 'fallback');
 
     const next = await job(5003, 2);

@@ -1,45 +1,15 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
-import initSqlJs from 'sql.js';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { openPostgresStore } from '../../src/store/postgres-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { testFlaky, type Run } from '../../src/model.ts';
 import { PickleDict, OpaqueObject } from '../../src/store/pickle-types.ts';
-import { SHARED } from '../helpers/shared-dir.ts';
+import { PLUGIN_FIXTURES as FIXTURES, restorePluginDb } from '../helpers/plugin-db.ts';
 
-const FIXTURES = `${SHARED}/fixtures/plugin`;
-const TABLES = ['run', 'activeflakefighter', 'test', 'test_execution', 'test_exception', 'flakefighter_result', 'tracebackentry'];
-
-/** Copies every row of the plugin's SQLite database into Postgres tables made with the plugin's DDL, ids included. */
-async function copyPluginDb(url: string): Promise<void> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(join(FIXTURES, 'flakefighters.db')));
-  const sql = postgres(url, { onnotice: () => {}, max: 1, connection: { TimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone } as never });
-  try {
-    await sql.unsafe(readFileSync(join(FIXTURES, 'schema.postgres.sql'), 'utf8'));
-    for (const table of TABLES) {
-      const [res] = db.exec(`SELECT * FROM ${table} ORDER BY id`);
-      for (const values of res.values) {
-        const row = Object.fromEntries(res.columns.map((c, i) => {
-          const v = values[i];
-          if ((c === 'skipped' || c === 'flaky') && v !== null) return [c, v === 1];
-          if (v instanceof Uint8Array) return [c, Buffer.from(v)];
-          return [c, v];
-        }));
-        await sql`INSERT INTO ${sql(table)} ${sql(row)}`;
-      }
-      await sql.unsafe(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
-    }
-  } finally {
-    db.close();
-    await sql.end();
-  }
-}
 
 function normalise(runs: Run[]): unknown {
   return JSON.parse(
@@ -54,7 +24,7 @@ describe('a database the plugin wrote, on Postgres', () => {
   let dir: string;
   before(async () => {
     server = await startPostgres();
-    await copyPluginDb(server.url);
+    await restorePluginDb(server.url);
     dir = mkdtempSync(join(tmpdir(), 'ff-pgplugin-'));
   });
   after(async () => {
