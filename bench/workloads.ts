@@ -8,18 +8,7 @@ import { CosineSimilarity } from '../src/flakefighters/cosine-similarity.ts';
 import { CoverageIndependence } from '../src/flakefighters/coverage-independence.ts';
 import type { DistanceMetric, LinkageMethod } from '../src/flakefighters/hierarchy.ts';
 import { rankSffl, sfflCsv } from '../src/flakefighters/sffl.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from './generate.ts';
 
 const ROOT = '/home/runner/work/app/app';
 

@@ -5,7 +5,7 @@
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
 import { parseArgs } from 'node:util';
-import { rankSuspicious } from './flakefighters/sffl.ts';
+import { sfflReport } from './flakefighters/sffl.ts';
 import type { ReportData } from './report/report-data.ts';
 import { renderTerminalTable } from './report/terminal.ts';
 import { writeReportFiles } from './report/write-report-files.ts';
@@ -81,7 +81,7 @@ export async function loadReportData(db: OpenedLocation, opts: { runId?: number;
     warnings: [],
     database: { kind: db.store.kind, description: db.description },
     historySource: db.description,
-    sffl: hasCoverage ? { formula: 'ochiai', rows: rankSuspicious(run.tests, run.root, 'ochiai') } : undefined,
+    sffl: hasCoverage ? sfflReport(run.tests, run.root) : undefined,
     repoUrl: run.meta.repository ? `https://github.com/${run.meta.repository}` : null,
     sha: run.commitSha,
     links: [],

@@ -7,7 +7,7 @@ import type { Config } from './config/inputs.ts';
 import { parseFlakefightersConfig, type FlakefighterConfig } from './config/flakefighters-config.ts';
 import type { Flakefighter } from './flakefighters/flakefighter.ts';
 import { createFlakefighter, type FlakefighterDeps } from './flakefighters/registry.ts';
-import { rankSuspicious } from './flakefighters/sffl.ts';
+import { sfflReport } from './flakefighters/sffl.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Run } from './model.ts';
 import type { SfflRow } from './report/report-data.ts';
@@ -28,8 +28,6 @@ export interface SetupInput {
   store: Store;
   warn: (message: string) => void;
 }
-
-const SFFL_FORMULA = 'ochiai';
 
 /** The configured flakefighters, validated up front (a config error must fail before any work is done). */
 export function resolveConfiguredFlakefighters(cfg: Config): FlakefighterConfig[] {
@@ -85,6 +83,6 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn }: 
   const flakefighters = specs.map((s) => createFlakefighter(s.name, s.params, deps));
   return {
     flakefighters,
-    sffl: hasCoverage && perTestCoverage ? () => ({ formula: SFFL_FORMULA, rows: rankSuspicious(run.tests, cfg.root, SFFL_FORMULA) }) : undefined,
+    sffl: hasCoverage && perTestCoverage ? () => sfflReport(run.tests, cfg.root) : undefined,
   };
 }

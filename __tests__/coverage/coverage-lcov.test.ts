@@ -5,18 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachCoverage, readCoverage } from '../../src/ingest/coverage.ts';
-import type { Test } from '../../src/model.ts';
-
-function testOf(name: string): Test {
-  return {
-    name,
-    fspath: '',
-    lineNo: null,
-    skipped: false,
-    results: [],
-    executions: [{ outcome: 'failed', startTime: null, endTime: null, stdout: null, stderr: null, report: 'x', coverage: null, exception: null, results: [] }],
-  };
-}
+import { testOf } from './test-of.ts';
 
 /** Without NODE_TEST_CONTEXT the child is a test runner of its own, not a subtest reporting to this one. */
 function childEnv(): NodeJS.ProcessEnv {

@@ -10,20 +10,11 @@ import { join } from 'node:path';
 import { attachCoverage, readCoverage } from '../../src/ingest/coverage.ts';
 import { changedLines } from '../../src/ingest/git-diff.ts';
 import type { Test } from '../../src/model.ts';
+import { testOf } from './test-of.ts';
 import { makeRepo } from './git-repo.ts';
 import { pythonWithCoverage } from './python-project.ts';
 import { execFileSync } from 'node:child_process';
 
-function testOf(name: string): Test {
-  return {
-    name,
-    fspath: '',
-    lineNo: null,
-    skipped: false,
-    results: [],
-    executions: [{ outcome: 'failed', startTime: null, endTime: null, stdout: null, stderr: null, report: 'x', coverage: null, exception: null, results: [] }],
-  };
-}
 
 test('coverage keys and changed-line keys meet; decorator lines count as changed code, def lines do not', async () => {
   const repo = makeRepo();

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { apiError, json, linkHeader, type StandInRequest } from '../helpers/rest-stand-in.ts';
+import { CALC_PY } from './python-project.ts';
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: 'T',
@@ -19,21 +20,8 @@ export function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...GIT_ENV } });
 }
 
-export const CALC_V1 = `RATE = 2
-
-def double(x):
-    return x * RATE
-
-def triple(x):
-    y = x * 3
-    return y
-
-class Box:
-    def __init__(self, v):
-        self.v = v
-    def get(self):
-        return self.v
-`;
+/** Commit 1's calc.py: the project the coverage tests measure. */
+export const CALC_V1 = CALC_PY;
 
 /** Line 1 added, line 8 changed, a decorated multi-line `square` added at 11-15 (`def` on 12). */
 export const CALC_V2 = `import functools

@@ -4,8 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
-import { classifyAndSave, scenario, tempDir } from './scenario.ts';
+import { lateRunFiles } from './scenario.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -37,18 +36,6 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-async function scenarioFiles(): Promise<{ src: string; dst: string; dir: string }> {
-  const dir = tempDir();
-  const src = join(dir, 'src.db');
-  const dst = join(dir, 'dst.db');
-  const s = await openSqliteStore(src);
-  await classifyAndSave(s, scenario.A());
-  await s.close();
-  const d = await openSqliteStore(dst);
-  for (const r of [scenario.B(), scenario.C(), scenario.D()]) await classifyAndSave(d, r);
-  await d.close();
-  return { src, dst, dir };
-}
 
 describe('flakefighters sync / report (CLI end to end)', () => {
   test('which CLI is tested', (t) => {
@@ -71,7 +58,7 @@ describe('flakefighters sync / report (CLI end to end)', () => {
   });
 
   test('dry run, then sync with the late-run warning, then --reclassify, then report', async () => {
-    const { src, dst, dir } = await scenarioFiles();
+    const { src, dst, dir } = await lateRunFiles();
     const before = readFileSync(dst);
     // A copy of the destination gets the plain sync (alongside the dry run); the original gets --reclassify.
     const plain = join(dir, 'plain.db');
@@ -126,7 +113,7 @@ describe('flakefighters sync / report (CLI end to end)', () => {
       t.diagnostic('NOT RUN: /usr/bin/script (util-linux) is not here to give the CLI a terminal');
       return;
     }
-    const { src, dir } = await scenarioFiles();
+    const { src, dir } = await lateRunFiles();
     const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
     const cmd = [process.execPath, ...CMD, 'sync', '--from', src, '--to', join(dir, 'tty.db')].map(quote).join(' ');
     const r = spawnSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
@@ -144,7 +131,7 @@ describe('flakefighters sync / report (CLI end to end)', () => {
     });
 
     test('sqlite → postgres → sqlite; the password never appears in the output', async () => {
-      const { src, dir } = await scenarioFiles();
+      const { src, dir } = await lateRunFiles();
       const r1 = await cli(['sync', '--from', src, '--to', pg.url]);
       assert.equal(r1.code, 0, r1.stderr);
       assert.match(r1.stdout, /^copied 1 run/m);

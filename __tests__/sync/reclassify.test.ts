@@ -6,7 +6,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { syncDatabases } from '../../src/sync/sync.ts';
 import { countRun, verdictOf } from '../../src/model.ts';
-import { classifyAndSave, scenario, tempDir } from './scenario.ts';
+import { classifyAndSave, lateRunFiles, scenario, tempDir } from './scenario.ts';
 import { readWithPython } from '../interop/plugin-shape.ts';
 import { formatLocalTimestamp } from '../../src/store/timestamps.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
@@ -21,23 +21,10 @@ async function rows(path: string, sql: string): Promise<unknown[][]> {
   }
 }
 
-/** Source: the late run A. Destination: B, C, D classified before A arrives. */
-async function setUp(): Promise<{ src: string; dst: string }> {
-  const dir = tempDir();
-  const src = join(dir, 'src.db');
-  const dst = join(dir, 'dst.db');
-  const s = await openSqliteStore(src);
-  await classifyAndSave(s, scenario.A());
-  await s.close();
-  const d = await openSqliteStore(dst);
-  for (const r of [scenario.B(), scenario.C(), scenario.D()]) await classifyAndSave(d, r);
-  await d.close();
-  return { src, dst };
-}
 
 describe('a late run and --reclassify (TracebackMatching)', () => {
   test('the classification before the sync: A flaky, C and D genuine', async () => {
-    const { src, dst } = await setUp();
+    const { src, dst } = await lateRunFiles();
     const s = await openSqliteStore(src, { readonly: true });
     const [a] = await s.loadAllRuns();
     await s.close();
@@ -49,7 +36,7 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
   });
 
   test('without --reclassify: warned, nothing appended', async () => {
-    const { src, dst } = await setUp();
+    const { src, dst } = await lateRunFiles();
     const from = await openSqliteStore(src, { readonly: true });
     const to = await openSqliteStore(dst);
     const r = await syncDatabases(from, to);
@@ -62,7 +49,7 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
   });
 
   test('C\'s failure becomes flaky, appended next to the old verdict; B and D do not change', async () => {
-    const { src, dst } = await setUp();
+    const { src, dst } = await lateRunFiles();
     const resultsBefore = (await rows(dst, 'SELECT id, test_execution_id, test_id, name, flaky FROM flakefighter_result ORDER BY id')) as number[][];
     const from = await openSqliteStore(src, { readonly: true });
     const to = await openSqliteStore(dst);
@@ -127,7 +114,7 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
   });
 
   test('load-max-runs bounds the affected runs: with 1, only the run right after A is recomputed', async () => {
-    const { src, dst } = await setUp();
+    const { src, dst } = await lateRunFiles();
     const from = await openSqliteStore(src, { readonly: true });
     const to = await openSqliteStore(dst);
     const r = await syncDatabases(from, to, { reclassify: true, loadMaxRuns: 1 });

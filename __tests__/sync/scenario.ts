@@ -7,6 +7,7 @@ import { createFlakefighter } from '../../src/flakefighters/registry.ts';
 import type { Execution, Run, Test, TracebackFrame } from '../../src/model.ts';
 import type { AnyStore } from '../../src/sync/open-any.ts';
 import { pickle, toPlain, unpickle, type Picklable } from '../../src/store/pickle.ts';
+import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 
 export const ROOT = '/home/runner/work/app/app';
 
@@ -93,4 +94,18 @@ export function content(r: Run): unknown {
   // Stored totals (ffa_run.counts) exist only once a run passed through our store; compare tests instead.
   const meta = Object.fromEntries(Object.entries(r.meta).filter(([k, v]) => v !== null && v !== undefined && k !== 'counts'));
   return strip({ ...r, meta, activeFlakefighters: r.activeFlakefighters.map((a) => [a.name, toPlain(unpickle(pickle(a.params as Picklable)))]) });
+}
+
+/** Files for the late-run scenario: the source holds the late run A; the destination B, C, D, classified before A arrives. */
+export async function lateRunFiles(): Promise<{ src: string; dst: string; dir: string }> {
+  const dir = tempDir();
+  const src = join(dir, 'src.db');
+  const dst = join(dir, 'dst.db');
+  const s = await openSqliteStore(src);
+  await classifyAndSave(s, scenario.A());
+  await s.close();
+  const d = await openSqliteStore(dst);
+  for (const r of [scenario.B(), scenario.C(), scenario.D()]) await classifyAndSave(d, r);
+  await d.close();
+  return { src, dst, dir };
 }

@@ -119,6 +119,14 @@ export function rankSuspicious(tests: readonly Test[], root: string, formula: Sf
   return rankSffl(tests, root, formula, includeTestCode).rows;
 }
 
+/** The formula the action and `flakefighters report` rank with (the plugin's own default). */
+export const DEFAULT_SFFL_FORMULA: SfflFormula = 'ochiai';
+
+/** The ranking as reports carry it. */
+export function sfflReport(tests: readonly Test[], root: string, formula: SfflFormula = DEFAULT_SFFL_FORMULA): { formula: SfflFormula; rows: SfflRow[] } {
+  return { formula, rows: rankSuspicious(tests, root, formula) };
+}
+
 /** Python csv QUOTE_MINIMAL, as pandas uses it. */
 function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
