@@ -104,6 +104,19 @@ export interface RunMeta {
    * failures only, so the stored tests alone no longer tell how many passed.
    */
   counts?: RunCounts | null;
+  /**
+   * Where the run ran, as one comparable key: workflow, job and matrix leg (else the runner's OS and
+   * architecture) for the action, the machine for the CLI. Results are compared across runs only within one
+   * environment: a pass on another leg is no retry. Null for plugin runs and older rows, which match no run.
+   */
+  environment?: string | null;
+  /** The environment as people read it in evidence ("ci.yml › test › python 3.9, ubuntu"). */
+  environmentLabel?: string | null;
+  /**
+   * True when the CLI ran on a working tree with uncommitted changes to tracked files: such a run is not the
+   * same code as any other run of its commit.
+   */
+  dirtyTree?: boolean | null;
 }
 
 export interface Run {
@@ -127,6 +140,16 @@ export function runRef(run: Run): string {
   const n = run.meta?.runNumber;
   if (n) return `#${n}${(run.meta.runAttempt ?? 1) > 1 ? ` (attempt ${run.meta.runAttempt})` : ''}`;
   return run.id != null ? `#${run.id}` : (run.meta?.uuid ?? '?').slice(0, 8);
+}
+
+/** Both runs ran in one known environment (null never matches, design §4). */
+export function sameEnvironment(a: Run, b: Run): boolean {
+  return a.meta.environment != null && a.meta.environment === b.meta.environment;
+}
+
+/** Both runs ran the same code: one known commit and neither from a working tree with uncommitted changes. */
+export function sameCode(a: Run, b: Run): boolean {
+  return a.commitSha != null && a.commitSha === b.commitSha && !a.meta.dirtyTree && !b.meta.dirtyTree;
 }
 
 /** The plugin's Test.flaky: any test-level result or any execution result is flaky; null when there are none. */
