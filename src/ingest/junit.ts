@@ -6,10 +6,11 @@
 import type { Execution, ExceptionInfo, FlakefighterResult, Outcome, Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import { DIALECT_LANGUAGE, detectDialect, type JUnitDialect } from './junit-dialect.ts';
-import { pytestNodeId } from './pytest-ids.ts';
+import { RETRY_RULES } from './retries.ts';
 import type { SourceFiles } from './source-files.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector } from './test-collector.ts';
-import { extractFrames, resolveJavaSource, shortExceptionName } from './tracebacks.ts';
+import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
+import { extractFrames, shortExceptionName } from './tracebacks.ts';
 import { parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
 import { parseNativeDotnet } from './dotnet-native.ts';
 
@@ -69,12 +70,10 @@ interface Clock {
   t: number | null;
 }
 
-interface SuiteScope {
-  name: string;
+interface SuiteScope extends IdScope {
   stdout: string | null;
   stderr: string | null;
   clock: Clock;
-  file: string | null;
 }
 
 function suiteOutput(suite: XmlElement): { stdout: string | null; stderr: string | null } {
@@ -100,14 +99,10 @@ function childText(el: XmlElement, name: string): string | null {
 }
 
 function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext): ParsedReport {
-  const collector = new TestCollector();
+  const collector = new TestCollector(RETRY_RULES[dialect]);
   const warnings: string[] = [];
   const lang = DIALECT_LANGUAGE[dialect];
   const isPytest = dialect === 'pytest' || dialect === 'pytest-flakefighters';
-  // One entry per distinct classname (a few hundred), not per testcase: the lookups hit the file system.
-  const pytestCache = new Map<string, { prefix: string; fspath: string }>();
-  const isJvm = lang === 'java';
-  const javaCache = new Map<string, string>();
   const pluginExecs: PluginItem[] = [];
 
   const exceptionOf = (text: string, type: string | undefined): ExceptionInfo | null => {
@@ -133,52 +128,9 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     });
   };
 
-  const testId = (tc: XmlElement, scope: SuiteScope): { id: string; fspath: string; group?: string; key?: string } => {
-    const name = tc.attrs.name ?? '';
-    const classname = tc.attrs.classname ?? tc.attrs.class ?? '';
-    const fileAttr = tc.attrs.file ?? scope.file ?? undefined;
-    if (isPytest) {
-      const key = tc.attrs.file === undefined ? classname : classname + '\u0000' + tc.attrs.file;
-      let r = pytestCache.get(key);
-      if (r === undefined) {
-        const id = pytestNodeId(classname, '\u0000', ctx.files, tc.attrs.file);
-        r = { prefix: id.nodeid.slice(0, -1), fspath: id.resolved && id.file ? ctx.files.abs(id.file) : '' };
-        pytestCache.set(key, r);
-      }
-      return { id: r.prefix + name, fspath: r.fspath, group: r.prefix, key: name };
-    }
-    let fspath = fileAttr ? (/^(?:\/|[A-Za-z]:[\\/])/.test(fileAttr) ? fileAttr : ctx.files.abs(fileAttr)) : '';
-    if (dialect === 'mocha') {
-      // mocha-junit-reporter: name is the full title (suites included), classname only the test's own title.
-      const file = scope.file ?? '';
-      return { id: file ? `${ctx.files.relativeToRoot(file)} › ${name}` : name, fspath };
-    }
-    if (dialect === 'jest-junit') {
-      // Several spec files may share describe titles; the suite name (jest: the spec file) keeps ids apart.
-      const parts = [scope.name];
-      if (classname && classname !== name && !name.startsWith(classname + ' ')) parts.push(classname);
-      parts.push(name);
-      const rel = scope.name.replace(/\\/g, '/');
-      const suiteFile = /\.(?:[cm]?[jt]sx?)$/.test(rel) && ctx.files.isFile(rel) ? ctx.files.abs(rel) : '';
-      return { id: parts.filter((p) => p !== '').join(' › '), fspath: fspath || suiteFile };
-    }
-    if (!fspath && isJvm && classname) {
-      let src = javaCache.get(classname);
-      if (src === undefined) {
-        const top = classname.replace(/\$.*$/, '');
-        const rel = resolveJavaSource(top, `${top.split('.').pop()}.java`, ctx.files) ?? resolveJavaSource(top, `${top.split('.').pop()}.kt`, ctx.files);
-        src = rel ? ctx.files.abs(rel) : '';
-        javaCache.set(classname, src);
-      }
-      fspath = src;
-    }
-    if (classname) {
-      if (name === classname || name.startsWith(classname + '.')) return { id: name, fspath };
-      return { id: `${classname}.${name}`, fspath };
-    }
-    if (fileAttr) return { id: `${ctx.files.relativeToRoot(fileAttr)}::${name}`, fspath };
-    return { id: scope.name ? `${scope.name}::${name}` : name, fspath };
-  };
+  const idRule = ID_RULES[dialect];
+  const ids = new IdContext(ctx.files);
+  const testId = (tc: XmlElement, scope: SuiteScope): TestIdentity => idRule(tc, scope, ids);
 
   const visitCase = (tc: XmlElement, scope: SuiteScope): void => {
     const { id, fspath, group, key } = testId(tc, scope);

@@ -1,8 +1,21 @@
 /**
- * Merges testcases into Tests by id: the same id seen again (a retry, a repeated testcase, the same test in
- * another report file) is another execution of one Test, which is what OutcomeFlip looks at.
+ * Collects testcases into Tests by id. Records that share an id are kept apart until `tests()`, where the
+ * report's retry rule (retries.ts) says whether they are attempts of one test (merged, in file order) or
+ * different tests the writer did not tell apart (kept apart, each later one named with an ordinal).
  */
 import type { Execution, FlakefighterResult, Outcome, Test } from '../model.ts';
+import { attemptsAsWritten, type RetryRule } from './retries.ts';
+
+const MERGE_ALL: RetryRule = { repeatsAreAttempts: () => true, readAttempts: attemptsAsWritten };
+
+export interface RepeatSummary {
+  /** Ids written more than once and kept apart as different tests. */
+  groups: number;
+  /** Records beyond the first in those groups (each got an ordinal). */
+  extra: number;
+  /** Up to three of those ids, for messages. */
+  examples: string[];
+}
 
 export class TestCollector {
   /**
@@ -12,26 +25,33 @@ export class TestCollector {
    */
   private readonly groups = new Map<string, Map<string, Test>>();
   private readonly order: Test[] = [];
+  /** Later records of an id, by the first record (rare: only repeated ids land here). */
+  private readonly repeats = new Map<Test, Test[]>();
+  private resolved: Test[] | null = null;
+  private summary: RepeatSummary = { groups: 0, extra: 0, examples: [] };
+
+  constructor(private readonly rule: RetryRule = MERGE_ALL) {}
 
   add(name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = []): Test {
     return this.addIn('', name, name, fspath, lineNo, executions, results);
   }
 
+  /** Returns the record of this testcase; its executions and results are its own until `tests()`. */
   addIn(group: string, key: string, name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = []): Test {
+    this.resolved = null;
     let g = this.groups.get(group);
     if (g === undefined) this.groups.set(group, (g = new Map()));
-    let t = g.get(key);
-    if (t === undefined) {
-      t = { name, fspath, lineNo, skipped: false, executions, results };
-      g.set(key, t);
-      this.order.push(t);
-      return t;
+    const record: Test = { name, fspath, lineNo, skipped: false, executions, results };
+    const first = g.get(key);
+    if (first === undefined) {
+      g.set(key, record);
+      this.order.push(record);
+      return record;
     }
-    for (const e of executions) t.executions.push(e);
-    for (const r of results) t.results.push(r);
-    if (!t.fspath && fspath) t.fspath = fspath;
-    if (t.lineNo === null && lineNo !== null) t.lineNo = lineNo;
-    return t;
+    const more = this.repeats.get(first);
+    if (more === undefined) this.repeats.set(first, [record]);
+    else more.push(record);
+    return record;
   }
 
   merge(tests: Iterable<Test>): void {
@@ -42,15 +62,66 @@ export class TestCollector {
     return this.order.length;
   }
 
+  /** Ids written more than once that the retry rule kept apart (for the report's notice). */
+  repeatSummary(): RepeatSummary {
+    this.tests();
+    return this.summary;
+  }
+
   /** The Tests in first-seen order; `skipped` is true when every execution was skipped. */
   tests(): Test[] {
+    if (this.resolved !== null) return this.resolved;
     const out: Test[] = [];
+    const summary: RepeatSummary = { groups: 0, extra: 0, examples: [] };
+    let taken: Set<string> | null = null;
     for (const t of this.order) {
-      t.skipped = t.executions.length > 0 && t.executions.every((e) => e.outcome === 'skipped');
-      out.push(t);
+      const more = this.repeats.get(t);
+      if (more === undefined) {
+        out.push(finish(t));
+        continue;
+      }
+      const records = [t, ...more];
+      if (this.rule.repeatsAreAttempts(t.name)) {
+        out.push(finish(mergeRecords(records, this.rule)));
+        continue;
+      }
+      // Different tests with one id: the first keeps it, the k-th becomes `id [k]` (stable: file order).
+      taken ??= new Set(this.order.map((x) => x.name));
+      summary.groups++;
+      summary.extra += more.length;
+      if (summary.examples.length < 3) summary.examples.push(t.name);
+      out.push(finish(t));
+      let k = 2;
+      for (const r of more) {
+        let name = `${t.name} [${k}]`;
+        for (let n = 2; taken.has(name); n++) name = `${t.name} [${k}.${n}]`;
+        taken.add(name);
+        r.name = name;
+        out.push(finish(r));
+        k++;
+      }
     }
+    this.summary = summary;
+    this.resolved = out;
     return out;
   }
+}
+
+function finish(t: Test): Test {
+  t.skipped = t.executions.length > 0 && t.executions.every((e) => e.outcome === 'skipped');
+  return t;
+}
+
+/** A new Test: the records stay as they were, so resolving twice gives the same result. */
+function mergeRecords(records: Test[], rule: RetryRule): Test {
+  const t: Test = { ...records[0], executions: rule.readAttempts(records.map((r) => r.executions)), results: [...records[0].results] };
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i];
+    for (const x of r.results) t.results.push(x);
+    if (!t.fspath && r.fspath) t.fspath = r.fspath;
+    if (t.lineNo === null && r.lineNo !== null) t.lineNo = r.lineNo;
+  }
+  return t;
 }
 
 /** A passing execution without output: the common case, built without an options object. */
