@@ -53,6 +53,7 @@ export async function syncCommand(args: string[]): Promise<number> {
     // A dry run must not create the destination: a missing sqlite file is read as empty, not written.
     dst = await openLocation(to, { readonly: dryRun, what: '--to', postgres: { log } });
     if (src.description === dst.description) throw new UserError(`sync: --from and --to are the same database (${src.description})`);
+    const opened = [warningsOf(src).length, warningsOf(dst).length];
     for (const w of [...warningsOf(src), ...warningsOf(dst)]) log(`warning: ${w}`);
     log(`${dryRun ? 'Dry run: ' : ''}syncing ${src.description} → ${dst.description}`);
     const progress = quiet ? undefined : progressPrinter();
@@ -63,6 +64,8 @@ export async function syncCommand(args: string[]): Promise<number> {
       onProgress: progress,
       warn: (m) => log(`warning: ${m}`),
     });
+    // Rows that could not be decoded while copying (a pickle over its limits) warn as they load.
+    for (const w of [...warningsOf(src).slice(opened[0]), ...warningsOf(dst).slice(opened[1])]) log(`warning: ${w}`);
     process.stdout.write(summary(report, !!values.reclassify));
     return 0;
   } finally {

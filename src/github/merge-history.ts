@@ -24,7 +24,6 @@ export async function mergeDatabases(target: SqliteStore, sources: string[]): Pr
       continue;
     }
     try {
-      result.warnings.push(...source.warnings.map((w) => `History database: ${w}`));
       const srcKeys = await source.listRunKeys();
       const missing = await findMissing(source, target, srcKeys, await target.listRunKeys());
       result.runsPresent += srcKeys.length - missing.length;
@@ -36,6 +35,8 @@ export async function mergeDatabases(target: SqliteStore, sources: string[]): Pr
     } catch (e) {
       result.warnings.push(`History database ${path}: merge stopped: ${(e as Error).message}`);
     } finally {
+      // Read after the copy: rows that could not be decoded (a pickle over its limits) warn while loading.
+      result.warnings.push(...source.warnings.map((w) => `History database: ${w}`));
       await source.close().catch(() => {});
     }
   }

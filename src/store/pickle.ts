@@ -24,6 +24,13 @@ export class PickleError extends Error {
 
 const MAX_LENGTH = 64 * 1024 * 1024;
 const MAX_DEPTH = 1000;
+/**
+ * Work, not bytes, is what a hostile pickle multiplies: memo references let a few hundred bytes
+ * describe a value whose expansion (a list holding itself twice, 64 levels deep) never ends, or
+ * 50,000 keys sharing one 50,000-int list. Decoding keeps shared references shared, and refuses a
+ * value whose expanded form (what a consumer walking it would visit) has more elements than this.
+ */
+export const PICKLE_LIMITS = { maxElements: 5_000_000, maxDepth: MAX_DEPTH } as const;
 
 const MARK_SENTINEL = Symbol('mark');
 type StackItem = PickleValue | typeof MARK_SENTINEL;
@@ -269,8 +276,9 @@ export function unpickle(bytes: Uint8Array): PickleValue {
     stack = metastack.pop()!;
     return items;
   };
+  let decoded = 0;
   const push = (v: PickleValue) => {
-    if (stack.length > 10_000_000) throw new PickleError('pickle: stack too large');
+    if (++decoded > PICKLE_LIMITS.maxElements) throw new PickleError(`pickle decodes more than ${PICKLE_LIMITS.maxElements} elements`);
     stack.push(v);
   };
   const memoGet = (i: number): PickleValue => {
@@ -320,7 +328,7 @@ export function unpickle(bytes: Uint8Array): PickleValue {
       }
       case 0x2e: { // STOP
         const v = pop();
-        checkDepth(v);
+        checkShape(v);
         return v;
       }
       case 0x28: // MARK
@@ -511,25 +519,39 @@ function children(v: PickleValue): PickleValue[] {
   return [];
 }
 
-/** Refuses self-referencing values and nesting deeper than MAX_DEPTH (memo GET can build either). */
-function checkDepth(root: PickleValue): void {
-  const depthOf = new Map<object, number>();
+/**
+ * Refuses self-referencing values, nesting deeper than MAX_DEPTH and values whose expansion has
+ * more than PICKLE_LIMITS.maxElements elements. Each shared object is measured once (memoised), so
+ * this is linear in the decoded objects however often they are referenced.
+ */
+function checkShape(root: PickleValue): void {
+  const known = new Map<object, { depth: number; size: number }>();
   const onPath = new Set<object>();
-  const visit = (v: PickleValue, level: number): number => {
-    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return 0;
+  const max = PICKLE_LIMITS.maxElements;
+  const visit = (v: PickleValue, level: number): { depth: number; size: number } => {
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return { depth: 0, size: 0 };
     if (level > MAX_DEPTH) throw new PickleError(`pickle nesting deeper than ${MAX_DEPTH}`);
     if (onPath.has(v)) throw new PickleError('pickle: self-referencing value is not supported');
-    const known = depthOf.get(v);
-    if (known !== undefined) {
-      if (known + level > MAX_DEPTH) throw new PickleError(`pickle nesting deeper than ${MAX_DEPTH}`);
-      return known;
+    const seen = known.get(v);
+    if (seen !== undefined) {
+      if (seen.depth + level > MAX_DEPTH) throw new PickleError(`pickle nesting deeper than ${MAX_DEPTH}`);
+      return seen;
     }
     onPath.add(v);
-    let d = 0;
-    for (const c of children(v)) d = Math.max(d, visit(c, level + 1) + 1);
+    let depth = 0;
+    let size = 0;
+    for (const c of children(v)) {
+      const sub = visit(c, level + 1);
+      depth = Math.max(depth, sub.depth + 1);
+      size += 1 + sub.size;
+      if (size > max) {
+        throw new PickleError(`pickle expands to more than ${max} elements (shared references repeated); kept as a placeholder`);
+      }
+    }
     onPath.delete(v);
-    depthOf.set(v, d);
-    return d;
+    const out = { depth, size };
+    known.set(v, out);
+    return out;
   };
   visit(root, 0);
 }
@@ -636,6 +658,23 @@ export function pickle(value: Picklable): Uint8Array {
 class Encoder {
   readonly w = new Writer();
   private readonly onPath = new Set<object>();
+  private readonly memo = new Map<object, number>();
+
+  /** MEMOIZE: the value on top of the stack gets the next memo index. */
+  private memoize(v: object): void {
+    this.memo.set(v, this.memo.size);
+    this.w.byte(0x94);
+  }
+
+  private get(index: number): void {
+    if (index < 0x100) {
+      this.w.byte(0x68);
+      this.w.byte(index);
+    } else {
+      this.w.byte(0x6a);
+      this.w.u32(index);
+    }
+  }
 
   write(v: Picklable, depth: number): void {
     const w = this.w;
@@ -687,10 +726,15 @@ class Encoder {
     if (typeof v !== 'object') throw new PickleError(`pickle: cannot encode a ${typeof v}`);
     if (v instanceof OpaqueObject) return this.write(opaqueReplacement(v), depth);
     if (this.onPath.has(v)) throw new PickleError('pickle: cannot encode a self-referencing value');
+    // A value met again is referenced, never written twice: shared structure stays shared (as
+    // Python's pickler does), so re-pickling what we read costs what reading it cost.
+    const known = this.memo.get(v);
+    if (known !== undefined) return this.get(known);
     this.onPath.add(v);
     try {
       if (Array.isArray(v)) {
         w.byte(0x5d);
+        this.memoize(v);
         this.batched(v, 0x65, depth);
       } else if (v instanceof PickleTuple) {
         const items = v.items;
@@ -703,22 +747,27 @@ class Encoder {
           for (const it of items) this.write(it, depth + 1);
           w.byte(0x74);
         }
+        this.memoize(v);
       } else if (v instanceof PickleSet) {
         if (v.frozen) {
           w.byte(0x28);
           for (const it of v.items) this.write(it, depth + 1);
           w.byte(0x91);
+          this.memoize(v);
         } else {
           w.byte(0x8f);
+          this.memoize(v);
           this.batched(v.items, 0x90, depth);
         }
       } else if (v instanceof Map) {
         w.byte(0x7d);
+        this.memoize(v);
         this.pairs([...v.entries()] as [Picklable, Picklable][], depth);
       } else if (v instanceof Date || v instanceof RegExp || ArrayBuffer.isView(v)) {
         throw new PickleError(`pickle: cannot encode a ${v.constructor.name}`);
       } else {
         w.byte(0x7d);
+        this.memoize(v);
         this.pairs(Object.entries(v as Record<string, Picklable>), depth);
       }
     } finally {
