@@ -13,6 +13,7 @@ import { UserError } from '../store/store.ts';
 import { parseCtrf } from './ctrf.ts';
 import { decodeResultFile } from './decode-text.ts';
 import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
+import { ownFileTest } from './own-files.ts';
 import { SourceFiles } from './source-files.ts';
 import { TestCollector } from './test-collector.ts';
 
@@ -23,6 +24,19 @@ export interface ReadResultsOptions {
   ifNoFilesFound: 'warn' | 'error' | 'ignore';
   /** Per-file limit in bytes; default 512 MiB. */
   maxFileBytes?: number;
+  /**
+   * The action's own report folder (absolute; `report-dir`): what it wrote there is a report, never a result, even
+   * when a broad glob over the whole workspace matches it in a workspace that persists between steps.
+   */
+  reportDir?: string;
+}
+
+/** A result file that matched but could not be read: its tests are missing from the run. */
+export interface UnreadableFile {
+  /** Relative to the workspace (posix separators). */
+  file: string;
+  /** The one-line error, naming the file. */
+  message: string;
 }
 
 export interface IngestResult {
@@ -32,6 +46,10 @@ export interface IngestResult {
   /** Formats read, e.g. ["pytest", "jest-junit"], in first-seen order. */
   dialects: string[];
   warnings: string[];
+  /** Lines worth a notice, not a warning (the action's own report files left out). */
+  notices: string[];
+  /** Files among several that could not be read, the others read as usual (a single bad file throws its own error). */
+  unreadable: UnreadableFile[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
@@ -121,6 +139,34 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   return parsed;
 }
 
+/**
+ * No results at all: by default the step fails, since a test step that crashed before writing its report (and
+ * `continue-on-error: true` let the job go on) leaves exactly this; `warn` and `ignore` go on with an empty run.
+ */
+function noResults(mode: ReadResultsOptions['ifNoFilesFound'], what: string, warnings: string[]): void {
+  if (mode === 'error') {
+    throw new UserError(`${what}; did the test step fail before writing its report? Check the test step and the paths, or set if-no-files-found to warn or ignore.`);
+  }
+  if (mode === 'warn') warnings.push(`${what}.`);
+}
+
+/** "2 file(s) the action wrote itself (flakefighters-report/junit-flakefighters.xml, …)". */
+function ownFilesNote(own: string[]): string {
+  const shown = own.slice(0, 3).join(', ') + (own.length > 3 ? `, and ${own.length - 3} more` : '');
+  return `${own.length} file(s) the action wrote itself (${shown})`;
+}
+
+/**
+ * The one line for a file that could not be read, or null for an error that is not about the file (a bug must
+ * still surface as one). I/O errors (permissions, a file removed meanwhile) are about the file.
+ */
+function unreadableMessage(err: unknown, display: string): string | null {
+  if (err instanceof UserError) return err.message;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return `${display}: cannot be read (${code}); check the file's permissions.`;
+  return null;
+}
+
 function firstStart(tests: Test[]): number {
   let first = Infinity;
   for (const t of tests) for (const e of t.executions) if (e.startTime !== null && e.startTime.getTime() < first) first = e.startTime.getTime();
@@ -152,6 +198,8 @@ export async function readResults(opts: ReadResultsOptions): Promise<IngestResul
     throw new UserError(`test-results: the patterns ${shown} cannot be matched (${(err as Error).message.split('\n')[0]}); check the glob syntax.`);
   }
   const realWorkspace = await realpath(workspace);
+  const isOwn = await ownFileTest(opts.reportDir, realWorkspace);
+  const own: string[] = [];
   const accepted: string[] = [];
   // A file reached twice (through a symlinked folder, a loop) is read once.
   const seen = new Set<string>();
@@ -169,22 +217,43 @@ export async function readResults(opts: ReadResultsOptions): Promise<IngestResul
     }
     if (seen.has(real)) continue;
     seen.add(real);
+    if (await isOwn(real)) {
+      own.push(toPosix(relative(workspace, m)));
+      continue;
+    }
     accepted.push(m);
   }
+  const notices: string[] = [];
+  const ownNote = own.length ? ownFilesNote(own) : '';
+  // Under report-dir or carrying the action's marker: the previous step's reports, whose verdicts would read as new failures and flips.
+  if (ownNote) notices.push(`test-results: skipped ${ownNote}; the action's reports are never read as test results.`);
 
   if (accepted.length === 0) {
-    const msg = `test-results: no result files match ${shown} in ${workspace}`;
-    if (opts.ifNoFilesFound === 'error') throw new UserError(`${msg}; check the paths, or set if-no-files-found to warn or ignore.`);
-    if (opts.ifNoFilesFound === 'warn') warnings.push(`${msg}.`);
-    return { tests: [], files: [], dialects: [], warnings };
+    const besides = ownNote ? ` (only ${ownNote})` : '';
+    noResults(opts.ifNoFilesFound, `test-results: no result files match ${shown} in ${workspace}${besides}`, warnings);
+    return { tests: [], files: [], dialects: [], warnings, notices, unreadable: [] };
   }
 
   const files = new SourceFiles(root);
   const reports: { display: string; parsed: ParsedReport; first: number }[] = [];
+  const unreadable: UnreadableFile[] = [];
   for (const abs of accepted) {
     const display = toPosix(relative(workspace, abs));
-    const parsed = await parseFile(abs, display, files, root, maxBytes);
+    let parsed: ParsedReport;
+    try {
+      parsed = await parseFile(abs, display, files, root, maxBytes);
+    } catch (err) {
+      // A single file keeps its own one-line error; among several, one bad file must not cost the others' results.
+      const message = accepted.length > 1 ? unreadableMessage(err, display) : null;
+      if (message === null) throw err;
+      unreadable.push({ file: display, message });
+      continue;
+    }
     reports.push({ display, parsed, first: firstStart(parsed.tests) });
+  }
+  if (unreadable.length === 0 && reports.every((r) => r.parsed.tests.length === 0)) {
+    const names = reports.length > 1 ? `the ${reports.length} files matching ${shown} in ${workspace} hold` : `${reports[0].display} (matching ${shown} in ${workspace}) holds`;
+    noResults(opts.ifNoFilesFound, `test-results: ${names} no tests`, warnings);
   }
   // Executions of one test across files (a rerun's report) go in time order; files without times keep name order.
   reports.sort((a, b) => a.first - b.first || (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
@@ -202,7 +271,7 @@ export async function readResults(opts: ReadResultsOptions): Promise<IngestResul
     for (const { parsed } of reports) collector.merge(parsed.tests);
     tests = collector.tests();
   }
-  return { tests, files: reports.map((r) => r.display), dialects, warnings };
+  return { tests, files: reports.map((r) => r.display), dialects, warnings, notices, unreadable };
 }
 
 /** For callers that hold a single file (CLI `report` on one file, tests). */
