@@ -1,6 +1,6 @@
 /**
- * Parity with the reference plugin: every vector file in /work/shared/parity (or in
- * $FLAKEFIGHTERS_PARITY_DIR) is recognised by its structure and every case in it is checked.
+ * Parity with the reference plugin: every vector file in __tests__/fixtures/shared/parity, and in
+ * $FLAKEFIGHTERS_PARITY_DIR when it is set (extra vectors), is recognised by its structure and every case in it is checked.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +19,11 @@ import { SHARED } from './helpers/shared-dir.ts';
 
 type Json = any;
 
-const DIR = process.env.FLAKEFIGHTERS_PARITY_DIR || `${SHARED}/parity`;
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const EXTRA = process.env.FLAKEFIGHTERS_PARITY_DIR;
+const vectorFiles = (dir: string, label: string) =>
+  readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => ({ file: `${label}${f}`, path: join(dir, f) }));
+const bundled = vectorFiles(`${SHARED}/parity`, '');
+const files = [...bundled, ...(EXTRA ? vectorFiles(EXTRA, 'extra ') : [])];
 
 /** Floats come as JSON numbers (repr round-trips exactly) or 'inf' / '-inf' / 'nan'. */
 const num = (v: number | string): number => (typeof v === 'number' ? v : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : NaN);
@@ -38,10 +41,11 @@ const count = (file: string, n = 1): void => {
   counts[file] = (counts[file] ?? 0) + n;
 };
 
-assert.ok(files.length > 0, `no parity vectors in ${DIR}`);
+assert.ok(bundled.length > 0, `no parity vectors in ${SHARED}/parity`);
+if (EXTRA) assert.ok(files.length > bundled.length, `FLAKEFIGHTERS_PARITY_DIR=${EXTRA} holds no .json vector file`);
 
-for (const file of files) {
-  const doc = JSON.parse(readFileSync(join(DIR, file), 'utf8'));
+for (const { file, path } of files) {
+  const doc = JSON.parse(readFileSync(path, 'utf8'));
   const kind = kindOf(doc);
   describe(`parity ${file}`, () => {
     test('is a known vector format', () => assert.ok(kind, `${file}: neither coverage_independence, cosine_similarity nor sffl vectors`));

@@ -3,27 +3,15 @@
  * reader tests. Debian's python3-coverage serves /usr/bin/python3; a pyenv `python3` on PATH may
  * lack it, so both are probed.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireSystem } from '../helpers/require-system.ts';
 
-let cached: string | null | undefined;
-
-/** The first interpreter that has coverage.py, or throws with the install hint. */
+/** The first interpreter that has coverage.py, or a one-line failure saying what to install. */
 export function pythonWithCoverage(): string {
-  if (cached === undefined) {
-    cached = null;
-    for (const py of ['/usr/bin/python3', 'python3']) {
-      const r = spawnSync(py, ['-m', 'coverage', '--version'], { encoding: 'utf8' });
-      if (r.status === 0) {
-        cached = py;
-        break;
-      }
-    }
-  }
-  if (cached === null) throw new Error('coverage.py is needed for these tests: apt-get install -y python3-coverage');
-  return cached;
+  return requireSystem('coverage.py');
 }
 
 export const CALC_PY = `RATE = 2

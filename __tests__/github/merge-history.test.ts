@@ -66,7 +66,7 @@ test('runs of several history databases are merged once each, by uuid, and a sec
 
 test("a database the plugin wrote merges by the plugin's natural key, idempotently", async () => {
   const plugin = join(dir, 'plugin.db');
-  copyFileSync(`${SHARED}/fixtures/plugin/flakefighters.db`, plugin);
+  copyFileSync(`${SHARED}/plugin/flakefighters.db`, plugin);
   const target = await openSqliteStore(join(dir, 'target2.db'));
   const first = await mergeDatabases(target, [plugin]);
   assert.deepEqual(first.warnings, []);

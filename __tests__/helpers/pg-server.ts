@@ -5,11 +5,12 @@
  * refuses: then every server command runs as the `postgres` user the Debian package creates.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { requireSystem } from './require-system.ts';
 
 export interface PgServer {
   /** postgres://ff:<password>@127.0.0.1:<port>/ffdb */
@@ -42,17 +43,7 @@ function makeCertificates(dir: string): { caFile: string; certFile: string; keyF
 }
 
 function findBinDir(): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
-  }
-  const base = '/usr/lib/postgresql';
-  if (existsSync(base)) {
-    const versions = readdirSync(base)
-      .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
-      .sort((a, b) => Number(b) - Number(a));
-    if (versions.length) return join(base, versions[0], 'bin');
-  }
-  throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in /usr/lib/postgresql/*/bin; install the `postgresql` package');
+  return requireSystem('postgres');
 }
 
 function findPsql(binDir: string): string {

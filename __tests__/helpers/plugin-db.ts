@@ -6,7 +6,7 @@ import initSqlJs from 'sql.js';
 import { PLUGIN_TABLES } from '../../src/store/schema.ts';
 import { SHARED } from './shared-dir.ts';
 
-export const PLUGIN_FIXTURES = `${SHARED}/fixtures/plugin`;
+export const PLUGIN_FIXTURES = `${SHARED}/plugin`;
 
 /** Copies every row of the plugin's SQLite database into Postgres, ids included, and moves the sequences past them. */
 export async function restorePluginDb(url: string): Promise<void> {

@@ -13,7 +13,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import initSqlJs from 'sql.js';
 
-export const FIXTURE_DB = `${SHARED}/fixtures/plugin/flakefighters.db`;
+export const FIXTURE_DB = `${SHARED}/plugin/flakefighters.db`;
 
 /** A small passing JUnit report, for cases whose hostile part is elsewhere (the database, a URL). */
 export const GOOD_XML =

@@ -8,7 +8,7 @@ import { IMPORTED_REASON } from '../../src/ingest/junit.ts';
 import { testFlaky, type Test } from '../../src/model.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
-const PLUGIN = `${SHARED}/fixtures/plugin`;
+const PLUGIN = `${SHARED}/plugin`;
 // The sample project's tree (test_inventory.py, tests/test_misc.py) stands in for the runner's checkout.
 const ROOT = join(PLUGIN, 'sample');
 

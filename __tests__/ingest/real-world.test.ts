@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { readResults } from '../../src/ingest/read-results.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
-const DIR = `${SHARED}/fixtures/real-world`;
+const DIR = `${SHARED}/real-world`;
 const ORACLE = join(import.meta.dirname, 'count_junit.py');
 
 function xmlFiles(dir: string): string[] {

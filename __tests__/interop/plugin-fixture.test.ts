@@ -15,8 +15,8 @@ import { pluginShape, pythonShape, readWithPython } from './plugin-shape.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
 const FIXTURES = [
-  ['pytest 8', `${SHARED}/fixtures/plugin/flakefighters.db`],
-  ['pytest 7', `${SHARED}/fixtures/plugin/pytest7/flakefighters.db`],
+  ['pytest 8', `${SHARED}/plugin/flakefighters.db`],
+  ['pytest 7', `${SHARED}/plugin/pytest7/flakefighters.db`],
 ] as const;
 
 async function loadOurs(path: string): Promise<Run[]> {
@@ -41,7 +41,7 @@ describe('the plugin fixture databases, read in full', () => {
   }
 
   test('rows.json example rows match the rows we load, id for id', async () => {
-    const rows = JSON.parse(readFileSync(`${SHARED}/fixtures/plugin/rows.json`, 'utf8'));
+    const rows = JSON.parse(readFileSync(`${SHARED}/plugin/rows.json`, 'utf8'));
     const runs = await loadOurs(FIXTURES[0][1]);
     const run = runs.find((r) => r.id === rows.run[0].id)!;
     assert.equal(formatLocalTimestamp(run.startTime), rows.run[0].start_time.slice(0, 23) + '000');

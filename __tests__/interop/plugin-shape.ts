@@ -10,7 +10,7 @@ import { formatLocalTimestamp, formatUtcTimestamp } from '../../src/store/timest
 import { SHARED } from '../helpers/shared-dir.ts';
 
 export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-export const SCHEMA_SQL = `${SHARED}/fixtures/plugin/schema.sqlite.sql`;
+export const SCHEMA_SQL = `${SHARED}/plugin/schema.sqlite.sql`;
 export const READER = new URL('./read_plugin_db.py', import.meta.url).pathname;
 
 export interface PluginRead {

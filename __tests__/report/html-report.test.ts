@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import { HOSTILE, makeBigReportData, makeReportData } from './report-fixture.ts';
+import { requireSystem } from '../helpers/require-system.ts';
 
 const OUT = new URL('../../test-output/', import.meta.url).pathname;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -20,7 +21,7 @@ describe('renderHtmlReport in headless Chromium', () => {
   let browser: Browser;
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: requireSystem('chromium'), args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();

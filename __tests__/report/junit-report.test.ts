@@ -11,7 +11,7 @@ import { countRun } from '../../src/report/facts.ts';
 import { HOSTILE, ROOT, makeReportData } from './report-fixture.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
-const PLUGIN = `${SHARED}/fixtures/plugin`;
+const PLUGIN = `${SHARED}/plugin`;
 
 interface El {
   name: string;

@@ -17,7 +17,7 @@ import {
 import { python } from './python.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
-const ROWS = JSON.parse(readFileSync(`${SHARED}/fixtures/plugin/rows.json`, 'utf8'));
+const ROWS = JSON.parse(readFileSync(`${SHARED}/plugin/rows.json`, 'utf8'));
 
 interface RawPickle {
   raw_base64: string;

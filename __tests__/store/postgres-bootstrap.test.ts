@@ -6,7 +6,7 @@ import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { openPostgresStore, POSTGRES_INDEXES } from '../../src/store/postgres-store.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
-const FIXTURE_DDL = `${SHARED}/fixtures/plugin/schema.postgres.sql`;
+const FIXTURE_DDL = `${SHARED}/plugin/schema.postgres.sql`;
 
 /** Columns and constraints as Postgres itself reports them, for an exact comparison. */
 async function describeSchema(server: PgServer, db: string, tables: string[]): Promise<string> {

@@ -43,7 +43,7 @@ describe('schema DDL', () => {
     ['postgres', POSTGRES_PLUGIN_DDL],
   ] as const) {
     test(`${dialect} DDL is the fixture's, table by table`, () => {
-      const file = readFileSync(`${SHARED}/fixtures/plugin/schema.${dialect}.sql`, 'utf8');
+      const file = readFileSync(`${SHARED}/plugin/schema.${dialect}.sql`, 'utf8');
       const stmts = file.match(/^CREATE TABLE [\s\S]*?\n\)/gm) ?? [];
       assert.equal(stmts.length, 7);
       for (const s of stmts) {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { Run, Test } from '../../src/model.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
-export const FIXTURE_DB = `${SHARED}/fixtures/plugin/flakefighters.db`;
-export const FIXTURE_DB7 = `${SHARED}/fixtures/plugin/pytest7/flakefighters.db`;
+export const FIXTURE_DB = `${SHARED}/plugin/flakefighters.db`;
+export const FIXTURE_DB7 = `${SHARED}/plugin/pytest7/flakefighters.db`;
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ffa-store-'));

@@ -174,7 +174,7 @@ describe('a database we create', () => {
     const ours = await sqliteMaster(path);
     const plugin = await sqliteMaster(FIXTURE_DB);
     for (const t of PLUGIN_TABLES) assert.equal(ours.get(t), plugin.get(t), t);
-    const ddlFile = readFileSync(`${SHARED}/fixtures/plugin/schema.sqlite.sql`, 'utf8');
+    const ddlFile = readFileSync(`${SHARED}/plugin/schema.sqlite.sql`, 'utf8');
     for (const t of PLUGIN_TABLES) assert.ok(ddlFile.includes(ours.get(t)!), `${t} as in schema.sqlite.sql`);
     const SQL = await loadSqlJs();
     const db = new SQL.Database(readFileSync(path));

@@ -87,7 +87,7 @@ describe('flakefighters sync / report (CLI end to end)', () => {
 
     const out = join(dir, 'reports');
     const plugin = join(dir, 'plugin.db');
-    copyFileSync(`${SHARED}/fixtures/plugin/flakefighters.db`, plugin);
+    copyFileSync(`${SHARED}/plugin/flakefighters.db`, plugin);
     const pluginOut = join(dir, 'plugin-reports');
     const [rep, noRun, pluginRep] = await Promise.all([
       cli(['report', '--database', dst, '--report-dir', out, '--run', '2']),
@@ -98,7 +98,7 @@ describe('flakefighters sync / report (CLI end to end)', () => {
     assert.equal(pluginRep.code, 0, pluginRep.stderr);
     assert.match(pluginRep.stdout, /History: 4 earlier runs/);
     assert.match(readFileSync(join(pluginOut, 'junit-flakefighters.xml'), 'utf8'), /<flakefighterresults>/);
-    assert.deepEqual(readFileSync(plugin), readFileSync(`${SHARED}/fixtures/plugin/flakefighters.db`));
+    assert.deepEqual(readFileSync(plugin), readFileSync(`${SHARED}/plugin/flakefighters.db`));
     assert.equal(rep.code, 0, rep.stderr);
     const json = JSON.parse(readFileSync(join(out, 'flakefighters.json'), 'utf8'));
     assert.ok(JSON.stringify(json).includes('tests/test_other.py::test_other'));

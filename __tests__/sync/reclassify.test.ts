@@ -129,7 +129,7 @@ describe('a late run and --reclassify (TracebackMatching)', () => {
   test('on the plugin\'s own database, a late run that changes nothing appends nothing (stored plugin verdicts are left alone)', async (t) => {
     const dir = tempDir();
     const dst = join(dir, 'plugin.db');
-    copyFileSync(`${SHARED}/fixtures/plugin/flakefighters.db`, dst);
+    copyFileSync(`${SHARED}/plugin/flakefighters.db`, dst);
     const src = join(dir, 'late.db');
     const s = await openSqliteStore(src);
     // All green, a day before the plugin's runs: in every window, but no evidence for anything.
