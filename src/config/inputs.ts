@@ -46,7 +46,7 @@ export interface Config {
 /** Input names and defaults, as action.yml documents them (a test keeps the two in step). */
 export const INPUT_DEFAULTS: Record<string, string> = {
   'test-results': '',
-  'if-no-files-found': 'warn',
+  'if-no-files-found': 'error',
   'database-url': '',
   'database-ssl-ca': '',
   'database-path': 'flakefighters.db',

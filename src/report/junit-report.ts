@@ -3,6 +3,7 @@
  * shape, without its bugs: each `<execution>` has its own outcome, every verdict (live and post-processing) is
  * listed, and tests in subdirectories and skipped tests get their element too.
  */
+import { GENERATED_BY_PROPERTY, GENERATOR, PER_EXECUTION_PROPERTY } from '../generated-marker.ts';
 import { isFailing, type Execution, type Test } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { executionMessage, testSeconds } from './facts.ts';
@@ -66,7 +67,9 @@ export function renderEnrichedJunit(data: ReportData): string {
     `<testsuites${attr('name', 'flakefighters')}${counts}>` +
     `<testsuite${attr('name', suiteName)}${counts}${attr('timestamp', isoMicros(run.startTime))}>` +
     // Unlike the plugin's files, each <execution outcome> here is that execution's own: readers need not repair it.
-    '<properties><property name="flakefighters.outcomes" value="per-execution" /></properties>' +
+    // generated-by keeps the action from reading its own report back as test results (a broad glob, a persisting workspace).
+    `<properties><property${attr('name', PER_EXECUTION_PROPERTY)}${attr('value', 'per-execution')} />` +
+    `<property${attr('name', GENERATED_BY_PROPERTY)}${attr('value', GENERATOR)} /></properties>` +
     cases.join('') +
     '</testsuite></testsuites>\n'
   );
