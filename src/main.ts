@@ -5,11 +5,12 @@ import { jobSuffix, readContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import { runPipeline } from './pipeline.ts';
 import { publish } from './publish.ts';
-import { redact, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
+import { redact, redactProcessOutput, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 
 const coreLog: Log = {
   info: (m) => core.info(redact(m)),
+  notice: (m) => core.notice(redact(m)),
   warning: (m, p) => core.warning(redact(m), p),
   error: (m, p) => core.error(redact(m), p),
   debug: (m) => core.debug(redact(m)),
@@ -18,9 +19,12 @@ const coreLog: Log = {
 export async function run(): Promise<void> {
   try {
     // Secrets are masked before anything else can print them.
+    redactProcessOutput();
     const url = core.getInput('database-url');
     if (url) registerSecretsFromUrl(url);
     registerSecret(core.getInput('github-token'));
+    // The artifact service's bearer token: a service error body may echo the Authorization header.
+    registerSecret(process.env.ACTIONS_RUNTIME_TOKEN);
 
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const config = readConfig((name) => core.getInput(name), workspace);
@@ -28,9 +32,9 @@ export async function run(): Promise<void> {
     jobSuffix(context); // validates the `matrix` input before any work is done
     const result = await runPipeline({ config, context, log: coreLog, source: 'action' });
     await publish(result, config, context, coreLog, {
-      setOutput: (name, value) => core.setOutput(name, value),
+      setOutput: (name, value) => core.setOutput(name, redact(value)),
       writeSummary: async (markdown) => {
-        if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
+        if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(redact(markdown), true).write();
       },
     });
     if (result.failure) core.setFailed(result.failure);

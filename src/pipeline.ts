@@ -3,18 +3,19 @@
  * inputs → Config → ingest → Run → history → flakefighters → save (one transaction) → reports → outputs.
  * Data flows one way; the shells (main.ts, cli.ts) only read inputs and print what this returns.
  */
-import { execFileSync } from 'node:child_process';
 import type { Config } from './config/inputs.ts';
 import { classifyRun } from './classify.ts';
-import type { GitHubContext } from './github/context.ts';
+import { readCodeState } from './code-state.ts';
+import type { GitHubContext, RunEnvironment } from './github/context.ts';
 import type { Log } from './log.ts';
 import { countRun, verdictOf, type Run, type RunCounts } from './model.ts';
 import { openDatabase, type OpenedDatabase } from './open-database.ts';
-import { readResults } from './ingest/read-results.ts';
+import { readResults, type UnreadableFile } from './ingest/read-results.ts';
 import type { ReportData } from './report/report-data.ts';
 import { buildRun } from './run-builder.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import { redact } from './store/redact.ts';
+import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
 
 export interface PipelineInput {
@@ -23,6 +24,8 @@ export interface PipelineInput {
   log: Log;
   source: 'action' | 'cli';
   now?: Date;
+  /** Where the run ran, when the shell names it (the CLI's --environment); else derived (run-builder.ts). */
+  environment?: RunEnvironment;
 }
 
 export interface PipelineResult {
@@ -43,7 +46,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const { config: cfg, context: ctx, log } = input;
   const warnings: string[] = [];
   const warn = (m: string) => {
-    warnings.push(m);
+    // The summary and report files print these: no credential may reach them.
+    warnings.push(redact(m));
     log.warning(m);
   };
 
@@ -53,19 +57,34 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     workspace: cfg.workspace,
     root: cfg.root,
     ifNoFilesFound: cfg.ifNoFilesFound,
+    reportDir: cfg.reportDir || undefined,
   });
   ingest.warnings.forEach(warn);
+  for (const n of ingest.notices) (log.notice ?? log.info)(n);
+  // A bad file among several: the others go on, the bad one is named in an error annotation and the summary,
+  // and the step fails below (its tests are missing) unless fail-on is never.
+  for (const u of ingest.unreadable) {
+    log.error(u.message, { file: u.file });
+    warnings.push(redact(u.message));
+  }
+  if (ingest.unreadable.length && ingest.tests.length === 0) {
+    throw new UserError(`test-results: no tests to classify: ${unreadableList(ingest.unreadable)} could not be read (each named above), and no other file matching ${cfg.testResults.join(', ')} holds tests; nothing was saved.`);
+  }
   log.info(`Read ${ingest.tests.length} tests from ${ingest.files.length} file(s) (${ingest.dialects.join(', ') || 'no dialect'}).`);
 
+  const code = readCodeState({ workspace: cfg.workspace, targetCommit: cfg.targetCommit, runnerSha: ctx?.sha });
   const run = buildRun({
     tests: ingest.tests,
     root: cfg.root,
     startTime: input.now ?? new Date(),
-    commitSha: cfg.targetCommit ?? (ctx?.sha || gitHead(cfg.workspace)),
+    commitSha: code.commitSha,
+    dirtyTree: code.dirtyTree,
+    environment: input.environment,
     dialects: ingest.dialects,
     context: ctx,
     source: input.source,
   });
+  if (code.dirtyTree) log.info(`The working tree has uncommitted changes to tracked files: passes in other runs of ${code.commitSha?.slice(0, 7)} do not count for this run.`);
 
   const db = await openDatabase(cfg, ctx, log);
   let store = db.store;
@@ -81,7 +100,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     // executions matter only on this run's own commit (OutcomeFlip), loaded in full below.
     history = await store.loadHistory({ before: run.startTime, maxRuns: cfg.loadMaxRuns, since }, { failuresOnly: true, coverage: false });
     if (run.commitSha) {
-      sameCommitRuns = (await store.loadRunsForCommit(run.commitSha, run.startTime, { coverage: false })).filter((r) => !since || r.startTime >= since);
+      sameCommitRuns = (await store.loadRunsForCommit(run.commitSha, run.startTime, { coverage: false, environment: run.meta.environment ?? null })).filter((r) => !since || r.startTime >= since);
     }
   } catch (err) {
     if (db.kind !== 'postgres') throw err;
@@ -143,25 +162,24 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     database: fellBack ? 'sqlite' : db.kind,
     sqlitePath: fellBack ? cfg.databasePath : db.sqlitePath,
     fellBack,
-    failure: failureOf(cfg.failOn, counts),
+    failure: failureOf(cfg.failOn, counts, ingest.unreadable),
   };
 }
 
 
-function failureOf(failOn: Config['failOn'], c: RunCounts): string | null {
-  if (failOn === 'genuine' && c.genuine > 0) return `${c.genuine} genuine test failure(s) (and ${c.flaky} flaky).`;
-  if (failOn === 'any' && c.failed > 0) return `${c.failed} test failure(s) (${c.genuine} genuine, ${c.flaky} flaky) and fail-on is 'any'.`;
-  return null;
+function failureOf(failOn: Config['failOn'], c: RunCounts, unreadable: UnreadableFile[]): string | null {
+  const reasons: string[] = [];
+  if (failOn === 'genuine' && c.genuine > 0) reasons.push(`${c.genuine} genuine test failure(s) (and ${c.flaky} flaky).`);
+  if (failOn === 'any' && c.failed > 0) reasons.push(`${c.failed} test failure(s) (${c.genuine} genuine, ${c.flaky} flaky) and fail-on is 'any'.`);
+  // Whatever failed in a file that could not be read is unknown, so the run cannot be called green.
+  if (failOn !== 'never' && unreadable.length) reasons.push(`${unreadableList(unreadable)} could not be read; their tests are missing from this run.`);
+  return reasons.length ? reasons.join(' ') : null;
+}
+
+function unreadableList(files: UnreadableFile[]): string {
+  const names = files.slice(0, 5).map((u) => u.file).join(', ') + (files.length > 5 ? `, and ${files.length - 5} more` : '');
+  return `${files.length} result file(s) (${names})`;
 }
 
 const message = (err: unknown) => redact(err instanceof Error ? err.message : String(err));
-
-/** The checked-out commit when the runner didn't say (the CLI on a developer's machine). */
-function gitHead(dir: string): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
-  } catch {
-    return null;
-  }
-}
 

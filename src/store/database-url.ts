@@ -102,9 +102,9 @@ export function parseDatabaseUrl(input: string): DatabaseTarget {
   const host = decode(parsed.hostname, 'host name');
   if (!host) fail('has no host name');
   const port = parsed.port ? Number(parsed.port) : 5432;
-  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name');
-  const user = decode(parsed.username, 'user name');
-  decode(parsed.password, 'password'); // the store decodes it when connecting
+  let user = decode(parsed.username, 'user name');
+  let password = decode(parsed.password, 'password');
+  let database = decode(parsed.pathname.replace(/^\//, ''), 'database name');
 
   let sslMode: SslMode = 'prefer';
   let sslModeSet = false;
@@ -146,14 +146,25 @@ export function parseDatabaseUrl(input: string): DatabaseTarget {
       case 'application_name':
         applicationName = value;
         break;
+      // libpq reads connection parameters from the query string too, after the userinfo and the
+      // path, so these win over them (`postgres://host/db?user=u&password=p`).
+      case 'user':
+        user = value;
+        break;
+      case 'password':
+        password = value;
+        break;
+      case 'dbname':
+        database = value;
+        break;
       default:
         ignoredParams.push(key);
     }
   }
 
-  const auth = parsed.username ? parsed.username + (parsed.password ? ':' + parsed.password : '') + '@' : '';
+  const auth = user ? encodeURIComponent(user) + (password ? ':' + encodeURIComponent(password) : '') + '@' : '';
   const hostPart = parsed.hostname.includes(':') && !parsed.hostname.startsWith('[') ? `[${parsed.hostname}]` : parsed.hostname;
-  const normalised = `postgres://${auth}${hostPart}:${port}/${parsed.pathname.replace(/^\//, '')}`;
+  const normalised = `postgres://${auth}${hostPart}:${port}/${encodeURIComponent(database)}`;
   return {
     kind: 'postgres',
     url: normalised,

@@ -34,21 +34,46 @@ export function registerSecret(secret: string | null | undefined): void {
   for (const line of secret.split(/\r?\n/)) if (line.length >= MIN_SECRET_LENGTH) core.setSecret(line);
 }
 
-/** The whole URL, the password (raw, decoded, encoded) and user:password are secrets. */
+/** A value in every spelling it may be printed in: raw, percent-decoded and percent-encoded. */
+function registerSpellings(raw: string): void {
+  const decoded = safeDecode(raw);
+  registerSecret(raw);
+  registerSecret(decoded);
+  registerSecret(encodeURIComponent(decoded));
+}
+
+/**
+ * Query parameters that carry credentials (libpq's `user`, `password`, `sslpassword`, and anything
+ * named like a key or token): their values are secrets like the password in the userinfo.
+ */
+const CREDENTIAL_PARAM = /^(user|password|sslpassword|passfile|sslkey)$|pass|secret|token|key|cred|auth/i;
+
+/**
+ * The whole URL, the user name, the password and user:password (each raw, decoded and encoded),
+ * and the values of credential query parameters are secrets. The user name too: a login that fails
+ * is reported by the server as "password authentication failed for user …", and a user name is
+ * half of a credential.
+ */
 export function registerSecretsFromUrl(url: string): void {
   registerSecret(url);
+  const query = /\?([^#]*)/.exec(url.replace(/^[^?]*?:\/\/[^@/?#]*@/, ''));
+  if (query) {
+    for (const part of query[1].split('&')) {
+      const eq = part.indexOf('=');
+      if (eq < 0) continue;
+      const key = safeDecode(part.slice(0, eq).replace(/\+/g, ' '));
+      if (CREDENTIAL_PARAM.test(key)) registerSpellings(part.slice(eq + 1).replace(/\+/g, ' '));
+    }
+  }
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(url);
   if (!m) return;
   const userinfo = m[1];
   const colon = userinfo.indexOf(':');
+  registerSpellings(colon < 0 ? userinfo : userinfo.slice(0, colon));
   if (colon < 0) return;
-  const rawPass = userinfo.slice(colon + 1);
-  const pass = safeDecode(rawPass);
   registerSecret(userinfo);
   registerSecret(safeDecode(userinfo));
-  registerSecret(rawPass);
-  registerSecret(pass);
-  registerSecret(encodeURIComponent(pass));
+  registerSpellings(userinfo.slice(colon + 1));
 }
 
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi;
@@ -66,4 +91,22 @@ export function redact(text: string): string {
 /** For tests: forget registered secrets. */
 export function clearSecrets(): void {
   secrets.clear();
+}
+
+/**
+ * Libraries we call (the artifact client logs service error bodies with `core.debug`) write to the
+ * process's streams themselves; the runner masks registered secrets there, but a log copied or read
+ * elsewhere would not be. Filtering the streams keeps every byte we emit free of them. The
+ * `::add-mask::` commands themselves pass: they are how the runner learns the secrets.
+ */
+export function redactProcessOutput(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    const original = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (secrets.size === 0) return original(chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : null;
+      if (text === null || text.startsWith('::add-mask::')) return original(chunk, ...rest);
+      return original(redact(text), ...rest.filter((r) => typeof r === 'function'));
+    }) as typeof stream.write;
+  }
 }
