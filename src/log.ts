@@ -7,6 +7,8 @@ export interface AnnotationProps {
 
 export interface Log {
   info(message: string): void;
+  /** Worth seeing but not a problem (a `::notice::` in the action); optional, info when absent. */
+  notice?(message: string): void;
   warning(message: string, props?: AnnotationProps): void;
   error(message: string, props?: AnnotationProps): void;
   debug(message: string): void;
@@ -16,6 +18,9 @@ export interface Log {
 export const consoleLog = (quiet = false): Log => ({
   info: (m) => {
     if (!quiet) process.stderr.write(`${m}\n`);
+  },
+  notice: (m) => {
+    if (!quiet) process.stderr.write(`note: ${m}\n`);
   },
   warning: (m, p) => process.stderr.write(`warning: ${where(p)}${m}\n`),
   error: (m, p) => process.stderr.write(`error: ${where(p)}${m}\n`),
