@@ -87,11 +87,16 @@ describe('CosineSimilarity', () => {
     const cur = run([failing('t')], { root: ROOT });
     new CosineSimilarity({ root: ROOT }).classify(context(cur, [run([failing('x', TB, false)])]));
     assert.deepEqual(pairs(cur.tests[0].executions[0].results), [{ name: 'CosineSimilarity', flaky: false }]);
-    const empty = run([failing('t', [])], { root: ROOT });
-    const ctx = context(empty, [run([failing('x', [], true)])]);
+    // Frames under root whose documents hold only one-character tokens: sklearn's empty vocabulary.
+    const wordless = run([failing('t', [['a', 0, 1, 'x']])], { root: ROOT });
+    const ctx = context(wordless, [run([failing('x', [['b', 2, 3, 'y']], true)], { root: ROOT })]);
     new CosineSimilarity({ root: ROOT }).classify(ctx);
-    assert.deepEqual(empty.tests[0].executions[0].results, []);
+    assert.deepEqual(wordless.tests[0].executions[0].results, []);
     assert.match(ctx.warnings[0], /no words to compare; no verdict/);
+    // No frames at all: no verdict either, said in the evidence (see traceback-rooted.test.ts).
+    const empty = run([failing('t', [])], { root: ROOT });
+    new CosineSimilarity({ root: ROOT }).classify(context(empty, [run([failing('x', [], true)])]));
+    assert.equal(empty.tests[0].executions[0].results[0].evidence?.noVerdict, true);
   });
 
   test("documents and tokens follow Python's re and sklearn's token pattern", () => {

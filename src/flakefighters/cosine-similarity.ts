@@ -7,7 +7,9 @@ import type { Execution } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { termCounts, tfidfCosineSimilarities, tracebackDocument, type TermCounts } from './tfidf.ts';
-import { describeRef, flakyRefs, frameTuple, judged, refEvidence, runTracebacks, type TracebackRef } from './traceback-history.ts';
+import {
+  describeRef, flakyRefs, frameTuple, hasRootedFrame, judged, NO_ROOTED_FRAME, noVerdict, refEvidence, runTracebacks, type TracebackRef,
+} from './traceback-history.ts';
 
 export interface CosineSimilarityOptions {
   runLive?: boolean;
@@ -58,7 +60,8 @@ export class CosineSimilarity implements Flakefighter {
     const out = { refs: [] as TracebackRef[], docs: [] as TermCounts[], counts: [] as number[] };
     for (const ref of refs) {
       const doc = this.doc(ref);
-      const key = `${doc.terms.join('\0')}\u0001${doc.counts.join(',')}`;
+      // Rootedness is part of the key: `src/x.py` and `../src/x.py` give the same tokens.
+      const key = `${ref.rooted ? 1 : 0}\u0001${doc.terms.join('\0')}\u0001${doc.counts.join(',')}`;
       const i = index.get(key);
       if (i === undefined) {
         index.set(key, out.refs.length);
@@ -83,6 +86,12 @@ export class CosineSimilarity implements Flakefighter {
           execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
           continue;
         }
+        // Every frame counts in the comparison, but without one under root the traceback says nothing about the
+        // project's code (a JDK-only timeout would look like every other), so no verdict.
+        if (!hasRootedFrame(execution.exception.frames, root)) {
+          execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
+          continue;
+        }
         const previous = current ? [...history, ...flakyRefs([current])] : history;
         if (previous.length === 0) {
           execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure to compare with' } });
@@ -95,8 +104,14 @@ export class CosineSimilarity implements Flakefighter {
           emptyVocabulary++;
           continue;
         }
-        let best = 0;
-        for (let i = 1; i < sims.length; i++) if (sims[i] > sims[best]) best = i;
+        // Earlier failures with no frame under their root stay in the corpus (the idf is the plugin's) but are never
+        // the match: their similarity says nothing about the project's code.
+        let best = -1;
+        for (let i = 0; i < sims.length; i++) if (set.refs[i].rooted && (best < 0 || sims[i] > sims[best])) best = i;
+        if (best < 0) {
+          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with a traceback frame under the project root to compare with' } });
+          continue;
+        }
         const flaky = sims[best] >= this.threshold - SIMILARITY_EPSILON;
         const ref = set.refs[best];
         execution.results.push({

@@ -3,7 +3,7 @@
  * relative to root, and every earlier flaky execution's frames relative to its run's root.
  */
 import { posix } from 'node:path';
-import { isFailing, runRef, testFlaky, type Execution, type Run, type Test, type TracebackFrame } from '../model.ts';
+import { isFailing, runRef, testFlaky, type Execution, type FlakefighterResult, type Run, type Test, type TracebackFrame } from '../model.ts';
 import { pyIsUnder, pyRelpath } from './py-compat.ts';
 import type { FrameTuple } from './tfidf.ts';
 
@@ -30,6 +30,32 @@ export interface TracebackRef {
   executionIndex: number;
   execution: Execution;
   tuples: FrameTuple[];
+  /** Some frame is under its run's root. One without (only library, runtime or JDK frames) is never a match. */
+  rooted: boolean;
+}
+
+/**
+ * Why a failure with no frame under the root gets no verdict: its traceback says nothing about the project's code,
+ * so every such failure looks alike (a JUnit 4 timeout whose stack holds only JDK frames would "match" an unrelated
+ * deadlock's timeout). The plugin compares them anyway ([] == []); the product's promise is never to call a
+ * genuine failure flaky, so we abstain.
+ */
+export const NO_ROOTED_FRAME =
+  'no traceback frame under the project root (only library, runtime or JDK frames, or none), so tracebacks cannot be compared';
+
+/**
+ * "No verdict" as a row: flaky=false with the reason, marked `noVerdict`. The plugin's models read a result row only
+ * through `flaky` (Test.flaky = any), so for them it is the same as no row, and the plugin's own TracebackMatching
+ * writes a False row for every execution it does not match; unlike no row, it puts the reason in the evidence
+ * that the reports show for that failure.
+ */
+export function noVerdict(name: string, reason: string): FlakefighterResult {
+  return { name, flaky: false, evidence: { reason, noVerdict: true } };
+}
+
+/** Some frame of the failure is under root: only then does its traceback say anything about the project's code. */
+export function hasRootedFrame(frames: TracebackFrame[], root: string): boolean {
+  return frames.some((f) => frameUnderRoot(f.path, root));
 }
 
 /** Tuples of one run's executions with an exception, computed once (frames never change). */
@@ -38,7 +64,11 @@ export function runTracebacks(run: Run): { test: Test; refs: TracebackRef[] }[] 
     test,
     refs: test.executions.flatMap((execution, executionIndex) =>
       execution.exception
-        ? [{ run, test, executionIndex, execution, tuples: execution.exception.frames.map((f) => frameTuple(f, run.root)) }]
+        ? [{
+            run, test, executionIndex, execution,
+            tuples: execution.exception.frames.map((f) => frameTuple(f, run.root)),
+            rooted: hasRootedFrame(execution.exception.frames, run.root),
+          }]
         : [],
     ),
   }));

@@ -6,7 +6,7 @@ import { testFlaky } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import {
-  describeRef, flakyRefs, frameTuple, frameUnderRoot, judged, refEvidence, runTracebacks, type TracebackRef,
+  describeRef, flakyRefs, frameTuple, frameUnderRoot, judged, NO_ROOTED_FRAME, noVerdict, refEvidence, runTracebacks, type TracebackRef,
 } from './traceback-history.ts';
 
 export interface TracebackMatchingOptions {
@@ -41,6 +41,8 @@ export class TracebackMatching implements Flakefighter {
     const history = flakyRefs(ctx.history.map(runTracebacks));
     const index = new Map<string, TracebackRef>();
     for (const ref of history) {
+      // An earlier failure with no frame under its root says nothing about the code: never a match.
+      if (!ref.rooted) continue;
       const k = keyOf(ref.tuples);
       if (!index.has(k)) index.set(k, ref);
     }
@@ -55,6 +57,10 @@ export class TracebackMatching implements Flakefighter {
           return;
         }
         const tuples = execution.exception.frames.filter((f) => frameUnderRoot(f.path, root)).map((f) => frameTuple(f, root));
+        if (tuples.length === 0) {
+          execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
+          return;
+        }
         const k = keyOf(tuples);
         let match = index.get(k) ?? null;
         if (!match && current) match = this.matchInRun(current, currentKeys!, k);
@@ -69,7 +75,7 @@ export class TracebackMatching implements Flakefighter {
 
   private matchInRun(current: ReturnType<typeof runTracebacks>, keys: string[][], k: string): TracebackRef | null {
     for (const [i, t] of current.entries()) {
-      const j = keys[i].indexOf(k);
+      const j = keys[i].findIndex((key, n) => key === k && t.refs[n].rooted);
       if (j >= 0 && testFlaky(t.test)) return t.refs[j];
     }
     return null;
