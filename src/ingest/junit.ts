@@ -13,6 +13,7 @@ import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } fr
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 import { parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
 import { parseNativeDotnet } from './dotnet-native.ts';
+import { parseTrx } from './trx.ts';
 
 export interface ReportContext {
   /** The file's name in messages (relative to the workspace). */
@@ -57,6 +58,7 @@ export function parseXmlReport(text: string, ctx: ReportContext): ParsedReport {
     throw e;
   }
   if (root.name === 'test-run' || root.name === 'assemblies') return parseNativeDotnet(root, ctx);
+  if (root.name === 'TestRun') return parseTrx(root, ctx);
   if (!JUNIT_ROOTS.has(root.name)) {
     throw new UserError(
       `${ctx.file}: the root element is <${root.name}>, not <testsuites> or <testsuite>, so this is not a JUnit XML report; point test-results at the JUnit (or CTRF JSON) files only.`,

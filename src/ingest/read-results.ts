@@ -1,6 +1,7 @@
 /**
  * Finds the result files (globs relative to the workspace, `!` to leave some out), reads each one, detects
- * its format from its content (XML → JUnit or .NET native; JSON → CTRF), and merges the tests of all files
+ * its format from its content (XML → JUnit, TRX or .NET native; JSON → CTRF, go test -json, RSpec, mocha or
+ * Dart), and merges the tests of all files
  * by test id. Files outside the workspace are never read: a pattern that points outside is a user error,
  * and a matched symlink that resolves outside is skipped with a warning.
  */
@@ -10,7 +11,8 @@ import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
-import { parseCtrf } from './ctrf.ts';
+import { looksLikeGoTestJson, parseGoTestJson } from './go-test-json.ts';
+import { parseJsonReport } from './json-formats.ts';
 import { decodeResultFile } from './decode-text.ts';
 import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
 import { ownFileTest } from './own-files.ts';
@@ -133,7 +135,8 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   const first = text[i];
   let parsed: ParsedReport;
   if (first === '<') parsed = parseXmlReport(i ? text.slice(i) : text, ctx);
-  else if (first === '{' || first === '[') parsed = parseCtrf(text, ctx);
+  else if (first === '{' || first === '[') parsed = parseJsonReport(text, ctx);
+  else if (looksLikeGoTestJson(text)) parsed = parseGoTestJson(text, ctx);
   else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); test-results must match JUnit XML or CTRF JSON files only.`);
   parsed.warnings.unshift(...decoded.warnings);
   return parsed;

@@ -5,9 +5,10 @@
  * `lineno` is 0-based as the plugin stores it (report text is 1-based); `colno` is 1-based where the text has one.
  */
 import type { TracebackFrame } from '../model.ts';
+import { readFileSync } from 'node:fs';
 import { SourceFiles } from './source-files.ts';
 
-export type Language = 'python' | 'java' | 'javascript' | 'go' | 'dotnet' | 'php';
+export type Language = 'python' | 'java' | 'javascript' | 'go' | 'dotnet' | 'php' | 'ruby' | 'dart';
 
 export interface ExtractedException {
   name: string;
@@ -258,7 +259,71 @@ function phpFrames(text: string, files: SourceFiles): ExtractedException | null 
   return { name: 'Failure', frames };
 }
 
+// ---- Ruby ---------------------------------------------------------------------------------------
+
+// `./lib/cart.rb:11:in 'call'` (Ruby 3.4 quotes) or `` `call' `` (older); `from` lines in a plain backtrace.
+const RUBY_AT = /^\s*(?:from\s+)?(.+?\.(?:rb|rake|ru|erb)):(\d+)(?::in\s+[`'].*')?\s*$/;
+const RUBY_FRAMEWORK = /(?:^|\/)(?:gems|bundle|rubygems|lib\/ruby)\/|^<internal:|^\(eval\)/;
+
+function rubyFrames(text: string, files: SourceFiles): ExtractedException | null {
+  const frames: TracebackFrame[] = [];
+  for (const line of text.split('\n')) {
+    const m = RUBY_AT.exec(line);
+    if (!m || RUBY_FRAMEWORK.test(m[1])) continue;
+    frames.push({ path: files.relativeToRoot(m[1].replace(/^(?:\.\/)+/, '')), lineno: Number(m[2]) - 1, colno: null, statement: null });
+  }
+  if (frames.length === 0) return null;
+  return { name: 'Failure', frames };
+}
+
+// ---- Dart ---------------------------------------------------------------------------------------
+
+// Terse traces (package:stack_trace, what `dart test` prints): `test/cart_test.dart 13:9  main.<fn>`.
+const DART_TERSE = /^(\S+)\s+(\d+)(?::(\d+))?\s+\S/;
+// VM traces: `#0      main.<anonymous closure> (file:///app/test/cart_test.dart:13:9)`.
+const DART_VM = /^#\d+\s+.*?\((.+?):(\d+)(?::(\d+))?\)\s*$/;
+const dartPackages = new WeakMap<SourceFiles, string | null>();
+
+/** The project's own package name (pubspec.yaml `name:`): its `package:` frames are its lib/ files. */
+function dartPackage(files: SourceFiles): string | null {
+  let name = dartPackages.get(files);
+  if (name === undefined) {
+    name = null;
+    try {
+      name = /^name:\s*['"]?([\w]+)/m.exec(readFileSync(files.abs('pubspec.yaml'), 'utf8'))?.[1] ?? null;
+    } catch {
+      /* no pubspec under root */
+    }
+    dartPackages.set(files, name);
+  }
+  return name;
+}
+
+function dartPath(raw: string, files: SourceFiles): string | null {
+  if (raw.startsWith('dart:')) return null;
+  if (raw.startsWith('package:')) {
+    const own = dartPackage(files);
+    return own !== null && raw.startsWith(`package:${own}/`) ? `lib/${raw.slice(own.length + 9)}` : null;
+  }
+  return jsPath(raw, files).replace(/\\/g, '/');
+}
+
+function dartFrames(text: string, files: SourceFiles): ExtractedException | null {
+  const frames: TracebackFrame[] = [];
+  for (const line of text.split('\n')) {
+    const m = DART_VM.exec(line) ?? DART_TERSE.exec(line);
+    if (!m) continue;
+    const path = dartPath(m[1], files);
+    if (path === null) continue;
+    frames.push({ path, lineno: Number(m[2]) - 1, colno: m[3] ? Number(m[3]) : null, statement: null });
+  }
+  if (frames.length === 0) return null;
+  return { name: 'TestFailure', frames };
+}
+
 const EXTRACTORS: Record<Language, (t: string, f: SourceFiles) => ExtractedException | null> = {
+  ruby: rubyFrames,
+  dart: dartFrames,
   python: pythonFrames,
   java: javaFrames,
   javascript: jsFrames,
