@@ -27,6 +27,8 @@ export interface SetupInput {
   run: Run;
   store: Store;
   warn: (message: string) => void;
+  /** What people should know that is no problem (coverage paths mapped); warnings when not given. */
+  notice?: (message: string) => void;
 }
 
 /** The configured flakefighters, validated up front (a config error must fail before any work is done). */
@@ -38,26 +40,25 @@ export function resolveConfiguredFlakefighters(cfg: Config): FlakefighterConfig[
   });
 }
 
-export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn }: SetupInput): Promise<FlakefighterSetup> {
+export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, notice = warn }: SetupInput): Promise<FlakefighterSetup> {
   let hasCoverage = false;
   let perTestCoverage = false;
   if (cfg.coverage.length > 0) {
-    const { readCoverage, attachCoverage } = await import('./ingest/coverage.ts');
+    const { readCoverage } = await import('./ingest/coverage.ts');
+    const { applyCoverage } = await import('./ingest/coverage-apply.ts');
     const cov = await readCoverage({ patterns: cfg.coverage, workspace: cfg.workspace, root: cfg.root });
     cov.warnings.forEach(warn);
+    cov.notices.forEach(notice);
     hasCoverage = Object.keys(cov.totals).length > 0;
-    perTestCoverage = cov.hasContexts;
-    if (perTestCoverage) {
-      const attached = attachCoverage(run.tests, cov, cfg.root);
-      if (attached.unmatched.length > 0) {
-        warn(`${attached.unmatched.length} coverage context(s) matched no test, e.g. ${attached.unmatched.slice(0, 3).join(', ')}.`);
-      }
-    }
+    const use = applyCoverage(run.tests, cov, cfg.root);
+    use.warnings.forEach(warn);
+    use.notices.forEach(notice);
+    perTestCoverage = use.perTest;
   }
 
   const deps: FlakefighterDeps = { root: cfg.root, cwd: cfg.workspace };
   if (specs.some((s) => s.name === 'DiffCov')) {
-    if (!perTestCoverage) warn('DiffCov needs per-test coverage (the `coverage` input); without it no line counts as covered.');
+    if (cfg.coverage.length === 0) warn('DiffCov needs per-test coverage (the `coverage` input); without it DiffCov gives no verdict.');
     const { defaultCommits, changedLines } = await import('./ingest/git-diff.ts');
     const commits = await defaultCommits(ctx?.eventName, ctx?.payload, {
       sourceCommit: cfg.sourceCommit,
@@ -78,7 +79,10 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn }: 
     deps.changedLines = changed;
     deps.sourceCommit = commits.source;
     deps.targetCommit = commits.target;
-    deps.sourceRuns = commits.source ? await store.loadRunsForCommit(commits.source, run.startTime) : [];
+    // The store gives newest first; DiffCov reads them oldest first so that the newest run decides,
+    // and sets aside those of other environments itself (sourceRunsFor).
+    const stored = commits.source ? await store.loadRunsForCommit(commits.source, run.startTime, { coverage: false }) : [];
+    deps.sourceRuns = [...stored].reverse();
   }
   const flakefighters = specs.map((s) => createFlakefighter(s.name, s.params, deps));
   return {

@@ -103,7 +103,10 @@ describe('DiffCov', () => {
     const cur = run([mkTest('a', [execution('passed', { coverage }), execution('failed', { coverage }), execution('error', { coverage: null })])]);
     const ctx = context(cur);
     ff.classify(ctx);
-    assert.deepEqual(cur.tests[0].executions.map((e) => pairs(e.results)), [[], [{ name: 'DiffCov', flaky: true }], []]);
+    // The failure without coverage gets a noVerdict row (flaky=false) that says why.
+    assert.deepEqual(cur.tests[0].executions.map((e) => pairs(e.results)), [[], [{ name: 'DiffCov', flaky: true }], [{ name: 'DiffCov', flaky: false }]]);
+    assert.equal(cur.tests[0].executions[2].results[0].evidence?.noVerdict, true);
+    assert.match(String(cur.tests[0].executions[2].results[0].evidence?.reason), /^no verdict: no per-test coverage/);
     assert.match(ctx.warnings.join(), /1 failure\(s\) have no per-test coverage/);
   });
 

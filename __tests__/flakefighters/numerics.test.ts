@@ -101,14 +101,16 @@ describe('CoverageIndependence without coverage', () => {
     const none = run([mkTest('a', [execution('passed')]), mkTest('b', [execution('failed')])]);
     const ctx = context(none);
     new CoverageIndependence().classify(ctx);
-    assert.deepEqual(none.tests.map((t) => t.results), [[], []]);
+    // The failing test gets a noVerdict row saying why; the passing one nothing.
+    assert.deepEqual(none.tests.map((t) => t.results.map((x) => [x.flaky, x.evidence?.noVerdict])), [[], [[false, true]]]);
     assert.match(ctx.warnings[0], /no per-test coverage/);
     const some = run([mkTest('a', [execution('passed', { coverage: { '/f.py': [1] } })]), mkTest('b', [execution('failed', { coverage: { '/f.py': [1] } })]), mkTest('c', [execution('failed')])]);
     const ctx2 = context(some);
     new CoverageIndependence().classify(ctx2);
-    assert.deepEqual(some.tests.map((t) => t.results.map((x) => x.flaky)), [[true], [true], []]);
+    assert.deepEqual(some.tests.map((t) => t.results.map((x) => x.flaky)), [[true], [true], [false]]);
     assert.equal(some.tests[0].results[0].evidence?.cluster, 1);
-    assert.match(ctx2.warnings[0], /1 execution\(s\) have no coverage/);
+    assert.equal(some.tests[2].results[0].evidence?.noVerdict, true);
+    assert.match(ctx2.warnings[0], /1 test\(s\) have executions without per-test coverage/);
     const hamming = run([mkTest('a', [execution('passed', { coverage: {} })]), mkTest('b', [execution('failed', { coverage: {} })])]);
     const ctx3 = context(hamming);
     new CoverageIndependence({ metric: 'hamming' }).classify(ctx3);

@@ -3,9 +3,10 @@
  * linkage + fcluster by distance); a cluster whose executions have more than one outcome makes
  * each of its tests flaky, a single-outcome cluster appends a not-flaky result.
  */
-import type { Execution, Test } from '../model.ts';
+import { isFailing, type Execution, type Test } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
+import { noVerdict } from './no-verdict.ts';
 import {
   fclusterDistance, linkage, LinkageError, packRows, pdistBool,
   type DistanceMetric, type Linkage, type LinkageMethod,
@@ -81,14 +82,19 @@ export class CoverageIndependence implements Flakefighter {
 
   classify(ctx: ClassifyContext): void {
     const all: CoverageRow[] = ctx.run.tests.flatMap((test) => test.executions.map((execution) => ({ test, execution })));
-    // Without per-test coverage every execution would look identical and every mixed test flaky.
-    const rows = all.filter((r) => r.execution.coverage !== null);
-    if (rows.length < all.length) {
-      ctx.warn(
-        rows.length === 0
-          ? 'CoverageIndependence: no per-test coverage was given; no verdict'
-          : `CoverageIndependence: ${all.length - rows.length} execution(s) have no coverage and were left out of the clustering`,
-      );
+    // Without per-test coverage every execution would look identical and every mixed test flaky. A
+    // test with an execution that ran and whose coverage is unknown (null: no context named it, or its
+    // own contexts held no line, see coverage-attach.ts) is left out whole; a failing one gets a
+    // noVerdict row saying why. Empty coverage ({}, as the plugin stores it) is clustered as the plugin does.
+    const unknown = new Set(ctx.run.tests.filter((t) => t.executions.some((e) => e.outcome !== 'skipped' && e.coverage === null)));
+    const rows = all.filter((r) => !unknown.has(r.test) && r.execution.coverage !== null);
+    for (const test of unknown) {
+      if (!test.executions.some((e) => isFailing(e.outcome))) continue;
+      test.results.push(noVerdict(this.name, 'no verdict: an execution of this test has no known per-test coverage, so it cannot be clustered by what it ran'));
+    }
+    if (rows.length === 0 && all.length > 0) ctx.warn('CoverageIndependence: no per-test coverage was given; no verdict');
+    else if (unknown.size > 0) {
+      ctx.warn(`CoverageIndependence: ${unknown.size} test(s) have executions without per-test coverage and were left out of the clustering; no verdict for them`);
     }
     if (rows.length < 2) return;
     if (rows.length > MAX_EXECUTIONS) {

@@ -1,14 +1,19 @@
 /**
  * Gives each test's executions the coverage of its context. Context names differ by tool:
  * pytest-cov uses the nodeid (`tests/test_x.py::TestA::test_b`), coverage.py's
- * `dynamic_context = test_function` the dotted qualname (`tests.test_x.TestA.test_b`), lcov
+ * `dynamic_context = test_function` the dotted qualname (`tests.test_x.TestA.test_b`),
+ * pytest-flakefighters the nodeid and the attempt (`tests/test_x.py::TestA::test_b__2`), lcov
  * whatever the producer wrote in `TN:`. A context matches a test by exact name, then by the same
  * dotted form, then when one's dotted segments are a suffix of the other's; only a unique match
  * counts, so an ambiguous name never lends one test's coverage to another.
+ *
+ * An execution whose own contexts hold no line keeps `coverage: null` (unknown): the global lines
+ * alone would say it ran nothing of the test, and DiffCov would read that as "covers no changed line".
  */
 import { isAbsolute, relative } from 'node:path';
-import type { Test } from '../model.ts';
-import type { CoverageData, FileLines } from './coverage.ts';
+import type { Execution, Test } from '../model.ts';
+import type { CoverageData, FileLines } from './coverage-data.ts';
+import { parsePluginContext } from './coverage-contexts.ts';
 
 export interface AttachOptions {
   /** Add the global context's lines (imports, collection) to every test, as the plugin does. Default true. */
@@ -20,9 +25,19 @@ export interface AttachResult {
   matched: number;
   /** Context names that matched no test, or more than one. */
   unmatched: string[];
+  /** Per-test contexts looked at. */
+  contexts: number;
+  /** Tests a context matched whose own contexts hold no line for some execution: those executions keep no coverage. */
+  empty: string[];
 }
 
-export function attachCoverage(tests: Test[], cov: CoverageData, root: string, opts: AttachOptions = {}): AttachResult {
+export interface CoveragePlan extends AttachResult {
+  /** What each execution would get; executions not listed keep their coverage. */
+  assignments: Map<Execution, FileLines | null>;
+}
+
+/** Works out which execution gets which lines, without touching the tests. */
+export function planCoverage(tests: Test[], cov: CoverageData, root: string, opts: AttachOptions = {}): CoveragePlan {
   const includeShared = opts.includeShared ?? true;
   const byName = new Map<string, Test>();
   const byDotted = new Map<string, Test | typeof AMBIGUOUS>();
@@ -34,24 +49,55 @@ export function attachCoverage(tests: Test[], cov: CoverageData, root: string, o
     for (let i = 1; i < segs.length; i++) push(bySuffix, segs.slice(i).join('.'), t);
   }
 
-  const found = new Map<Test, FileLines[]>();
+  /** Per test: lines of contexts for every attempt, and of the plugin's per-attempt contexts. */
+  const found = new Map<Test, { all: FileLines[]; attempts: Map<number, FileLines[]> }>();
   const unmatched: string[] = [];
   for (const [ctx, lines] of cov.perTest) {
-    const test = match(ctx, root, byName, byDotted, bySuffix);
+    let test = match(ctx, root, byName, byDotted, bySuffix);
+    let attempt: number | null = null;
+    if (!test) {
+      const plugin = parsePluginContext(ctx);
+      if (plugin) {
+        test = match(plugin.nodeid, root, byName, byDotted, bySuffix);
+        attempt = plugin.attempt;
+      }
+    }
     if (!test) {
       unmatched.push(ctx);
       continue;
     }
-    const list = found.get(test) ?? [];
-    list.push(lines);
-    found.set(test, list);
+    let entry = found.get(test);
+    if (!entry) found.set(test, (entry = { all: [], attempts: new Map() }));
+    if (attempt === null) entry.all.push(lines);
+    else entry.attempts.set(attempt, [...(entry.attempts.get(attempt) ?? []), lines]);
   }
 
-  for (const [test, parts] of found) {
-    const coverage = merge(includeShared ? [cov.shared, ...parts] : parts);
-    for (const e of test.executions) if (e.outcome !== 'skipped') e.coverage = coverage;
+  const assignments = new Map<Execution, FileLines | null>();
+  const empty: string[] = [];
+  for (const [test, { all, attempts }] of found) {
+    const ran = test.executions.filter((e) => e.outcome !== 'skipped');
+    // The plugin's attempt k is its k-th execution; when the results hold another number of
+    // executions (pytest's own JUnit keeps the last attempt), every execution gets all attempts.
+    const perAttempt = attempts.size > 0 && Math.max(...attempts.keys()) === ran.length;
+    let someEmpty = false;
+    ran.forEach((e, i) => {
+      const own = perAttempt ? [...all, ...(attempts.get(i + 1) ?? [])] : [...all, ...[...attempts.values()].flat()];
+      if (!own.some((part) => Object.values(part).some((lines) => lines.length > 0))) {
+        someEmpty = true;
+        assignments.set(e, null);
+        return;
+      }
+      assignments.set(e, merge(includeShared ? [cov.shared, ...own] : own));
+    });
+    if (someEmpty) empty.push(test.name);
   }
-  return { matched: found.size, unmatched };
+  return { assignments, matched: found.size, unmatched, contexts: cov.perTest.size, empty };
+}
+
+export function attachCoverage(tests: Test[], cov: CoverageData, root: string, opts: AttachOptions = {}): AttachResult {
+  const { assignments, ...result } = planCoverage(tests, cov, root, opts);
+  for (const [e, lines] of assignments) e.coverage = lines;
+  return result;
 }
 
 function match(

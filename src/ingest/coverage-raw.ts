@@ -17,6 +17,9 @@ export interface RawCoverage {
 }
 
 export function absPath(p: string, root: string): string {
+  // A Windows path read on another system is absolute too; keep it whole (with `/`) so that
+  // coverage-paths.ts can map it onto the root by its suffix.
+  if (!isAbsolute(p) && /^(?:[A-Za-z]:[\\/]|\\\\)/.test(p)) return p.replace(/\\/g, '/');
   return isAbsolute(p) ? resolve(p) : resolve(root, p);
 }
 

@@ -3,47 +3,33 @@
  * DiffCov, CoverageIndependence and SFFL work for any language. Formats are told apart by
  * content, not by file name.
  *
- * Context names: pytest-cov's `--cov-context=test` writes `<nodeid>|setup`, `|run` and `|teardown`;
- * these are merged into `<nodeid>`. A static context (`coverage run --context=ci`) combined with
- * dynamic ones (`ci|<dynamic>`) is stripped. The empty context `''` is coverage.py's global context
- * (import/collection time, code outside any test); it is kept apart in `shared`, and
- * `attachCoverage` adds it to every test by default, which is what the plugin stores: each
- * execution holds the `collection` context's lines plus the test's own.
+ * Context names are made into test ids by coverage-contexts.ts. The empty context `''` is
+ * coverage.py's global context (import/collection time, code outside any test; the plugin's
+ * `collection`); it is kept apart in `shared`, and `attachCoverage` adds it to every test by
+ * default, which is what the plugin stores: each execution holds the `collection` context's lines
+ * plus the test's own. Paths recorded under another root are mapped onto this one
+ * (coverage-paths.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { glob } from 'tinyglobby';
 import { UserError } from '../store/store.ts';
 import type { RawCoverage } from './coverage-raw.ts';
+import type { CoverageData, FileLines } from './coverage-data.ts';
+import { isTestShaped, normaliseContexts } from './coverage-contexts.ts';
+import { mapPathsOntoRoot } from './coverage-paths.ts';
 import { looksLikeCoveragePyJson, readCoveragePyJson } from './coverage-pyjson.ts';
 import { looksLikeSqlite, readCoverageSqlite } from './coverage-sqlite.ts';
 import { looksLikeLcov, readLcov } from './coverage-lcov.ts';
 
 export { attachCoverage } from './coverage-attach.ts';
-
-export type FileLines = Record<string, number[]>;
-
-export interface CoverageData {
-  /** Test id or context name (phase suffixes merged) → absolute path → sorted 1-based lines. */
-  perTest: Map<string, FileLines>;
-  /** Every covered line of every file, whatever the context. */
-  totals: FileLines;
-  /** Lines of the global (empty) context of files that also have per-test contexts: import/collection time, code outside tests. */
-  shared: FileLines;
-  /**
-   * True when the contexts are per test: at least two distinct ones, or a single one that is
-   * plainly a test (pytest-cov's `|run` phase, or a `::` nodeid), not a static label like `ci`.
-   */
-  hasContexts: boolean;
-  /** Formats read, e.g. ['coverage.py-sqlite', 'lcov']. */
-  formats: string[];
-  warnings: string[];
-}
+export { normaliseContexts } from './coverage-contexts.ts';
+export type { CoverageData, FileLines } from './coverage-data.ts';
 
 export interface ReadCoverageOptions {
   /** Globs relative to the workspace. */
   patterns: string[];
   workspace: string;
-  /** Relative paths inside coverage files are resolved against this. */
+  /** Relative paths inside coverage files are resolved against this; paths recorded elsewhere are mapped onto it. */
   root: string;
 }
 
@@ -57,7 +43,7 @@ const NO_CONTEXT_HELP =
 
 export async function readCoverage(opts: ReadCoverageOptions): Promise<CoverageData> {
   const patterns = opts.patterns.map((p) => p.trim()).filter(Boolean);
-  const data: CoverageData = { perTest: new Map(), totals: {}, shared: {}, hasContexts: false, formats: [], warnings: [] };
+  const data: CoverageData = { perTest: new Map(), totals: {}, shared: {}, hasContexts: false, formats: [], warnings: [], notices: [] };
   if (patterns.length === 0) return data;
 
   const files = (await glob(patterns, { cwd: opts.workspace, absolute: true, onlyFiles: true, dot: true })).sort();
@@ -76,7 +62,7 @@ export async function readCoverage(opts: ReadCoverageOptions): Promise<CoverageD
   for (const file of files) {
     const raw = await readOne(file, opts.root);
     formats.add(raw.format);
-    for (const name of raw.byContext.keys()) if (PHASE_SUFFIX.test(name) || name.includes('::')) testShaped = true;
+    for (const name of raw.byContext.keys()) if (isTestShaped(name)) testShaped = true;
     const normalised = normaliseContexts(raw.byContext);
     // Without named contexts the global context is the whole run, not import time: totals only,
     // or every test would seem to cover every line.
@@ -90,6 +76,16 @@ export async function readCoverage(opts: ReadCoverageOptions): Promise<CoverageD
     }
     for (const [path, lines] of raw.totalsOnly ?? []) mergeInto(totals, path, lines);
     if (raw.noContextsReason || !named) withoutContexts.push(raw.noContextsReason ? `${file} (${raw.noContextsReason})` : file);
+  }
+
+  const mapping = mapPathsOntoRoot(totals.keys(), opts.root);
+  if (mapping.moved.size > 0) {
+    for (const m of [totals, shared, ...perTest.values()]) movePaths(m, mapping.moved);
+    const where = opts.root === opts.workspace ? 'the workspace' : `the root ${opts.root}`;
+    for (const { prefix, files: n } of mapping.prefixes.slice(0, 5)) {
+      data.notices.push(`coverage paths under ${prefix} were mapped onto ${where} (${n} file${n === 1 ? '' : 's'})`);
+    }
+    if (mapping.prefixes.length > 5) data.notices.push(`coverage paths under ${mapping.prefixes.length - 5} more prefixes were mapped onto ${where}`);
   }
 
   data.formats = [...formats];
@@ -140,35 +136,6 @@ async function readOne(file: string, root: string): Promise<RawCoverage> {
   throw new UserError(`Coverage file ${file} is not a recognised coverage format; supported: coverage.py JSON, .coverage SQLite, lcov.`);
 }
 
-const PHASE_SUFFIX = /\|(?:run|setup|teardown)$/;
-
-/**
- * Merges pytest-cov's phases into one context per test and drops a static context label. With
- * `coverage run --context=S` and dynamic contexts, coverage.py names them `S` and `S|<dynamic>`.
- */
-export function normaliseContexts(byContext: RawCoverage['byContext']): RawCoverage['byContext'] {
-  const names = [...byContext.keys()].filter((n) => n !== '');
-  const staticLabel = findStaticLabel(names);
-  const out: RawCoverage['byContext'] = new Map();
-  for (const [name, byFile] of byContext) {
-    let n = name;
-    if (staticLabel !== null) n = n === staticLabel ? '' : n.startsWith(`${staticLabel}|`) ? n.slice(staticLabel.length + 1) : n;
-    n = n.replace(PHASE_SUFFIX, '');
-    const target = getOrSet(out, n);
-    for (const [path, lines] of byFile) mergeInto(target, path, lines);
-  }
-  return out;
-}
-
-function findStaticLabel(names: string[]): string | null {
-  // The label is what precedes the first '|' of a combined name; it must itself be a context.
-  const combined = names.find((n) => n.includes('|'));
-  if (combined === undefined) return null;
-  const label = combined.slice(0, combined.indexOf('|'));
-  if (label === '' || !names.includes(label)) return null;
-  return names.every((n) => n === label || n.startsWith(`${label}|`)) ? label : null;
-}
-
 function getOrSet<K, V>(map: Map<K, Map<string, V>>, key: K): Map<string, V> {
   let v = map.get(key);
   if (!v) map.set(key, (v = new Map()));
@@ -179,6 +146,16 @@ function mergeInto(target: Map<string, Set<number>>, path: string, lines: Iterab
   let set = target.get(path);
   if (!set) target.set(path, (set = new Set()));
   for (const l of lines) set.add(l);
+}
+
+/** Re-keys moved paths, merging their lines with what is already at the new path. */
+function movePaths(byFile: Map<string, Set<number>>, moved: Map<string, string>): void {
+  for (const [from, to] of moved) {
+    const lines = byFile.get(from);
+    if (!lines) continue;
+    byFile.delete(from);
+    mergeInto(byFile, to, lines);
+  }
 }
 
 function toRecord(byFile: Map<string, Set<number>>): FileLines {
