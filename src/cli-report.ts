@@ -5,6 +5,9 @@
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
 import { parseArgs } from 'node:util';
+import { useColor } from './cli-color.ts';
+import { wantsHelp } from './cli-flags.ts';
+import { startProgress } from './cli-progress.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
 import type { ReportData } from './report/report-data.ts';
 import { renderTerminalTable } from './report/terminal.ts';
@@ -15,7 +18,27 @@ import { openLocation, type OpenedLocation } from './sync/open-any.ts';
 
 const USAGE = 'usage: flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]';
 
+const HELP = `Usage: flakefighters report --database PATH|URL --report-dir DIR [options]
+
+Renders the reports of one stored run from the database alone (a run the action, the CLI or the plugin saved, or
+one copied by sync): the JSON, HTML, enriched JUnit XML (and SFFL CSV with coverage) in --report-dir, and the table.
+
+Options:
+  --database PATH|URL   the history database: a SQLite file, or a postgres:// or sqlite:/// URL   [required]
+  --database-url URL    the same as --database
+  --report-dir DIR      where the report files go                                                  [required]
+  --run ID              the run to report (its database id)                                      [the newest]
+  --load-max-runs N     use at most N runs before it as history                                      [all]
+  --quiet, -q           print only the table and errors
+  --help, -h            this help
+
+Exit status: 0 ok, 2 bad usage or input.`;
+
 export async function reportCommand(args: string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -43,15 +66,19 @@ export async function reportCommand(args: string[]): Promise<number> {
   const quiet = !!values.quiet;
 
   let db: OpenedLocation | null = null;
+  const progress = startProgress('loading runs and writing reports');
   try {
     db = await openLocation(location, { readonly: true, mustExist: true, what: '--database', postgres: { full: true } });
+    progress.clear();
     if (db.store.kind === 'sqlite') for (const w of db.store.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
     const data = await loadReportData(db, { runId, loadMaxRuns });
     const files = writeReportFiles(data, dir);
+    progress.stop();
     if (!quiet) process.stderr.write(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}\n`);
-    process.stdout.write(`${renderTerminalTable(data, { color: !!process.stdout.isTTY })}\n`);
+    process.stdout.write(`${renderTerminalTable(data, { color: useColor(process.stdout) })}\n`);
     return 0;
   } finally {
+    progress.stop();
     await db?.store.close().catch(() => {});
   }
 }

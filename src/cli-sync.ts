@@ -4,6 +4,7 @@
  * which late runs may have changed verdicts of runs already classified at the destination.
  */
 import { parseArgs } from 'node:util';
+import { wantsHelp } from './cli-flags.ts';
 import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
@@ -12,7 +13,28 @@ import { formatLocalTimestamp } from './store/timestamps.ts';
 
 const USAGE = 'usage: flakefighters sync --from PATH|URL --to PATH|URL [--dry-run] [--reclassify] [--load-max-runs N] [--quiet]';
 
+const HELP = `Usage: flakefighters sync --from PATH|URL --to PATH|URL [options]
+
+Copies the runs of one history database into another (SQLite files and PostgreSQL, either way), leaving out runs
+already there, so it can be run again safely. Then names the runs that arrived older than runs already classified
+at the destination, whose verdicts might have been different with them.
+
+Options:
+  --from PATH|URL       the database to copy from (read only)                                      [required]
+  --to PATH|URL         the database to copy into (a new SQLite file is created)                   [required]
+  --dry-run             say what would be copied; change nothing
+  --reclassify          recompute the verdicts of the runs the late runs affect (kept beside the old ones)
+  --load-max-runs N     the history window the destination's runs were classified with (late runs, --reclassify)
+  --quiet, -q           print only the summary and errors
+  --help, -h            this help
+
+Exit status: 0 ok, 2 bad usage or input.`;
+
 export async function syncCommand(args: string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({

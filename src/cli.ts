@@ -9,12 +9,14 @@ import { writeReportFiles } from './report/write-report-files.ts';
 import { renderTerminalTable } from './report/terminal.ts';
 import { redact, registerSecretsFromUrl, setRunnerMasking } from './store/redact.ts';
 import { UserError } from './store/store.ts';
+import { useColor } from './cli-color.ts';
+import { inFlagTerms, inFlagTermsLog, wantsHelp } from './cli-flags.ts';
+import { resultsLocation } from './cli-paths.ts';
+import { startProgress, withProgress } from './cli-progress.ts';
+import pkg from '../package.json' with { type: 'json' };
 
-const USAGE = `Usage: flakefighters <command> [options]
-
-Commands:
-  classify   Read test results, classify failures as flaky or genuine, save the run.
-               --results GLOB        result files (repeatable; JUnit XML or CTRF JSON)   [required]
+/** classify's options, indented to sit under the command in the top-level help. */
+const CLASSIFY_OPTIONS = `               --results GLOB        result files (repeatable; JUnit XML or CTRF JSON)   [required]
                --database PATH       SQLite history file                    [flakefighters.db]
                --database-url URL    Postgres (or sqlite:///path) history database instead
                --coverage GLOB       per-test coverage (repeatable)
@@ -26,6 +28,14 @@ Commands:
                --source-commit SHA  --target-commit SHA
                --report-dir DIR      also write JSON, HTML and JUnit reports
                --no-save             classify without saving the run
+               --quiet, -q           print only the table, warnings and errors`;
+
+const USAGE = `Usage: flakefighters <command> [options]      (flakefighters <command> --help: that command alone)
+       flakefighters --version
+
+Commands:
+  classify   Read test results, classify failures as flaky or genuine, save the run.
+${CLASSIFY_OPTIONS}
   report     Render reports from a database alone (the newest run, or --run ID, with the runs before it).
                --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]
   sync       Copy runs between two databases (sqlite path or Postgres URL), idempotently.
@@ -33,11 +43,29 @@ Commands:
 
 Exit status: 0 ok, 1 failures under --fail-on, 2 bad usage or input.`;
 
+const CLASSIFY_HELP = `Usage: flakefighters classify --results GLOB [options]
+
+Reads test result files, classifies every failure as flaky or genuine from the runs stored in the history
+database, saves the run there and prints a table. The same engine as the GitHub action; each action input is
+also a flag of the same name (--results is test-results, --database is database-path).
+
+Options:
+${CLASSIFY_OPTIONS.replace(/^ {13}/gm, '')}
+  --help, -h            this help
+
+Exit status: 0 ok, 1 failures under --fail-on, 2 bad usage or input.`;
+
 async function main(argv: string[]): Promise<number> {
   setRunnerMasking(false);
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`flakefighters ${pkg.version}\n`);
+    return 0;
+  }
+  if (command === 'help' && rest[0]) return main([rest[0], '--help']);
   if (!command || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    // Asked for, the help is the output; given no command, it is the error.
+    (command ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
   if (command === 'classify') return classify(rest);
@@ -47,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function classify(args: string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${CLASSIFY_HELP}\n`);
+    return 0;
+  }
   const options = Object.fromEntries(Object.keys(INPUT_DEFAULTS).map((k) => [k, { type: 'string' as const, multiple: true }]));
   const { values } = parseArgs({
     args,
@@ -73,16 +105,27 @@ async function classify(args: string[]): Promise<number> {
   };
   const url = input('database-url');
   if (url) registerSecretsFromUrl(url);
-  const log = consoleLog(Boolean(values.quiet));
-  const config = readConfig(input, process.cwd());
-  const result = await runPipeline({ config, context: null, log, source: 'cli' });
-  if (config.reportDir) {
-    const files = writeReportFiles(result.data, config.reportDir);
-    log.info(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}`);
+  if (!input('test-results').trim()) {
+    throw new UserError("classify: --results is required: the test result files to read, e.g. --results 'reports/**/*.xml' (flakefighters classify --help).");
   }
-  process.stdout.write(`${renderTerminalTable(result.data)}\n`);
+  const progress = startProgress('classifying');
+  const log = withProgress(inFlagTermsLog(consoleLog(Boolean(values.quiet))), progress);
+  const read = readConfig(input, process.cwd());
+  const elsewhere = resultsLocation(read.workspace, read.testResults);
+  const config = elsewhere ? { ...read, resultsDir: elsewhere.resultsDir, testResults: elsewhere.patterns } : read;
+  let result: Awaited<ReturnType<typeof runPipeline>>;
+  try {
+    result = await runPipeline({ config, context: null, log, source: 'cli' });
+    if (config.reportDir) {
+      const files = writeReportFiles(result.data, config.reportDir);
+      log.info(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}`);
+    }
+  } finally {
+    progress.stop();
+  }
+  process.stdout.write(`${renderTerminalTable(result.data, { color: useColor(process.stdout) })}\n`);
   if (result.failure) {
-    process.stderr.write(`${result.failure}\n`);
+    process.stderr.write(`${inFlagTerms(result.failure)}\n`);
     return 1;
   }
   return 0;
@@ -97,12 +140,11 @@ function readConfigFile(path: string): string {
 }
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UserError || (err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`flakefighters: ${redact(err.message)}\n`);
+      process.stderr.write(`flakefighters: ${redact(inFlagTerms(err.message))}\n`);
       process.exit(2);
     }
     const e = err instanceof Error ? err : new Error(String(err));

@@ -54,7 +54,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const specs = resolveConfiguredFlakefighters(cfg);
   const ingest = await readResults({
     patterns: cfg.testResults,
-    workspace: cfg.workspace,
+    workspace: cfg.resultsDir ?? cfg.workspace,
     root: cfg.root,
     ifNoFilesFound: cfg.ifNoFilesFound,
     reportDir: cfg.reportDir || undefined,

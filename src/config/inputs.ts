@@ -41,6 +41,11 @@ export interface Config {
   comment: boolean;
   githubToken: string;
   matrix: string;
+  /**
+   * The folder test-results globs are read from and must stay inside; unset, the workspace. Only the CLI sets it,
+   * when its user gives a path outside the current directory (cli-paths.ts); the action never reads outside the workspace.
+   */
+  resultsDir?: string;
 }
 
 /** Input names and defaults, as action.yml documents them (a test keeps the two in step). */
