@@ -1,7 +1,7 @@
 /** Turns what ingest read and where we run into the Run that the flakefighters judge and the store saves. */
 import { randomUUID } from 'node:crypto';
 import type { Run, Test } from './model.ts';
-import type { GitHubContext } from './github/context.ts';
+import { actionEnvironment, cliEnvironment, type GitHubContext, type RunEnvironment } from './github/context.ts';
 
 export interface RunFacts {
   tests: Test[];
@@ -11,10 +11,18 @@ export interface RunFacts {
   dialects: string[];
   context: GitHubContext | null;
   source: 'action' | 'cli';
+  /**
+   * Where the run ran. Default: the workflow, job and matrix leg for the action; the machine (or
+   * FLAKEFIGHTERS_ENVIRONMENT) for the CLI.
+   */
+  environment?: RunEnvironment | null;
+  /** The CLI ran on a working tree with uncommitted changes to tracked files (null: not known / not the CLI). */
+  dirtyTree?: boolean | null;
 }
 
 export function buildRun(f: RunFacts): Run {
   const ctx = f.context;
+  const environment = f.environment !== undefined ? f.environment : ctx ? actionEnvironment(ctx) : cliEnvironment(undefined);
   return {
     startTime: f.startTime,
     root: f.root,
@@ -34,6 +42,9 @@ export function buildRun(f: RunFacts): Run {
       eventName: ctx?.eventName || null,
       source: f.source,
       dialects: f.dialects,
+      environment: environment?.key ?? null,
+      environmentLabel: environment?.label ?? null,
+      dirtyTree: f.dirtyTree ?? null,
     },
   };
 }

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { openPostgresStore, POSTGRES_INDEXES } from '../../src/store/postgres-store.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
+import { FFA_SCHEMA_VERSION } from '../../src/store/schema.ts';
 
 const FIXTURE_DDL = `${SHARED}/plugin/schema.postgres.sql`;
 
@@ -46,7 +47,7 @@ describe('postgres bootstrap', () => {
     assert.deepEqual(tables, ['activeflakefighter', 'ffa_meta', 'ffa_result_evidence', 'ffa_run', 'flakefighter_result', 'run', 'test', 'test_exception', 'test_execution', 'tracebackentry']);
     const indexes = (await server.psql(`SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_ffa_%' ORDER BY 1`, 'fresh')).split('\n');
     assert.deepEqual(indexes, POSTGRES_INDEXES.map((i) => i.name).sort());
-    assert.equal(await server.psql(`SELECT value FROM ffa_meta WHERE key = 'schema_version'`, 'fresh'), '1');
+    assert.equal(await server.psql(`SELECT value FROM ffa_meta WHERE key = 'schema_version'`, 'fresh'), String(FFA_SCHEMA_VERSION));
   });
 
   test('leaves existing plugin tables alone and adds only what is missing', async () => {

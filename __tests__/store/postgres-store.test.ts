@@ -78,6 +78,9 @@ function makeRun(nTests: number, opts: { start?: Date; uuid?: string; commit?: s
       eventName: 'push',
       source: 'action',
       dialects: ['pytest'],
+      environment: '["action","ci","test","runner:Linux/X64"]',
+      environmentLabel: 'ci › test › Linux/X64',
+      dirtyTree: true,
     },
   };
 }

@@ -116,6 +116,9 @@ export function sampleRun(o: SampleOptions = {}): Run {
       eventName: 'push',
       source: 'action',
       dialects: ['pytest'],
+      environment: '["action",".github/workflows/ci.yml","test","matrix:{\\"python\\":\\"3.12\\"}"]',
+      environmentLabel: 'ci.yml › test › python 3.12',
+      dirtyTree: false,
     },
   };
 }

@@ -1,9 +1,12 @@
 /**
- * OutcomeFlip (ours, design §4): a failure is flaky when the same test also passed on the same code:
- * a retry or repeated testcase in this run, or a stored run of the same commit (which includes an
- * earlier attempt of a re-run workflow). It needs no coverage, so it works for every language.
+ * OutcomeFlip (ours, design §4): a failure is flaky when the same test also passed on the same code in
+ * the same environment: a retry inside this run (the ingest decides which repeated testcases are
+ * retries), or a stored run of the same commit and environment (an earlier attempt of the same job and
+ * matrix leg, or another run of that commit there). A pass on another leg, another machine, or a
+ * working tree with uncommitted changes is no evidence (model.ts sameCode, sameEnvironment). It needs
+ * no coverage, so it works for every language.
  */
-import { isFailing, runRef, type Run, type Test } from '../model.ts';
+import { isFailing, sameCode, sameEnvironment, type Evidence, type Run, type Test } from '../model.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 
 export class OutcomeFlip implements Flakefighter {
@@ -15,50 +18,68 @@ export class OutcomeFlip implements Flakefighter {
   }
 
   classify({ run, history, sameCommitRuns }: ClassifyContext): void {
-    const sameCommit = run.commitSha ? (sameCommitRuns ?? history.filter((h) => h.commitSha === run.commitSha)) : [];
-    const passedIn = sameCommit.length > 0 ? passesByTest(sameCommit) : new Map<string, Run>();
+    const why = whyNoStoredRuns(run);
+    // The store may already have selected by commit and environment; the rule is applied here either way.
+    const comparable = why === null ? (sameCommitRuns ?? history).filter((h) => h !== run && sameCode(run, h) && sameEnvironment(run, h)) : [];
+    const passedIn = comparable.length > 0 ? passesByTest(comparable) : new Map<string, Run>();
     for (const test of run.tests) {
       const failing = test.executions.filter((e) => isFailing(e.outcome));
       if (failing.length === 0) continue;
-      const evidence = this.evidenceFor(test, run, passedIn.get(test.name), sameCommit.length);
+      const evidence = evidenceFor(test, run, passedIn.get(test.name), comparable.length, why);
       for (const execution of failing) {
-        execution.results.push({ name: this.name, flaky: evidence.flaky, evidence: evidence.detail });
+        execution.results.push({ name: this.name, flaky: evidence.flaky, evidence: { ...evidence.detail } });
       }
     }
   }
-
-  private evidenceFor(test: Test, run: Run, passedRun: Run | undefined, storedSameCommit: number) {
-    const passes = test.executions.filter((e) => e.outcome === 'passed').length;
-    if (passes > 0) {
-      const fails = test.executions.length - passes;
-      return {
-        flaky: true,
-        detail: { reason: `failed ${fails}× and passed ${passes}× in this run (retry or repeated testcase)` },
-      };
-    }
-    if (passedRun) {
-      const where =
-        passedRun.meta.runId && passedRun.meta.runId === run.meta.runId
-          ? `attempt ${passedRun.meta.runAttempt ?? 1} of this workflow run`
-          : `run ${runRef(passedRun)}`;
-      return {
-        flaky: true,
-        detail: {
-          reason: `passed on the same commit ${short(run.commitSha)} in ${where}`,
-          runId: passedRun.id ?? null,
-          runUuid: passedRun.meta.uuid,
-          testName: test.name,
-        },
-      };
-    }
-    const where = run.commitSha
-      ? `in this run or in ${storedSameCommit} stored run(s) of commit ${short(run.commitSha)}`
-      : 'in this run (commit unknown, so stored runs were not compared)';
-    return { flaky: false, detail: { reason: `never passed ${where}` } };
-  }
 }
 
-/** The newest stored run in which each test passed at least once. */
+/** Why no stored run can be the same code in the same environment as this one; null when some can. */
+function whyNoStoredRuns(run: Run): string | null {
+  if (!run.commitSha) return 'the commit is unknown, so stored runs were not compared';
+  if (run.meta.dirtyTree) return `the working tree had uncommitted changes, so no stored run of ${short(run.commitSha)} is the same code`;
+  if (run.meta.environment == null) return 'the environment is unknown, so stored runs were not compared';
+  return null;
+}
+
+function evidenceFor(test: Test, run: Run, passedRun: Run | undefined, comparable: number, why: string | null): { flaky: boolean; detail: Evidence } {
+  const passes = test.executions.filter((e) => e.outcome === 'passed').length;
+  if (passes > 0) {
+    const fails = test.executions.filter((e) => isFailing(e.outcome)).length;
+    return { flaky: true, detail: { reason: `failed ${fails}× and passed ${passes}× in this run (retry or repeated testcase)` } };
+  }
+  if (passedRun) {
+    const label = passedRun.meta.environmentLabel ?? run.meta.environmentLabel ?? null;
+    return {
+      flaky: true,
+      detail: {
+        reason: `passed on the same commit ${short(run.commitSha)} in ${runName(passedRun)}${label ? ` (${label})` : ''}`,
+        runId: passedRun.id ?? null,
+        runUuid: passedRun.meta.uuid,
+        testName: test.name,
+        runNumber: passedRun.meta.runNumber ?? null,
+        runAttempt: passedRun.meta.runAttempt ?? null,
+        environment: label,
+      },
+    };
+  }
+  if (why !== null) return { flaky: false, detail: { reason: `never passed in this run; ${why}` } };
+  const label = run.meta.environmentLabel;
+  return {
+    flaky: false,
+    detail: {
+      reason: `never passed on this commit ${short(run.commitSha)}, in this run or in ${comparable} stored run(s) of this environment${label ? ` (${label})` : ''}`,
+      environment: label ?? null,
+    },
+  };
+}
+
+/** "run #41 attempt 1" for a workflow run; "run #7" (database id) for a CLI run. */
+function runName(r: Run): string {
+  const n = r.meta.runNumber ? `#${r.meta.runNumber}` : r.id != null ? `#${r.id}` : r.meta.uuid.slice(0, 8);
+  return `run ${n}${r.meta.runAttempt ? ` attempt ${r.meta.runAttempt}` : ''}`;
+}
+
+/** The newest stored run in which each test passed at least once (runs come newest first). */
 function passesByTest(runs: Run[]): Map<string, Run> {
   const out = new Map<string, Run>();
   for (const r of runs) {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { arch, hostname, platform } from 'node:os';
 import { UserError } from '../store/store.ts';
 
 export interface GitHubContext {
@@ -136,6 +137,12 @@ export function jobSuffix(ctx: GitHubContext): string {
 
 /** The matrix input's values in key order, null when it's empty, `null` or `{}` (not a matrix job). */
 function matrixValues(matrix: string): string[] | null {
+  const entries = matrixEntries(matrix);
+  return entries && entries.map(([, v]) => (typeof v === 'string' ? v : JSON.stringify(v)));
+}
+
+/** The matrix input's entries sorted by key, null when it's empty, `null` or `{}` (not a matrix job). */
+function matrixEntries(matrix: string): [string, unknown][] | null {
   const text = matrix.trim();
   if (!text || text === 'null') return null;
   let parsed: unknown;
@@ -149,8 +156,76 @@ function matrixValues(matrix: string): string[] | null {
     throw new UserError(`Input 'matrix' must be a JSON object; pass \${{ toJSON(matrix) }} or leave it empty.`);
   }
   const entries = Object.entries(parsed as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (entries.length === 0) return null;
-  return entries.map(([, v]) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  return entries.length === 0 ? null : entries;
+}
+
+/** Where a run ran: one key that compares equal only for the same environment, and how people read it. */
+export interface RunEnvironment {
+  key: string;
+  label: string;
+}
+
+/**
+ * The environment of an action run: the workflow (its file from GITHUB_WORKFLOW_REF, which a rename of
+ * the workflow's display name does not change; else GITHUB_WORKFLOW), the job, and the matrix leg: the
+ * `matrix` input with its keys sorted at every depth, else the runner's OS, architecture and image.
+ * Two legs of one workflow run are two environments; two attempts of one leg are one.
+ */
+export function actionEnvironment(ctx: GitHubContext): RunEnvironment {
+  const file = workflowFile(ctx.workflowRef);
+  const workflow = file || ctx.workflow;
+  const entries = matrixEntries(ctx.matrix);
+  const leg = entries ? `matrix:${canonicalJson(Object.fromEntries(entries))}` : `runner:${ctx.runnerFacts}`;
+  const legLabel = entries
+    ? entries.map(([k, v]) => `${k} ${typeof v === 'string' ? v : canonicalJson(v)}`).join(', ')
+    : ctx.runnerFacts || 'runner unknown';
+  const workflowLabel = file ? file.slice(file.lastIndexOf('/') + 1) : ctx.workflow || 'workflow unknown';
+  return {
+    key: JSON.stringify(['action', workflow, ctx.job, leg]),
+    label: [workflowLabel, ctx.job || 'job unknown', legLabel].join(' › '),
+  };
+}
+
+/** `.github/workflows/ci.yml` from `owner/repo/.github/workflows/ci.yml@refs/heads/main`; '' when not that shape. */
+export function workflowFile(workflowRef: string): string {
+  const at = workflowRef.lastIndexOf('@');
+  const path = at >= 0 ? workflowRef.slice(0, at) : workflowRef;
+  const parts = path.split('/');
+  return parts.length > 2 ? parts.slice(2).join('/') : '';
+}
+
+const MAX_ENVIRONMENT_NAME = 200;
+
+/**
+ * The environment of a CLI run: the name given with `--environment` (or FLAKEFIGHTERS_ENVIRONMENT),
+ * else the machine: host name, OS and architecture. Named and machine environments never match each
+ * other, nor any action run.
+ */
+export function cliEnvironment(
+  explicit: string | undefined,
+  env: Env = process.env,
+  machine: { host: string; os: string; arch: string } = { host: hostname(), os: platform(), arch: arch() },
+): RunEnvironment {
+  const fromFlag = explicit !== undefined;
+  const name = (fromFlag ? explicit : (env.FLAKEFIGHTERS_ENVIRONMENT ?? '')).trim();
+  if (name) {
+    if (name.length > MAX_ENVIRONMENT_NAME || /[\u0000-\u001f]/.test(name)) {
+      const where = fromFlag ? '--environment' : 'FLAKEFIGHTERS_ENVIRONMENT';
+      throw new UserError(`${where} must be one line of at most ${MAX_ENVIRONMENT_NAME} characters, such as "laptop-py3.12".`);
+    }
+    return { key: JSON.stringify(['named', name]), label: name };
+  }
+  return { key: JSON.stringify(['machine', machine.host, machine.os, machine.arch]), label: `${machine.host} (${machine.os} ${machine.arch})` };
+}
+
+/** JSON with object keys sorted at every depth, so the order a workflow writes its matrix in does not matter. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v as Record<string, unknown>).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 function shortHash(s: string): string {

@@ -31,6 +31,7 @@ import {
   POSTGRES_PLUGIN_DDL,
   checkFfaVersion,
   checkTableColumns,
+  ffaRunUpgrades,
   type FfaTable,
   type PluginTable,
 } from './schema.ts';
@@ -297,7 +298,13 @@ function checkState(state: SchemaState, where: string): boolean {
     if (why) throw new UserError(why);
   }
   checkFfaVersion(state.version, where);
-  return state.columns.size === ALL_TABLES.length && state.indexes.size === POSTGRES_INDEXES.length && state.version !== null;
+  return (
+    state.columns.size === ALL_TABLES.length &&
+    state.indexes.size === POSTGRES_INDEXES.length &&
+    state.version !== null &&
+    Number(state.version) >= FFA_SCHEMA_VERSION &&
+    ffaRunUpgrades(state.columns.get('ffa_run') ?? []).length === 0
+  );
 }
 
 /**
@@ -316,8 +323,10 @@ export async function bootstrapSchema(sql: postgres.Sql<{}>, where: string): Pro
       if (!state.columns.has(table)) await tx.unsafe(ddl[table]);
     }
     for (const ix of POSTGRES_INDEXES) if (!state.indexes.has(ix.name)) await tx.unsafe(ix.sql);
-    if (state.version === null) {
-      await tx.unsafe(`INSERT INTO ffa_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [FFA_VERSION_KEY, String(FFA_SCHEMA_VERSION)]);
+    // An ffa_run of an older schema gains its new columns in place (nullable: old rows keep theirs empty).
+    if (state.columns.has('ffa_run')) for (const alter of ffaRunUpgrades(state.columns.get('ffa_run')!)) await tx.unsafe(alter);
+    if (state.version === null || Number(state.version) < FFA_SCHEMA_VERSION) {
+      await tx.unsafe(`INSERT INTO ffa_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [FFA_VERSION_KEY, String(FFA_SCHEMA_VERSION)]);
     }
   });
   return 'created';
@@ -485,11 +494,12 @@ export class PostgresStore implements Store {
 
   async loadRunsForCommit(sha: string | null, before: Date, load?: LoadOptions): Promise<Run[]> {
     this.assertOpen();
-    if (sha === null) return [];
+    if (sha === null || load?.environment === null) return [];
+    const env = load?.environment !== undefined;
     return this.loadWhere(
-      'load the runs of the source commit',
-      'commit_sha = $1 AND start_time < $2::text::timestamp ORDER BY start_time DESC, id DESC',
-      [sha, formatLocalTimestamp(before)],
+      env ? 'load the runs of this commit and environment' : 'load the runs of the source commit',
+      `commit_sha = $1 AND start_time < $2::text::timestamp${env ? ' AND EXISTS (SELECT 1 FROM ffa_run f WHERE f.run_id = run.id AND f.environment = $3)' : ''} ORDER BY start_time DESC, id DESC`,
+      env ? [sha, formatLocalTimestamp(before), load!.environment] : [sha, formatLocalTimestamp(before)],
       load,
     );
   }
@@ -538,7 +548,7 @@ export class PostgresStore implements Store {
   }
 
   private async loadWhere(what: string, runFilter: string, params: unknown[], load: (LoadOptions & { full?: boolean }) = {}): Promise<Run[]> {
-    const opts: Required<LoadOptions> & { full: boolean } = {
+    const opts: Required<Omit<LoadOptions, 'environment'>> & { full: boolean } = {
       full: load.full ?? this.opts.full ?? false,
       coverage: load.coverage ?? this.opts.historyCoverage ?? true,
       failuresOnly: load.failuresOnly ?? this.opts.failuresOnly ?? false,
@@ -751,11 +761,13 @@ async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Re
     ),
     // Right after the run: a concurrent save of the same uuid waits here on the UNIQUE index.
     tx.unsafe(
-      `INSERT INTO ffa_run (run_id, uuid, workflow, job, gh_run_id, run_attempt, run_number, ref, branch, repository, event_name, source, dialects, counts)
-       VALUES ($1::int, $2, $3, $4, $5, $6::int, $7::int, $8, $9, $10, $11, $12, $13, $14)`,
-      [runId, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts].map(
-        cell,
-      ) as never[],
+      `INSERT INTO ffa_run (run_id, uuid, workflow, job, gh_run_id, run_attempt, run_number, ref, branch, repository, event_name, source, dialects, counts,
+                            environment, environment_label, dirty_tree)
+       VALUES ($1::int, $2, $3, $4, $5, $6::int, $7::int, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::boolean)`,
+      [
+        runId, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts,
+        f.environment, f.environment_label, f.dirty_tree,
+      ].map(cell) as never[],
     ),
   ];
   for (const [table, rows] of tables) {
@@ -821,7 +833,7 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
 
 const FAILING = `('failed', 'error')`;
 
-async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Required<LoadOptions> & { full: boolean }): Promise<RunRows> {
+async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Required<Omit<LoadOptions, 'environment'>> & { full: boolean }): Promise<RunRows> {
   const runs = (await tx.unsafe(
     `SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE ${runFilter}`,
     params,

@@ -23,7 +23,7 @@
  *       pickled columns are protocol-4 bytes.
  *   pluginRunUuid(startTime: Date, root: string | null, testNames: string[]): string
  *   runUuidFromRows(run: RunRow, testNames: string[]): string  // same, from a row
- *   interface LoadOptions { failuresOnly?: boolean; coverage?: boolean }
+ *   interface LoadOptions { failuresOnly?: boolean; coverage?: boolean; environment?: string | null }
  *   interface RunKey { id: number; uuid: string; startTime: Date; source: string | null }
  *   FLAT_COLUMNS: the column order of each FlatRun row kind, for multi-row INSERTs
  *   applyLoadOptions(runs, opts): Run[]   // after hydrateRuns: drops emptied tests when failuresOnly
@@ -78,6 +78,11 @@ export interface FfaRunRow {
   dialects: string | null;
   /** JSON RunCounts text, as classified when saved. */
   counts: string | null;
+  /** RunMeta.environment (schema 2; absent from rows of older databases until they are upgraded). */
+  environment?: string | null;
+  environment_label?: string | null;
+  /** SQLite 0/1, Postgres boolean. */
+  dirty_tree?: DbBool;
 }
 
 export interface ActiveFlakefighterRow {
@@ -164,6 +169,11 @@ export interface LoadOptions {
   failuresOnly?: boolean;
   /** Load test_execution.coverage (default true); history rarely needs it and it is the bulk. */
   coverage?: boolean;
+  /**
+   * Only runs of this environment (ffa_run.environment); null selects nothing, since an unknown
+   * environment matches no run. Undefined: every run.
+   */
+  environment?: string | null;
 }
 
 /** Identity of a stored run, for sync and artifact merges. */
@@ -357,6 +367,9 @@ export function hydrateRuns(rows: RunRows, opts: HydrateOptions = {}): Run[] {
           source: ffa.source,
           dialects: parseDialects(ffa.dialects),
           counts: parseCounts(ffa.counts),
+          environment: ffa.environment ?? null,
+          environmentLabel: ffa.environment_label ?? null,
+          dirtyTree: ffa.dirty_tree === null || ffa.dirty_tree === undefined ? null : toBool(ffa.dirty_tree),
         }
       : { uuid: pluginRunUuid(startTime, r.root, testRows.map((t) => t.name ?? '')), source: 'plugin', dialects: [] };
     return {
@@ -373,7 +386,11 @@ export function hydrateRuns(rows: RunRows, opts: HydrateOptions = {}): Run[] {
 }
 
 export type NewRunRow = { start_time: string; created_at: string; root: string; commit_sha: string | null };
-export type NewFfaRunRow = Omit<FfaRunRow, 'run_id'>;
+export type NewFfaRunRow = Omit<FfaRunRow, 'run_id' | 'environment' | 'environment_label' | 'dirty_tree'> & {
+  environment: string | null;
+  environment_label: string | null;
+  dirty_tree: boolean | null;
+};
 export type NewActiveFlakefighterRow = { name: string; params: Uint8Array | null };
 export type NewTestRow = { fspath: string; line_no: number | null; name: string; skipped: boolean };
 export type NewExecutionRow = {
@@ -419,7 +436,10 @@ function optionalTime(d: Date | null | undefined): string | null {
 /** Column order of each table's INSERT, matching the New*Row fields (parent id first where there is one). */
 export const FLAT_COLUMNS = {
   run: ['start_time', 'created_at', 'root', 'commit_sha'],
-  ffa_run: ['run_id', 'uuid', 'workflow', 'job', 'gh_run_id', 'run_attempt', 'run_number', 'ref', 'branch', 'repository', 'event_name', 'source', 'dialects', 'counts'],
+  ffa_run: [
+    'run_id', 'uuid', 'workflow', 'job', 'gh_run_id', 'run_attempt', 'run_number', 'ref', 'branch', 'repository', 'event_name', 'source', 'dialects', 'counts',
+    'environment', 'environment_label', 'dirty_tree',
+  ],
   activeflakefighter: ['run_id', 'name', 'params'],
   test: ['run_id', 'fspath', 'line_no', 'name', 'skipped'],
   test_execution: ['test_id', 'outcome', 'stdout', 'stderr', 'report', 'start_time', 'end_time', 'coverage'],
@@ -459,6 +479,9 @@ export function flattenRun(run: Run, now: Date = new Date()): FlatRun {
       source: m.source ?? null,
       dialects: JSON.stringify(m.dialects ?? []),
       counts: JSON.stringify(countRun(run)),
+      environment: m.environment ?? null,
+      environment_label: m.environmentLabel ?? null,
+      dirty_tree: m.dirtyTree ?? null,
     },
     activeFlakefighters: run.activeFlakefighters.map((a) => ({
       name: a.name,

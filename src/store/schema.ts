@@ -31,8 +31,11 @@ export type PluginTable = (typeof PLUGIN_TABLES)[number];
 export const FFA_TABLES = ['ffa_meta', 'ffa_run', 'ffa_result_evidence'] as const;
 export type FfaTable = (typeof FFA_TABLES)[number];
 
-/** Version of OUR tables (ffa_*); bump with a migration when they change. */
-export const FFA_SCHEMA_VERSION = 1;
+/**
+ * Version of OUR tables (ffa_*); bump with a migration when they change.
+ * 2: ffa_run.environment, environment_label, dirty_tree (FFA_RUN_V2_COLUMNS), added in place to older tables.
+ */
+export const FFA_SCHEMA_VERSION = 2;
 export const FFA_VERSION_KEY = 'schema_version';
 
 /** SQLAlchemy's CreateTable layout: tab-indented columns joined by ", \n". */
@@ -122,6 +125,23 @@ export const POSTGRES_PLUGIN_DDL = pluginDdl({
 });
 
 /**
+ * Columns schema 2 added to ffa_run: where the run ran and whether its working tree was dirty. A
+ * database of schema 1 gets them by ALTER TABLE ADD COLUMN (nullable, so its rows read as runs of
+ * an unknown environment, which match no run). Not in FFA_COLUMNS: their absence is upgraded, not refused.
+ */
+export const FFA_RUN_V2_COLUMNS: ReadonlyArray<readonly [name: string, type: string]> = [
+  ['environment', 'VARCHAR'],
+  ['environment_label', 'VARCHAR'],
+  ['dirty_tree', 'BOOLEAN'],
+];
+
+/** `ALTER TABLE ffa_run ADD COLUMN …` for each schema-2 column missing from `have`. */
+export function ffaRunUpgrades(have: readonly string[]): string[] {
+  const lower = new Set(have.map((c) => c.toLowerCase()));
+  return FFA_RUN_V2_COLUMNS.filter(([name]) => !lower.has(name)).map(([name, type]) => `ALTER TABLE ffa_run ADD COLUMN ${name} ${type}`);
+}
+
+/**
  * Our tables. `ffa_run.run_id` and `ffa_result_evidence.result_id` are both the key and the link,
  * so each plugin row has at most one of ours; `uuid` UNIQUE makes concurrent or repeated saves of
  * the same run fail instead of duplicating it. No cascades, like the plugin's tables.
@@ -144,6 +164,7 @@ function ffaDdl(): Record<FfaTable, string> {
       'source VARCHAR',
       'dialects TEXT',
       'counts TEXT',
+      ...FFA_RUN_V2_COLUMNS.map(([name, type]) => `${name} ${type}`),
       'PRIMARY KEY (run_id)',
       'UNIQUE (uuid)',
       'FOREIGN KEY(run_id) REFERENCES run (id)',

@@ -13,6 +13,7 @@ import {
   SQLITE_PLUGIN_DDL,
   checkFfaVersion,
   checkTableColumns,
+  ffaRunUpgrades,
   type FfaTable,
   type PluginTable,
 } from './schema.ts';
@@ -21,6 +22,10 @@ import { UserError } from './store.ts';
 export interface SchemaState {
   /** Tables that are missing (created unless the database is opened read-only). */
   missing: (PluginTable | FfaTable)[];
+  /** ALTER TABLE statements that bring an older ffa_run up to this schema (ffaRunUpgrades). */
+  upgrades: string[];
+  /** ffa_meta's schema_version is older than FFA_SCHEMA_VERSION (or absent) and is to be recorded. */
+  staleVersion: boolean;
 }
 
 function quoteIdent(name: string): string {
@@ -39,29 +44,40 @@ export function inspectSqliteSchema(db: Database, where: string): SchemaState {
       `${where} is a SQLite database of something else (tables ${names}${tables.size > 5 ? ', …' : ''}) with none of the flakefighters tables; point database-path at a flakefighters database or a new file`,
     );
   }
+  let upgrades: string[] = [];
   for (const t of present) {
     const info = db.exec(`PRAGMA table_info(${quoteIdent(t)})`);
     const cols = (info[0]?.values ?? []).map((r) => String(r[1]));
     const problem = checkTableColumns(t, cols, where);
     if (problem) throw new UserError(problem);
+    if (t === 'ffa_run') upgrades = ffaRunUpgrades(cols);
   }
+  let version: string | null = null;
   if (tables.has('ffa_meta')) {
     const v = db.exec('SELECT value FROM ffa_meta WHERE key = ?', [FFA_VERSION_KEY]);
-    checkFfaVersion((v[0]?.values[0]?.[0] as string | null | undefined) ?? null, where);
+    version = (v[0]?.values[0]?.[0] as string | null | undefined) ?? null;
+    checkFfaVersion(version, where);
   }
-  return { missing: ours.filter((t) => !tables.has(t)) };
+  return { missing: ours.filter((t) => !tables.has(t)), upgrades, staleVersion: version === null || Number(version) < FFA_SCHEMA_VERSION };
 }
 
-/** Creates the missing tables (in the plugin's create_all order) and records our schema version. */
+/** Anything to create or upgrade (see createMissingTables). */
+export const schemaNeedsWork = (state: SchemaState): boolean => state.missing.length > 0 || state.upgrades.length > 0 || state.staleVersion;
+
+/**
+ * Creates the missing tables (in the plugin's create_all order), adds the columns an older ffa_run
+ * lacks (in place: its rows stay, with NULL in the new columns), and records our schema version.
+ */
 export function createMissingTables(db: Database, state: SchemaState): void {
-  if (state.missing.length === 0) return;
+  if (!schemaNeedsWork(state)) return;
   db.run('BEGIN');
   try {
     for (const t of state.missing) {
       const ddl = (SQLITE_PLUGIN_DDL as Record<string, string>)[t] ?? (SQLITE_FFA_DDL as Record<string, string>)[t];
       db.run(ddl);
     }
-    db.run('INSERT OR IGNORE INTO ffa_meta (key, value) VALUES (?, ?)', [FFA_VERSION_KEY, String(FFA_SCHEMA_VERSION)]);
+    for (const alter of state.upgrades) db.run(alter);
+    db.run('INSERT INTO ffa_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [FFA_VERSION_KEY, String(FFA_SCHEMA_VERSION)]);
     db.run('COMMIT');
   } catch (err) {
     db.run('ROLLBACK');

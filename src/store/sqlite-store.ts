@@ -13,7 +13,7 @@
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
-import { createMissingTables, inspectSqliteSchema } from './sqlite-schema.ts';
+import { createMissingTables, inspectSqliteSchema, schemaNeedsWork } from './sqlite-schema.ts';
 import { moveAside, readDatabaseFile, writeAtomically } from './sqlite-file.ts';
 import {
   FLAT_COLUMNS,
@@ -98,8 +98,8 @@ export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}
   }
   try {
     const state = inspectSqliteSchema(db, path);
-    if (state.missing.length > 0) {
-      // Read-only opens still need the tables to query; they are never written back.
+    if (schemaNeedsWork(state)) {
+      // Read-only opens still need the tables (and columns) to query; they are never written back.
       createMissingTables(db, state);
       if (!readonly) dirty = true;
     }
@@ -112,7 +112,7 @@ export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}
 
 const COLS = {
   run: 'r.id, r.start_time, r.created_at, r.root, r.commit_sha',
-  ffa: 'f.run_id, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts',
+  ffa: 'f.run_id, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts, f.environment, f.environment_label, f.dirty_tree',
 } as const;
 
 type Row = Record<string, SqlValue>;
@@ -218,10 +218,12 @@ class SqlJsStore implements SqliteStore {
   }
 
   async loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]> {
+    if (opts?.environment === null) return [];
+    const env = opts?.environment !== undefined;
     // `IS` matches NULL = NULL, which is what the plugin's `commit_sha == None` does.
     const runs = this.all<RunRow>(
-      `SELECT ${COLS.run} FROM run r WHERE r.commit_sha IS ? AND r.start_time < ? ORDER BY r.start_time DESC, r.id DESC`,
-      [sha, formatLocalTimestamp(before)],
+      `SELECT ${COLS.run} FROM run r WHERE r.commit_sha IS ? AND r.start_time < ?${env ? ' AND EXISTS (SELECT 1 FROM ffa_run f WHERE f.run_id = r.id AND f.environment = ?)' : ''} ORDER BY r.start_time DESC, r.id DESC`,
+      env ? [sha, formatLocalTimestamp(before), opts!.environment!] : [sha, formatLocalTimestamp(before)],
     );
     return this.hydrate(runs, opts);
   }
@@ -326,6 +328,7 @@ class SqlJsStore implements SqliteStore {
       const f = flat.ffaRun;
       insert('ffa_run', false).run([
         runId, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts,
+        f.environment, f.environment_label, f.dirty_tree === null ? null : b(f.dirty_tree),
       ]);
       let id = nextId('activeflakefighter');
       const affStmt = insert('activeflakefighter', true);
