@@ -10,7 +10,8 @@ import type { GitHubContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import { parseDatabaseUrl } from './store/database-url.ts';
 import { redact, registerSecretsFromUrl } from './store/redact.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { DatabaseFileError } from './store/sqlite-file.ts';
+import { openSqliteStore, type SqliteStore } from './store/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface OpenedDatabase {
@@ -59,29 +60,42 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
 
 async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, log: Log, description: string): Promise<OpenedDatabase> {
   let historySource = existsSync(path) ? `the file ${path}` : 'none yet (fresh history)';
-  if (cfg.historyFromArtifact && ctx && ctx.repository) {
-    const merged = await mergeArtifactHistory(path, cfg, ctx, log);
-    if (merged) historySource = merged;
-  }
+  // One store from the merge to the save: the file is read (and locked) once and written once, so a
+  // path that cannot be written loses neither the merged history nor this run (see sqlite-file.ts).
   const store = await openSqliteStore(path);
+  try {
+    if (cfg.historyFromArtifact && ctx && ctx.repository) {
+      const merged = await mergeArtifactHistory(store, cfg, ctx, log);
+      if (merged) historySource = merged;
+    }
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
   for (const w of store.warnings ?? []) log.warning(w);
   return { store, kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path };
 }
 
 /** Brings earlier runs' database artifacts into the local file; every failure is a warning. */
-async function mergeArtifactHistory(path: string, cfg: Config, ctx: GitHubContext, log: Log): Promise<string | null> {
+async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, ctx: GitHubContext, log: Log): Promise<string | null> {
   const { fetchHistoryArtifacts } = await import('./github/artifact-history.ts');
   const { mergeDatabases } = await import('./github/merge-history.ts');
   const { jobSuffix } = await import('./github/context.ts');
   const fetched = await fetchHistoryArtifacts({ name: cfg.artifactName, suffix: jobSuffix(ctx), token: cfg.githubToken, context: ctx });
   for (const w of fetched.warnings) log.warning(w);
   if (fetched.databases.length === 0) return null;
-  const target = await openSqliteStore(path);
+  const store = typeof target === 'string' ? await openSqliteStore(target) : target;
   try {
-    const result = await mergeDatabases(target, fetched.databases.map((d) => d.path));
+    const result = await mergeDatabases(store, fetched.databases.map((d) => d.path));
     for (const w of result.warnings) log.warning(w);
   } finally {
-    await target.close();
+    if (typeof target === 'string') {
+      await store.close().catch((err: unknown) => {
+        // The carried runs could not be written next to us; the artifact they came from still holds them.
+        if (err instanceof DatabaseFileError) log.warning(err.message);
+        else throw err;
+      });
+    }
   }
   return fetched.source ?? `${fetched.databases.length} artifact(s) of earlier runs`;
 }

@@ -15,6 +15,7 @@ import type { ReportData } from './report/report-data.ts';
 import { buildRun } from './run-builder.ts';
 import { openSqliteStore } from './store/sqlite-store.ts';
 import { redact } from './store/redact.ts';
+import { DatabaseFileError } from './store/sqlite-file.ts';
 import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
 
@@ -133,7 +134,16 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       savedRunId = (await store.save(run, keepAll)).runId;
     }
   }
-  await store.close();
+  // An unwritable database-path (read-only, full, a parent that is a file, locked by another writer)
+  // is one warning: the run is classified and reported all the same, kept in the side file named.
+  let keptIn: string | null | undefined;
+  try {
+    await store.close();
+  } catch (err) {
+    if (!(err instanceof DatabaseFileError)) throw err;
+    warn(err.message);
+    keptIn = err.keptIn;
+  }
 
   const counts = countRun(run);
   const flakyTests = run.tests.filter((t) => verdictOf(t) === 'flaky').map((t) => t.name);
@@ -160,7 +170,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     flakyTests,
     savedRunId,
     database: fellBack ? 'sqlite' : db.kind,
-    sqlitePath: fellBack ? cfg.databasePath : db.sqlitePath,
+    sqlitePath: keptIn !== undefined ? keptIn : fellBack ? cfg.databasePath : db.sqlitePath,
     fellBack,
     failure: failureOf(cfg.failOn, counts, ingest.unreadable),
   };

@@ -3,9 +3,107 @@
  * writing atomically (temp file in the same directory, fsync, rename) so a crash or a full disk
  * never leaves a half-written database behind.
  */
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { lstat, mkdir, open, readFile, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './store.ts';
+
+/**
+ * The database file could not be written (read-only or full filesystem, a parent that is a file, no
+ * permission, or another writer holding the lock): one line naming the path and the cause. The run
+ * was written to `keptIn` instead when that worked, for the artifact upload and a later sync.
+ */
+export class DatabaseFileError extends UserError {
+  override name = 'DatabaseFileError';
+  constructor(message: string, readonly keptIn: string | null) {
+    super(message);
+  }
+}
+
+const FS_CAUSES: Record<string, string> = {
+  EROFS: 'the filesystem is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exhausted',
+  ENOTDIR: 'a parent of the path is a file, not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'the path is a directory',
+  ENAMETOOLONG: 'the path is too long',
+  ELOOP: 'the path has a symbolic link loop',
+  EMFILE: 'too many open files',
+  EIO: 'an I/O error',
+};
+
+/** The cause of a filesystem error in words, or null for an error that is not about the disk. */
+export function fsCause(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && code in FS_CAUSES ? `${FS_CAUSES[code]} (${code})` : null;
+}
+
+/**
+ * Where writes to `path` must land: a symbolic link is followed to its target (also a dangling one,
+ * which is then created), so the file a user linked to sees the run instead of being replaced by a
+ * regular file.
+ */
+export async function resolveDatabasePath(path: string): Promise<string> {
+  let current = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = await lstat(current);
+    } catch {
+      // Missing (or its parent is unusable): an existing directory part may still be a link.
+      try {
+        return join(await realpath(dirname(current)), basename(current));
+      } catch {
+        return current;
+      }
+    }
+    if (!st.isSymbolicLink()) return current;
+    current = resolve(dirname(current), await readlink(current));
+  }
+  return current;
+}
+
+/** A side file for a run that could not be written to the database: next to it if possible, else in the runner's temp dir. */
+export function sideFileName(dbPath: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${basename(dbPath)}.unsaved-${stamp}-${process.pid}.db`;
+}
+
+/**
+ * Writes the database to `path`; when that fails for a disk reason (or `lockBusy` says another
+ * writer holds the file), writes it to a side file instead and throws a DatabaseFileError naming both.
+ */
+export async function persistDatabase(path: string, bytes: Uint8Array, lockBusy: string | null): Promise<void> {
+  let cause: string;
+  if (lockBusy === null) {
+    try {
+      await writeAtomically(path, bytes);
+      return;
+    } catch (err) {
+      const c = fsCause(err);
+      if (!c) throw err;
+      cause = c;
+    }
+  } else {
+    cause = `another writer (${lockBusy}) held its lock file ${path}.lock for longer than the wait allowed (FLAKEFIGHTERS_DB_LOCK_TIMEOUT)`;
+  }
+  const name = sideFileName(path);
+  const candidates = [...(lockBusy !== null ? [join(dirname(path), name)] : []), join(process.env.RUNNER_TEMP || tmpdir(), name)];
+  for (const side of candidates) {
+    try {
+      await writeAtomically(side, bytes);
+      throw new DatabaseFileError(
+        `database-path ${path} could not be written: ${cause}. This run and the history read with it were kept in ${side} instead (uploaded as the artifact when upload-artifact is on); merge it back with \`flakefighters sync --from ${side} --to ${path}\` once the path is writable.`,
+        side,
+      );
+    } catch (err) {
+      if (err instanceof DatabaseFileError) throw err;
+    }
+  }
+  throw new DatabaseFileError(`database-path ${path} could not be written: ${cause}, and no side file could be written either; this run is not saved.`, null);
+}
 
 const HEADER = 'SQLite format 3\0';
 
@@ -22,7 +120,11 @@ export async function readDatabaseFile(path: string): Promise<FileState> {
     if (!st.isFile()) throw new UserError(`${path} is not a regular file; set database-path to a file name`);
     size = st.size;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    const code = (err as NodeJS.ErrnoException).code;
+    // ENOTDIR: a parent is a file, so no database can be there; writing it says so (and keeps the run).
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    const cause = fsCause(err);
+    if (cause) throw new UserError(`database-path ${path} could not be read: ${cause}; fix its permissions or choose another database-path`);
     throw err;
   }
   if (size === 0) return { kind: 'empty' };
@@ -80,7 +182,13 @@ async function exists(p: string): Promise<boolean> {
 }
 
 export async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    // mkdir -p reports a file in the way as EEXIST: the parent is not a directory.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`${dirname(path)} is not a directory`), { code: 'ENOTDIR' });
+    throw err;
+  }
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fh = await open(tmp, 'w');

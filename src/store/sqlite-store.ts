@@ -14,7 +14,8 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
 import { createMissingTables, inspectSqliteSchema, schemaNeedsWork } from './sqlite-schema.ts';
-import { moveAside, readDatabaseFile, writeAtomically } from './sqlite-file.ts';
+import { moveAside, persistDatabase, readDatabaseFile, resolveDatabasePath } from './sqlite-file.ts';
+import { acquireLock, type FileLock } from './file-lock.ts';
 import {
   FLAT_COLUMNS,
   applyLoadOptions,
@@ -64,6 +65,32 @@ export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}
   const SQL = await loadSqlJs();
   const readonly = !!opts.readonly;
   const warnings: string[] = [];
+  // Writers take the file's lock before reading it, so the file they write back holds every run
+  // written meanwhile; a symlinked path is written through to its target.
+  const disk: DiskTarget = { target: path, lock: null, lockBusy: null };
+  if (!readonly) {
+    disk.target = await resolveDatabasePath(path);
+    const got = await acquireLock(disk.target);
+    if (got.kind === 'held') disk.lock = got.lock;
+    if (got.kind === 'busy') disk.lockBusy = got.owner;
+  }
+  try {
+    return await openLocked(SQL, path, readonly, warnings, disk);
+  } catch (err) {
+    await disk.lock?.release();
+    throw err;
+  }
+}
+
+interface DiskTarget {
+  /** Where the file is written (the path with symbolic links followed). */
+  target: string;
+  lock: FileLock | null;
+  /** Who held the lock when the wait ran out: the run then goes to a side file. */
+  lockBusy: string | null;
+}
+
+async function openLocked(SQL: Awaited<ReturnType<typeof loadSqlJs>>, path: string, readonly: boolean, warnings: string[], disk: DiskTarget): Promise<SqliteStore> {
   const file = await readDatabaseFile(path);
   let db: Database | null = null;
   let brokenReason: string | null = null;
@@ -87,7 +114,7 @@ export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}
     if (readonly) {
       warnings.push(`${path} is not a readable SQLite database (${brokenReason}); reading it as empty`);
     } else {
-      const aside = await moveAside(path);
+      const aside = await moveAside(disk.target);
       warnings.push(`${path} is not a readable SQLite database (${brokenReason}); moved it to ${aside} and started a fresh history`);
       dirty = true;
     }
@@ -107,7 +134,7 @@ export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}
     db.close();
     throw err;
   }
-  return new SqlJsStore(db, path, readonly, warnings, dirty);
+  return new SqlJsStore(db, path, readonly, warnings, dirty, disk);
 }
 
 const COLS = {
@@ -129,6 +156,7 @@ class SqlJsStore implements SqliteStore {
     readonly readonly: boolean,
     readonly warnings: string[],
     private dirty: boolean,
+    private readonly disk: DiskTarget = { target: path, lock: null, lockBusy: null },
   ) {}
 
   private open(): Database {
@@ -451,11 +479,12 @@ class SqlJsStore implements SqliteStore {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      if (this.dirty && !this.readonly) await writeAtomically(this.path, this.db.export());
+      if (this.dirty && !this.readonly) await persistDatabase(this.disk.target, this.db.export(), this.disk.lockBusy);
       this.dirty = false;
     } finally {
       this.closed = true;
       this.db.close();
+      await this.disk.lock?.release();
     }
   }
 }
