@@ -64,7 +64,7 @@ async function isStale(path: string): Promise<boolean> {
   }
 }
 
-const describeOwner = (o: Owner | null) => (o ? `process ${o.pid} on ${o.host}, since ${new Date(o.since).toISOString()}` : 'another process');
+const describeOwner = (o: Owner | null) => (o ? `process ${o.pid} on ${o.host}` : 'unknown');
 
 /** Tries to create the lock file until `timeoutMs` passes. */
 export async function acquireLock(dbPath: string, timeoutMs = lockTimeoutMs()): Promise<LockResult> {

@@ -87,7 +87,7 @@ export async function persistDatabase(path: string, bytes: Uint8Array, lockBusy:
       cause = c;
     }
   } else {
-    cause = `another writer (${lockBusy}) held its lock file ${path}.lock for longer than the wait allowed (FLAKEFIGHTERS_DB_LOCK_TIMEOUT)`;
+    cause = `another writer (${lockBusy}) held its lock longer than FLAKEFIGHTERS_DB_LOCK_TIMEOUT allows`;
   }
   const name = sideFileName(path);
   const candidates = [...(lockBusy !== null ? [join(dirname(path), name)] : []), join(process.env.RUNNER_TEMP || tmpdir(), name)];
@@ -95,7 +95,7 @@ export async function persistDatabase(path: string, bytes: Uint8Array, lockBusy:
     try {
       await writeAtomically(side, bytes);
       throw new DatabaseFileError(
-        `database-path ${path} could not be written: ${cause}. This run and the history read with it were kept in ${side} instead (uploaded as the artifact when upload-artifact is on); merge it back with \`flakefighters sync --from ${side} --to ${path}\` once the path is writable.`,
+        `database-path ${path} could not be written: ${cause}. This run is kept in ${side} instead, with the history read (the artifact upload takes it); merge it back later with \`flakefighters sync --from ${side} --to ${path}\`.`,
         side,
       );
     } catch (err) {
