@@ -79,6 +79,7 @@ describe('ids', () => {
     assert.equal(wrong.executions[0].outcome, 'failed');
     assert.match(wrong.executions[0].report, /Add\(2, 2\) = 4, want 5/);
     assert.equal(byName(r.tests, 'example.com/shop/calc.TestTable/small').executions[0].outcome, 'passed');
+    assert.equal(byName(r.tests, 'example.com/shop/calc.TestTable').executions[0].message, 'failed: a subtest failed');
     const build = byName(r.tests, 'example.com/shop/broken.(package)');
     assert.equal(build.executions[0].outcome, 'error');
     assert.match(build.executions[0].message ?? '', /build failed: example.com\/shop\/broken/);
@@ -266,7 +267,7 @@ describe('broken files: one clear line, or read up to where they stop', () => {
     // Tests still running where the stream stops are errors that say so, never passes.
     const open = byName(r.tests, 'example.com/shop/calc.TestTable').executions[0];
     assert.equal(open.outcome, 'error');
-    assert.match(open.report, /no result: the go test -json stream ends/);
+    assert.match(open.report, /^no result: the go test -json stream stops before this test finished/);
   });
 
   test('a truncated TRX is one line naming the file', async () => {

@@ -33,6 +33,8 @@ interface Attempt {
   start: Date | null;
   end: Date | null;
   outcome: Outcome | null;
+  /** Set when the test ran again before this attempt ended. */
+  superseded?: boolean;
 }
 
 interface GoTest {
@@ -197,6 +199,7 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
     switch (ev.Action) {
       case 'run':
         // Another `run` of a test: -count=N or a rerun, i.e. another attempt (one still open never finished).
+        if (t.open !== null) t.open.superseded = true;
         openAttempt(t, time);
         break;
       case 'output':
@@ -240,6 +243,12 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
     return paths.frames(exc);
   };
 
+  // Parents whose own output is empty failed because a subtest did.
+  const failedParents = new Set<string>();
+  for (const t of order) {
+    const slash = t.name.lastIndexOf('/');
+    if (slash > 0 && t.attempts.some((a) => a.outcome === 'failed' || a.outcome === null)) failedParents.add(`${t.pkg}\u0000${t.name.slice(0, slash)}`);
+  }
   const collector = new TestCollector();
   const failingPackages = new Set<string>();
   for (const t of order) {
@@ -260,9 +269,12 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
       failingPackages.add(t.pkg);
       let report = body;
       if (a.outcome === null) {
-        report = `${body ? body + '\n' : ''}no result: the go test -json stream ends (or the test ran again) before this test finished; the test binary crashed, timed out or the file was cut.`;
+        const why = a.superseded
+          ? 'no result: the test ran again before this attempt finished.'
+          : 'no result: the go test -json stream stops before this test finished (the test binary crashed or timed out, or the file was cut).';
+        report = body ? `${why}\n${body}` : why;
       } else if (!report) {
-        report = a.output.find((l) => /--- FAIL/.test(l))?.trim() ?? 'failed';
+        report = failedParents.has(`${t.pkg}\u0000${t.name}`) ? 'failed: a subtest failed' : (a.output.find((l) => /--- FAIL/.test(l))?.trim() ?? 'failed');
       }
       const lines = report.split('\n');
       const message = lines.find((l) => /^\s*panic: /.test(l))?.trim() ?? lines.find((l) => l.trim())?.trim() ?? null;
