@@ -173,12 +173,12 @@ describe('bad input: one clear line, no stack trace', () => {
     noStackTrace(r.all);
   });
 
-  test('no result files: warn passes, error fails, both say which patterns', async () => {
+  test('no result files: error (the default) fails, warn passes, both say which patterns', async () => {
     const ws = sampleWorkspace();
-    const warn = await sampleRun(ws, 1, {}, { 'test-results': 'nothing/*.xml' });
+    const warn = await sampleRun(ws, 1, {}, { 'test-results': 'nothing/*.xml', 'if-no-files-found': 'warn' });
     assert.equal(warn.code, 0, warn.all);
     assert.match(warn.stdout, /::warning.*nothing\/\*\.xml/);
-    const error = await sampleRun(ws, 1, {}, { 'test-results': 'nothing/*.xml', 'if-no-files-found': 'error' });
+    const error = await sampleRun(ws, 1, {}, { 'test-results': 'nothing/*.xml' });
     assert.equal(error.code, 1);
     assert.match(error.stdout, /::error::.*nothing\/\*\.xml/);
   });
