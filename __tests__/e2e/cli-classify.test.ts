@@ -59,8 +59,8 @@ describe('CLI usage errors: one line, exit 2', () => {
   const cases: [string, string[], RegExp][] = [
     ['unknown command', ['frobnicate'], /Unknown command 'frobnicate'/],
     ['unknown flag', ['classify', '--results', 'x.xml', '--bogus'], /bogus/],
-    ['missing results', ['classify'], /test-results' is empty/],
-    ['bad fail-on', ['classify', '--results', 'x.xml', '--fail-on', 'maybe'], /fail-on' is 'maybe'/],
+    ['missing results', ['classify'], /--results is required/],
+    ['bad fail-on', ['classify', '--results', 'x.xml', '--fail-on', 'maybe'], /--fail-on is 'maybe'/],
     ['secret URL stays secret', ['classify', '--results', 'x.xml', '--database-url', 'mysql://u:s3cr3tpw@h/db'], /accepted forms/],
   ];
   for (const [name, args, expected] of cases) {

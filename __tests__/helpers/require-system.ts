@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export type SystemPart = 'postgres' | 'chromium' | 'coverage.py' | 'sqlalchemy2' | 'python3' | 'git';
+export type SystemPart = 'postgres' | 'chromium' | 'coverage.py' | 'sqlalchemy2' | 'python3' | 'git' | 'script';
 
 export class MissingSystemPart extends Error {
   constructor(message: string) {
@@ -81,6 +81,11 @@ const PARTS: Record<SystemPart, { what: string; install: string; find(): string 
     what: 'git',
     install: 'apt-get install git',
     find: () => (runs('git', ['--version']).ok ? 'git' : { missing: 'not on PATH' }),
+  },
+  script: {
+    what: "util-linux's script (runs a command on a pseudo-terminal)",
+    install: 'apt-get install bsdutils',
+    find: () => onPath('script') ?? { missing: 'not on PATH' },
   },
 };
 
