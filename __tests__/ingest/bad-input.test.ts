@@ -233,7 +233,7 @@ describe('finding result files', () => {
     assert.equal(warn.warnings.length, 1);
     assert.match(warn.warnings[0], /no result files match reports\/\*\.xml/);
     const ignore = await read(ws, ['reports/*.xml'], { ifNoFilesFound: 'ignore' });
-    assert.deepEqual(ignore, { tests: [], files: [], dialects: [], warnings: [] });
+    assert.deepEqual(ignore, { tests: [], files: [], dialects: [], warnings: [], notices: [], unreadable: [] });
   });
 
   test('format is detected by content, not by extension', async () => {
