@@ -5,6 +5,7 @@
  * read-results the deepest folder that holds the fixed part of every pattern (when one reaches outside the current
  * directory), and makes its relative patterns absolute so that they still mean what they meant from there.
  */
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, parse, relative, resolve, sep } from 'node:path';
 
 const MAGIC = /[*?[\]{}()!]/;
@@ -42,6 +43,8 @@ export function resultsLocation(cwd: string, patterns: string[]): { resultsDir: 
   }
   // Another drive (Windows) has no common folder: read-results names the pattern as outside.
   if (!dir || isInside(cwd, dir)) return null;
+  // A folder that is not there matches nothing: read-results says so, from the nearest folder that is.
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
   return {
     resultsDir: dir,
     patterns: patterns.map((raw) => {
