@@ -11,8 +11,8 @@ export interface ClassifyContext {
   /** Stored runs before this one, newest first (load-max-runs, time-immemorial applied). */
   history: Run[];
   /**
-   * Stored runs of this run's commit, with every execution (history itself may be loaded with
-   * failures only, to stay fast as it grows); undefined when the commit is unknown.
+   * Stored runs of this run's commit in this run's environment, with every execution (history itself
+   * may be loaded with failures only, to stay fast as it grows); undefined when the commit is unknown.
    */
   sameCommitRuns?: Run[];
   /** Absolute root the frames and coverage are relative to. */
