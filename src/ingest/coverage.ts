@@ -83,9 +83,9 @@ export async function readCoverage(opts: ReadCoverageOptions): Promise<CoverageD
     for (const m of [totals, shared, ...perTest.values()]) movePaths(m, mapping.moved);
     const where = opts.root === opts.workspace ? 'the workspace' : `the root ${opts.root}`;
     for (const { prefix, files: n } of mapping.prefixes.slice(0, 5)) {
-      data.notices.push(`coverage paths under ${prefix} were mapped onto ${where} (${n} file${n === 1 ? '' : 's'})`);
+      data.notices.push(`Coverage paths under ${prefix} were mapped onto ${where} (${n} file${n === 1 ? '' : 's'})`);
     }
-    if (mapping.prefixes.length > 5) data.notices.push(`coverage paths under ${mapping.prefixes.length - 5} more prefixes were mapped onto ${where}`);
+    if (mapping.prefixes.length > 5) data.notices.push(`Coverage paths under ${mapping.prefixes.length - 5} more prefixes were mapped onto ${where}`);
   }
 
   data.formats = [...formats];
