@@ -798,7 +798,12 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
   if (keep !== undefined) {
     // The new run counts as one of the kept ones.
     params.push(Math.max(0, Math.floor(keep) - 1));
-    conds.push(`id NOT IN (SELECT id FROM run WHERE id <> $1 ORDER BY start_time DESC NULLS LAST, id DESC LIMIT $${params.length}::int)`);
+    // A run stamped after the new run's start (a clock ahead) ranks just after the newest run saved
+    // before it (history-skew.ts), so it never displaces newer runs.
+    const now = `(SELECT start_time FROM run WHERE id = $1)`;
+    conds.push(
+      `id NOT IN (SELECT r.id FROM run r WHERE r.id <> $1 ORDER BY (CASE WHEN r.start_time > ${now} THEN (SELECT MAX(p.start_time) FROM run p WHERE p.id < r.id AND p.start_time <= ${now}) ELSE r.start_time END) DESC NULLS LAST, r.id DESC LIMIT $${params.length}::int)`,
+    );
   }
   if (since !== undefined) {
     params.push(formatLocalTimestamp(since));

@@ -433,8 +433,12 @@ class SqlJsStore implements SqliteStore {
     const conds: string[] = [];
     const params: SqlValue[] = [];
     if (retention.storeMaxRuns !== undefined && retention.storeMaxRuns !== null) {
-      conds.push('id NOT IN (SELECT id FROM run ORDER BY start_time DESC, id DESC LIMIT ?)');
-      params.push(Math.max(1, Math.floor(retention.storeMaxRuns)));
+      // Kept: the newest by start time, a run stamped after the new run's start (a clock ahead) ranked
+      // just after the newest run saved before it (history-skew.ts), so it never displaces newer runs.
+      conds.push(
+        `id NOT IN (SELECT r.id FROM run r ORDER BY (CASE WHEN r.start_time > (SELECT start_time FROM run WHERE id = ?) THEN (SELECT MAX(p.start_time) FROM run p WHERE p.id < r.id AND p.start_time <= (SELECT start_time FROM run WHERE id = ?)) ELSE r.start_time END) DESC, r.id DESC LIMIT ?)`,
+      );
+      params.push(newRunId, newRunId, Math.max(1, Math.floor(retention.storeMaxRuns)));
     }
     // An invalid date formats as "NaN-NaN-…", which sorts after every real timestamp: every run would go.
     if (retention.since && Number.isFinite(retention.since.getTime())) {
