@@ -22,7 +22,8 @@ function firstEvent(text: string): Obj | null {
   if (start === -1 || text[start] !== '{') return null;
   const nl = text.indexOf('\n', start);
   const line = text.slice(start, nl === -1 ? text.length : nl).trim();
-  if (line === '{' || !line.endsWith('}')) return null;
+  // Events are short lines; a long first line is a minified document, parsed once later, not twice.
+  if (line === '{' || line.length > 65536 || !line.endsWith('}')) return null;
   try {
     const v = JSON.parse(line) as unknown;
     return isObj(v) ? v : null;
