@@ -270,6 +270,18 @@ describe('broken files: one clear line, or read up to where they stop', () => {
     assert.match(open.report, /^no result: the go test -json stream stops before this test finished/);
   });
 
+  test('go -timeout: the test that hung when the binary ended is an error with the timeout panic, the others keep their results', async () => {
+    const r = await readResultFile(fx('go-test-json/timeout.json'), fx('go-test-json/project'));
+    assert.deepEqual(r.warnings, []);
+    assert.equal(byName(r.tests, 'example.com/shop/slow.TestQuick').executions[0].outcome, 'passed');
+    const hung = byName(r.tests, 'example.com/shop/slow.TestHangs').executions[0];
+    assert.equal(hung.outcome, 'error');
+    assert.equal(hung.message, 'panic: test timed out after 1s');
+    assert.match(hung.report, /^no result: the test binary ended while this test ran/);
+    // The package's failure is this test's; no extra package-level test is invented.
+    assert.equal(r.tests.length, 2);
+  });
+
   test('a truncated TRX is one line naming the file', async () => {
     const text = readFileSync(fx('trx/dotnet-trx.trx'), 'utf8');
     const f = join(base, 'cut.trx');

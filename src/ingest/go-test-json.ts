@@ -35,6 +35,8 @@ interface Attempt {
   outcome: Outcome | null;
   /** Set when the test ran again before this attempt ended. */
   superseded?: boolean;
+  /** Set when the package's test binary ended (a panic, a timeout, os.Exit) before this attempt did. */
+  binaryEnded?: boolean;
 }
 
 interface GoTest {
@@ -95,6 +97,13 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
   const warnings: string[] = [];
   const tests = new Map<string, GoTest>();
   const order: GoTest[] = [];
+  /** Tests with an attempt still running, per package: closed when the package's binary ends. */
+  const running = new Map<string, Set<GoTest>>();
+  const runningIn = (pkg: string): Set<GoTest> => {
+    let r = running.get(pkg);
+    if (r === undefined) running.set(pkg, (r = new Set()));
+    return r;
+  };
   const packages = new Map<string, GoPackage>();
   const buildOutput = new Map<string, string[]>();
   let events = 0;
@@ -120,6 +129,7 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
     const a: Attempt = { output: [], start, end: null, outcome: null };
     t.attempts.push(a);
     t.open = a;
+    runningIn(t.pkg).add(t);
     return a;
   };
 
@@ -187,6 +197,15 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
       else if (ev.Action === 'pass' || ev.Action === 'fail' || ev.Action === 'skip') {
         p.result = ev.Action;
         p.end = time;
+        // The binary is gone: a test still running got no result of its own (go ≤ 1.23 writes none after a timeout).
+        const left = running.get(pkgName);
+        if (left) {
+          for (const t of left) if (t.open !== null) {
+            t.open.binaryEnded = true;
+            t.open = null;
+          }
+          left.clear();
+        }
         if (ev.Action === 'fail' && typeof ev.FailedBuild === 'string' && ev.FailedBuild) {
           p.buildFailed = true;
           const b = buildOutput.get(ev.FailedBuild);
@@ -218,6 +237,7 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
         if (a.output.length) a.output = a.output.filter((l) => !FRAMING.test(l) || /^\s*--- FAIL/.test(l));
         if (a.start === null && time !== null && typeof ev.Elapsed === 'number' && ev.Elapsed >= 0) a.start = new Date(time.getTime() - ev.Elapsed * 1000);
         t.open = null;
+        running.get(pkgName)?.delete(t);
         break;
       }
       default:
@@ -273,7 +293,9 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
       if (a.outcome === null) {
         const why = a.superseded
           ? 'no result: the test ran again before this attempt finished.'
-          : 'no result: the go test -json stream stops before this test finished (the test binary crashed or timed out, or the file was cut).';
+          : a.binaryEnded
+            ? 'no result: the test binary ended while this test ran (a panic, a -timeout or os.Exit; the output below says which).'
+            : 'no result: the go test -json stream stops before this test finished (the test binary crashed or timed out, or the file was cut).';
         report = body ? `${why}\n${body}` : why;
       } else if (!report) {
         report = failedParents.has(`${t.pkg}\u0000${t.name}`) ? 'failed: a subtest failed' : (a.output.find((l) => /--- FAIL/.test(l))?.trim() ?? 'failed');
