@@ -3,6 +3,7 @@
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { INPUT_DEFAULTS, readConfig } from './config/inputs.ts';
+import { cliEnvironment } from './github/context.ts';
 import { consoleLog } from './log.ts';
 import { runPipeline } from './pipeline.ts';
 import { writeReportFiles } from './report/write-report-files.ts';
@@ -25,7 +26,16 @@ const CLASSIFY_OPTIONS = `               --results GLOB        result files (rep
                --active-flakefighters A,B   run only these
                --fail-on genuine|any|never                                  [genuine]
                --load-max-runs N  --store-max-runs N  --time-immemorial D:H:M
-               --source-commit SHA  --target-commit SHA
+               --source-commit SHA   DiffCov's base commit
+               --target-commit SHA   the commit the results are of        [HEAD]
+                                     Also the commit every flakefighter compares with: OutcomeFlip counts
+                                     passes of stored runs of this commit, DiffCov diffs against it, and
+                                     the run is saved under it. A revision (main, HEAD~1) is resolved to
+                                     its sha. With HEAD (the default) a working tree with uncommitted
+                                     changes to tracked files makes the run the same code as no other run.
+               --environment NAME    where the results were made            [this machine: host, OS, arch]
+                                     (or FLAKEFIGHTERS_ENVIRONMENT); passes count only from runs of the
+                                     same environment
                --report-dir DIR      also write JSON, HTML and JUnit reports
                --no-save             classify without saving the run
                --quiet, -q           print only the table, warnings and errors`;
@@ -87,6 +97,7 @@ async function classify(args: string[]): Promise<number> {
       results: { type: 'string', multiple: true },
       database: { type: 'string', multiple: true },
       'no-save': { type: 'boolean' },
+      environment: { type: 'string', multiple: true },
       quiet: { type: 'boolean', short: 'q' },
     },
     strict: true,
@@ -113,9 +124,10 @@ async function classify(args: string[]): Promise<number> {
   const read = readConfig(input, process.cwd());
   const elsewhere = resultsLocation(read.workspace, read.testResults);
   const config = elsewhere ? { ...read, resultsDir: elsewhere.resultsDir, testResults: elsewhere.patterns } : read;
+  const environment = cliEnvironment((values.environment as string[] | undefined)?.at(-1));
   let result: Awaited<ReturnType<typeof runPipeline>>;
   try {
-    result = await runPipeline({ config, context: null, log, source: 'cli' });
+    result = await runPipeline({ config, context: null, log, source: 'cli', environment });
     if (config.reportDir) {
       const files = writeReportFiles(result.data, config.reportDir);
       log.info(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}`);
