@@ -13,9 +13,10 @@ import { openDatabase, type OpenedDatabase } from './open-database.ts';
 import { readResults, type UnreadableFile } from './ingest/read-results.ts';
 import type { ReportData } from './report/report-data.ts';
 import { buildRun } from './run-builder.ts';
-import { openSqliteStore } from './store/sqlite-store.ts';
+import { openSqliteStore, type SqliteStore } from './store/sqlite-store.ts';
 import { redact } from './store/redact.ts';
-import { DatabaseFileError } from './store/sqlite-file.ts';
+import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
+import { keepRunAside } from './keep-aside.ts';
 import { FAR_FUTURE_MS, withSkewedRuns } from './history-skew.ts';
 import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
@@ -127,6 +128,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   await classifyRun(setup.flakefighters, { run, history, sameCommitRuns, root: cfg.root, warn });
 
   let savedRunId: number | null = null;
+  /** Set when the run could not go to the database: the side file that holds it (null: nowhere). */
+  let keptIn: string | null | undefined;
   if (cfg.save) {
     const retention = { storeMaxRuns: cfg.storeMaxRuns, since };
     // Retention is the database's business: pruning the fallback file could delete runs still waiting
@@ -136,18 +139,23 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       if (fellBack) run.meta.source = 'fallback';
       savedRunId = (await store.save(run, fellBack ? keepAll : retention)).runId;
     } catch (err) {
-      if (db.kind !== 'postgres' || fellBack) throw err;
-      warn(`Could not save this run to the database (${message(err)}); nothing was written there. The run is kept in ${cfg.databasePath} and will be uploaded by the next run that reaches the database.`);
-      await store.close().catch(() => {});
-      store = await openSqliteStore(cfg.databasePath);
-      fellBack = true;
-      run.meta.source = 'fallback';
-      savedRunId = (await store.save(run, keepAll)).runId;
+      if (err instanceof SchemaDriftError && store.kind === 'sqlite') {
+        // Nothing was written: the run and the history go to a side file the artifact upload takes.
+        keptIn = await keepRunAside(store as SqliteStore, run, cfg.databasePath);
+        warn(`${err.message}. Nothing was written to it; this run is kept in ${keptIn} instead, with the history (the artifact upload takes it).`);
+      } else {
+        if (db.kind !== 'postgres' || fellBack) throw err;
+        warn(`Could not save this run to the database (${message(err)}); nothing was written there. The run is kept in ${cfg.databasePath} and will be uploaded by the next run that reaches the database.`);
+        await store.close().catch(() => {});
+        store = await openSqliteStore(cfg.databasePath);
+        fellBack = true;
+        run.meta.source = 'fallback';
+        savedRunId = (await store.save(run, keepAll)).runId;
+      }
     }
   }
   // An unwritable database-path (read-only, full, a parent that is a file, locked by another writer)
   // is one warning: the run is classified and reported all the same, kept in the side file named.
-  let keptIn: string | null | undefined;
   try {
     await store.close();
   } catch (err) {

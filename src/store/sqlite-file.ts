@@ -20,6 +20,29 @@ export class DatabaseFileError extends UserError {
   }
 }
 
+/**
+ * The file's tables have a column we do not know that refuses our rows: a NOT NULL column without a
+ * default, from a newer pytest-flakefighters schema. Nothing was written; the pipeline keeps the run
+ * (and the history) in a side file instead.
+ */
+export class SchemaDriftError extends UserError {
+  override name = 'SchemaDriftError';
+  constructor(message: string, readonly table: string, readonly column: string) {
+    super(message);
+  }
+}
+
+/** SQLite's "NOT NULL constraint failed: table.column" as a SchemaDriftError naming the column, else null. */
+export function schemaDrift(err: unknown, path: string): SchemaDriftError | null {
+  const m = /NOT NULL constraint failed: (\w+)\.(\w+)/.exec(err instanceof Error ? err.message : String(err));
+  if (!m) return null;
+  return new SchemaDriftError(
+    `database-path ${path}: column ${m[1]}.${m[2]} is NOT NULL without a default, and this action does not know what to write there (a newer pytest-flakefighters schema?)`,
+    m[1]!,
+    m[2]!,
+  );
+}
+
 const FS_CAUSES: Record<string, string> = {
   EROFS: 'the filesystem is read-only',
   ENOSPC: 'no space left on the device',

@@ -14,7 +14,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
 import { createMissingTables, inspectSqliteSchema, schemaNeedsWork } from './sqlite-schema.ts';
-import { moveAside, persistDatabase, readDatabaseFile, resolveDatabasePath } from './sqlite-file.ts';
+import { moveAside, persistDatabase, readDatabaseFile, resolveDatabasePath, schemaDrift } from './sqlite-file.ts';
 import { acquireLock, type FileLock } from './file-lock.ts';
 import {
   FLAT_COLUMNS,
@@ -417,7 +417,7 @@ class SqlJsStore implements SqliteStore {
         // the transaction may already be gone; the error below is the one that matters
       }
       this.pluginKeys = null;
-      throw err;
+      throw schemaDrift(err, this.path) ?? err;
     } finally {
       for (const s of stmts) s.free();
     }
