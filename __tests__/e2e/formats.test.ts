@@ -134,6 +134,14 @@ describe('in-run retries', () => {
     assert.match(r.summary, /go\\?-test\\?-json/);
   });
 
+  test('Dart retry: a test that failed and passed on its retry is flaky in a single run', async () => {
+    const ws = workspace({}, { 'dart.json': 'dart-json/retry.json' });
+    const r = await run(ws, 'dart.json', 1);
+    assert.notEqual(r.code, 0, 'the other failures are genuine');
+    assert.deepEqual(JSON.parse(r.outputs['flaky-tests']), ['test/main_test.dart::Test 1 Test 1.1 Failing test']);
+    assert.equal(r.outputs['genuine-failures'], '3');
+  });
+
   test('mocha currentRetry: the retried test is flaky, the real bug genuine, in one run', async () => {
     const ws = workspace({ project: 'mocha-json/project' }, { 'mocha.json': 'mocha-json/run1.json' });
     const r = await run(ws, 'mocha.json', 1);

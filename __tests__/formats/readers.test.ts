@@ -94,6 +94,15 @@ describe('ids', () => {
     assert.deepEqual(byName(r.tests, 'example.com/shop/flaky.TestStable').executions.map((e) => e.outcome), ['passed', 'passed', 'passed']);
   });
 
+  test('Dart retry: the attempt before `Retry: <name>` failed, the last one passed', async () => {
+    const r = await readResultFile(fx('dart-json/retry.json'), base);
+    const t = byName(r.tests, 'test/main_test.dart::Test 1 Test 1.1 Failing test');
+    assert.deepEqual(t.executions.map((e) => e.outcome), ['failed', 'passed']);
+    assert.match(t.executions[0].report, /Expected: <2>/);
+    assert.equal(t.executions[1].stdout, null, 'the Retry: line is not output');
+    assert.deepEqual(totals(r.tests), { passed: 2, failed: 3, skipped: 1 });
+  });
+
   test('mocha: equal titles in two spec files stay two tests; ids are relative to root wherever mocha ran', async () => {
     const r = await readResultFile(fx('mocha-json/run1.json'), fx('mocha-json/project'));
     const names = r.tests.map((t) => t.name);

@@ -4,7 +4,8 @@
  * `done`. Test id = `suite path::test name` (the name already holds its groups), with the platform added when
  * it is not the VM (`test/a_test.dart [chrome]::…`). Hidden tests (passing `loading …` tests, setUpAll and
  * tearDownAll) are left out; a suite that fails to load is a failing `loading …` test. A test that started
- * and never finished (the stream stops) is an error saying so. Repeated ids are kept apart (an ordinal each).
+ * and never finished (the stream stops) is an error saying so. A test with `retry: n` runs again in place after
+ * a `Retry: <name>` print: each attempt before it failed. Repeated ids are kept apart (an ordinal each).
  */
 import type { ExceptionInfo, Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
@@ -28,11 +29,21 @@ interface DartTest {
   id: string;
   fspath: string;
   line: number | null;
+  name: string;
   prints: string[];
-  errors: string[];
-  stacks: string[];
+  /** One entry per attempt: `retry: n` reruns a failing test in place, announced by a `Retry: <name>` print. */
+  attempts: Attempt[];
   done: Obj | null;
 }
+
+interface Attempt {
+  errors: string[];
+  stacks: string[];
+  /** Any error that is not a TestFailure (an exception, a timeout) makes the attempt an error. */
+  crashed: boolean;
+}
+
+const newAttempt = (): Attempt => ({ errors: [], stacks: [], crashed: false });
 
 export function parseDartJson(text: string, ctx: ReportContext): ParsedReport {
   const warnings: string[] = [];
@@ -79,21 +90,26 @@ export function parseDartJson(text: string, ctx: ReportContext): ParsedReport {
         const name = str(t.name);
         const rootUrl = str(t.root_url) || str(t.url);
         const line = typeof t.root_line === 'number' ? t.root_line : rootUrl.startsWith('file:') && typeof t.line === 'number' ? t.line : null;
-        const dt: DartTest = { id: where ? `${where}::${name}` : name, fspath: suite.path ? paths.abs(suite.path) : '', line, prints: [], errors: [], stacks: [], done: null };
+        const dt: DartTest = { id: where ? `${where}::${name}` : name, fspath: suite.path ? paths.abs(suite.path) : '', line, name, prints: [], attempts: [newAttempt()], done: null };
         tests.set(t.id, dt);
         order.push(dt);
         break;
       }
       case 'print': {
         const t = tests.get(ev.testID as number);
-        if (t && typeof ev.message === 'string') t.prints.push(ev.message);
+        if (t && typeof ev.message === 'string') {
+          if (ev.message === `Retry: ${t.name}`) t.attempts.push(newAttempt());
+          else t.prints.push(ev.message);
+        }
         break;
       }
       case 'error': {
         const t = tests.get(ev.testID as number);
         if (t) {
-          t.errors.push(str(ev.error));
-          t.stacks.push(str(ev.stackTrace));
+          const a = t.attempts[t.attempts.length - 1];
+          a.errors.push(str(ev.error));
+          a.stacks.push(str(ev.stackTrace));
+          if (ev.isFailure !== true) a.crashed = true;
         }
         break;
       }
@@ -117,32 +133,40 @@ export function parseDartJson(text: string, ctx: ReportContext): ParsedReport {
     return exc;
   };
   const collector = new TestCollector(DISTINCT_TESTS);
+  const failing = (a: Attempt, outcome: Outcome, stdout: string | null, fallback: string): Execution => {
+    const parts: string[] = [];
+    for (let i = 0; i < a.errors.length; i++) parts.push(a.errors[i].replace(/\s+$/, ''), a.stacks[i].replace(/\s+$/, ''));
+    const report = parts.filter((x) => x).join('\n') || fallback;
+    return newExecution(outcome, {
+      stdout,
+      report,
+      message: a.errors[0]?.trim().split('\n')[0] || fallback,
+      exception: exceptionOf(a.errors[0] ?? '', a.stacks.join('\n')),
+    });
+  };
   for (const t of order) {
     const done = t.done;
     if (done !== null && done.hidden === true) continue;
     const stdout = t.prints.length ? t.prints.join('\n') : null;
-    let ex: Execution;
+    const executions: Execution[] = [];
+    // Attempts before a `Retry:` failed (that is why the test ran again).
+    for (let k = 0; k < t.attempts.length - 1; k++) {
+      const a = t.attempts[k];
+      executions.push(failing(a, a.crashed ? 'error' : 'failed', null, `failed before retry ${k + 1}`));
+    }
+    const last = t.attempts[t.attempts.length - 1];
     if (done === null) {
-      const report = [...t.errors, 'no result: the Dart JSON stream ends before this test finished; the run crashed, timed out or the file was cut.'].join('\n');
-      ex = newExecution('error', { stdout, report, message: report.split('\n')[0] });
+      const why = 'no result: the Dart JSON stream ends before this test finished; the run crashed, timed out or the file was cut.';
+      executions.push(newExecution('error', { stdout, report: [...last.errors, why].join('\n'), message: why }));
     } else if (done.skipped === true) {
       const reason = t.prints.find((p) => p.startsWith('Skip: '))?.slice(6) ?? '';
-      ex = newExecution('skipped', { stdout, report: reason || 'None', message: reason || null });
+      executions.push(newExecution('skipped', { stdout, report: reason || 'None', message: reason || null }));
     } else if (done.result === 'success') {
-      ex = newExecution('passed', { stdout });
+      executions.push(newExecution('passed', { stdout }));
     } else {
-      const outcome: Outcome = done.result === 'failure' ? 'failed' : 'error';
-      const parts: string[] = [];
-      for (let i = 0; i < t.errors.length; i++) parts.push(t.errors[i].replace(/\s+$/, ''), t.stacks[i].replace(/\s+$/, ''));
-      const report = parts.filter((s) => s).join('\n') || str(done.result) || 'failed';
-      ex = newExecution(outcome, {
-        stdout,
-        report,
-        message: t.errors[0]?.trim().split('\n')[0] || null,
-        exception: exceptionOf(t.errors[0] ?? '', t.stacks.join('\n')),
-      });
+      executions.push(failing(last, done.result === 'failure' ? 'failed' : 'error', stdout, str(done.result) || 'failed'));
     }
-    collector.add(t.id, t.fspath, t.line, [ex]);
+    collector.add(t.id, t.fspath, t.line, executions);
   }
   const out = collector.tests();
   const notice = repeatNotice(collector, ctx.file, 'Dart JSON');
