@@ -1,5 +1,5 @@
 /**
- * A plain clone of the repository runs the suite: the tests read nothing outside it (there is no ../shared beside a
+ * A plain clone of the repository runs the suite: the tests read nothing outside it (there is no shared folder beside a
  * clone), the fixtures that came from elsewhere are committed with their origin and licence, and a fresh clone with
  * nothing beside it passes a few tests that read those fixtures.
  */
