@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { testFlaky, type Run, type Test } from '../src/model.ts';
 import { CosineSimilarity } from '../src/flakefighters/cosine-similarity.ts';
@@ -23,7 +23,8 @@ const EXTRA = process.env.FLAKEFIGHTERS_PARITY_DIR;
 const vectorFiles = (dir: string, label: string) =>
   readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => ({ file: `${label}${f}`, path: join(dir, f) }));
 const bundled = vectorFiles(`${SHARED}/parity`, '');
-const files = [...bundled, ...(EXTRA ? vectorFiles(EXTRA, 'extra ') : [])];
+const extraMissing = EXTRA !== undefined && !existsSync(EXTRA);
+const files = [...bundled, ...(EXTRA && !extraMissing ? vectorFiles(EXTRA, 'extra ') : [])];
 
 /** Floats come as JSON numbers (repr round-trips exactly) or 'inf' / '-inf' / 'nan'. */
 const num = (v: number | string): number => (typeof v === 'number' ? v : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : NaN);
@@ -42,7 +43,12 @@ const count = (file: string, n = 1): void => {
 };
 
 assert.ok(bundled.length > 0, `no parity vectors in ${SHARED}/parity`);
-if (EXTRA) assert.ok(files.length > bundled.length, `FLAKEFIGHTERS_PARITY_DIR=${EXTRA} holds no .json vector file`);
+if (EXTRA) {
+  test('FLAKEFIGHTERS_PARITY_DIR holds extra vectors', () => {
+    assert.ok(!extraMissing, `FLAKEFIGHTERS_PARITY_DIR=${EXTRA} does not exist; point it at a folder of .json vector files, or unset it`);
+    assert.ok(files.length > bundled.length, `FLAKEFIGHTERS_PARITY_DIR=${EXTRA} holds no .json vector file`);
+  });
+}
 
 for (const { file, path } of files) {
   const doc = JSON.parse(readFileSync(path, 'utf8'));
