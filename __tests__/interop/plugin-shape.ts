@@ -8,6 +8,7 @@ import type { Run, FlakefighterResult } from '../../src/model.ts';
 import { toPlain } from '../../src/store/pickle.ts';
 import { formatLocalTimestamp, formatUtcTimestamp } from '../../src/store/timestamps.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
+import { requireSystem } from '../helpers/require-system.ts';
 
 export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 export const SCHEMA_SQL = `${SHARED}/plugin/schema.sqlite.sql`;
@@ -21,6 +22,7 @@ export interface PluginRead {
 }
 
 export function readWithPython(db: string, placeholderGlobals = false): PluginRead {
+  requireSystem('python3');
   const res = spawnSync(PYTHON, [READER, db, SCHEMA_SQL, ...(placeholderGlobals ? ['--placeholder-globals'] : [])], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
