@@ -88,6 +88,17 @@ describe('ids', () => {
     assert.ok(!names.some((n) => n.endsWith('TestAfterPanic')));
   });
 
+  test('go: a run whose only package fails to build is a failure of that package, with the compiler text when stderr was captured', async () => {
+    const only = await readResultFile(fx('go-test-json/build-only.json'), fx('go-test-json/project'));
+    assert.equal(only.dialect, 'go-test-json');
+    assert.deepEqual(only.tests.map((t) => [t.name, t.executions[0].outcome]), [['example.com/shop/broken.(package)', 'error']]);
+    const both = await readResultFile(fx('go-test-json/build-stderr.json'), fx('go-test-json/project'));
+    const build = byName(both.tests, 'example.com/shop/broken.(package)').executions[0];
+    assert.match(build.report, /broken\/broken_test\.go:6:17: undefined: undefinedThing/);
+    assert.ok(both.tests.some((t) => t.name === 'example.com/shop/calc.TestRound'), 'the other package is read');
+    assert.deepEqual(both.warnings, []);
+  });
+
   test('go -count=3: the repeats are attempts of one test, in order', async () => {
     const r = await readResultFile(fx('go-test-json/go-count3.json'), fx('go-test-json/project'));
     assert.deepEqual(byName(r.tests, 'example.com/shop/flaky.TestFlakyService').executions.map((e) => e.outcome), ['failed', 'passed', 'passed']);
@@ -101,6 +112,14 @@ describe('ids', () => {
     assert.match(t.executions[0].report, /Expected: <2>/);
     assert.equal(t.executions[1].stdout, null, 'the Retry: line is not output');
     assert.deepEqual(totals(r.tests), { passed: 2, failed: 3, skipped: 1 });
+  });
+
+  test('gotestsum --rerun-fails: the rerun appended to the --jsonfile is another attempt', async () => {
+    const r = await readResultFile(fx('go-test-json/gotestsum-rerun.json'), fx('go-test-json/project'));
+    assert.equal(r.dialect, 'go-test-json');
+    assert.deepEqual(byName(r.tests, 'example.com/shop/flaky.TestFlakyService').executions.map((e) => e.outcome), ['failed', 'passed']);
+    assert.deepEqual(byName(r.tests, 'example.com/shop/flaky.TestStable').executions.map((e) => e.outcome), ['passed']);
+    assert.equal(r.tests.length, 2, 'the package that failed and then passed on the rerun adds no package-level failure');
   });
 
   test('mocha: equal titles in two spec files stay two tests; ids are relative to root wherever mocha ran', async () => {

@@ -63,7 +63,8 @@ const BUILD_HEADER = /^# (\S+)(?: \[.*\])?\s*$/;
 /** True when a text that does not start with JSON still holds go test -json events (go writes build failures as plain lines first). */
 export function looksLikeGoTestJson(text: string): boolean {
   const head = text.slice(0, 65536);
-  return /^\{"Time":"[^"]*","Action":"|^\{"Action":"/m.test(head);
+  // A run whose only package failed to build writes no event at all in go ≤ 1.23, just this line.
+  return /^\{"Time":"[^"]*","Action":"|^\{"Action":"|^FAIL\s+\S+ \[(?:build|setup) failed\]\s*$/m.test(head);
 }
 
 function timeOf(ev: GoEvent): Date | null {
