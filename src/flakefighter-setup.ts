@@ -7,6 +7,7 @@ import type { Config } from './config/inputs.ts';
 import { parseFlakefightersConfig, type FlakefighterConfig } from './config/flakefighters-config.ts';
 import type { Flakefighter } from './flakefighters/flakefighter.ts';
 import { createFlakefighter, type FlakefighterDeps } from './flakefighters/registry.ts';
+import { DiffCov } from './flakefighters/diff-cov.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Run } from './model.ts';
@@ -85,6 +86,11 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, no
     deps.sourceRuns = [...stored].reverse();
   }
   const flakefighters = specs.map((s) => createFlakefighter(s.name, s.params, deps));
+  // Unknown changed lines would make every failure "cover no changed line": DiffCov says nothing instead.
+  if (deps.changedLines && 'via' in deps.changedLines && deps.changedLines.via === 'none') {
+    const why = deps.sourceCommit ? 'the lines changed since the source commit could not be found' : 'there is no source commit to compare with';
+    for (const f of flakefighters) if (f instanceof DiffCov) f.abstain(why);
+  }
   return {
     flakefighters,
     sffl: hasCoverage && perTestCoverage ? () => sfflReport(run.tests, cfg.root) : undefined,

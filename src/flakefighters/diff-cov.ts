@@ -4,8 +4,9 @@
  * target commits is flaky. The changed lines and `def` lines come from src/ingest/git-diff.ts.
  *
  * Where the plugin would still answer, we give no verdict (a noVerdict row says why): a failure
- * whose coverage is unknown or empty (it would "cover no changed line" for want of data), and a
- * run whose source commit was stored only in other environments.
+ * whose coverage is unknown or empty (it would "cover no changed line" for want of data), a run
+ * whose changed lines are unknown (abstain()), and a run whose source commit was stored only in
+ * other environments.
  */
 import { isFailing, runRef, sameEnvironment, type Execution, type Run, type Test } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
@@ -77,6 +78,8 @@ export class DiffCov implements Flakefighter {
   private previous = new Map<string, { outcomes: Set<string>; run: Run }>();
   /** Set when the source runs cannot be compared with the judged run: no verdict at all, with this reason. */
   private noVerdictReason: string | null = null;
+  /** Set by abstain(): the changed lines are unknown, so nothing can be said. */
+  private unknownChanges: string | null = null;
 
   constructor(opts: DiffCovOptions) {
     this.opts = opts;
@@ -90,6 +93,14 @@ export class DiffCov implements Flakefighter {
     for (const run of runs) {
       for (const test of run.tests) this.previous.set(test.name, { outcomes: new Set(test.executions.map((e) => e.outcome)), run });
     }
+  }
+
+  /**
+   * No verdict for any failure of the run: the changed lines are unknown (no source commit, no diff),
+   * and "covers no changed line" would then hold for every failure.
+   */
+  abstain(reason: string): void {
+    this.unknownChanges = reason;
   }
 
   params(): Record<string, PickleValue> {
@@ -119,7 +130,7 @@ export class DiffCov implements Flakefighter {
   classify(ctx: ClassifyContext): void {
     const source = sourceRunsFor(ctx.run, this.opts.sourceRuns);
     this.compareWith(source.runs);
-    this.noVerdictReason = source.noVerdictReason;
+    this.noVerdictReason = this.unknownChanges ?? source.noVerdictReason;
     const noCoverage: string[] = [];
     let skippedRun = 0;
     for (const test of ctx.run.tests) {
