@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { apiError, json, linkHeader, type StandInRequest } from '../helpers/rest-stand-in.ts';
 import { CALC_PY } from './python-project.ts';
+import { requireSystem } from '../helpers/require-system.ts';
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: 'T',
@@ -17,7 +18,7 @@ const GIT_ENV = {
 };
 
 export function git(cwd: string, args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...GIT_ENV } });
+  return execFileSync(requireSystem('git'), args, { cwd, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...GIT_ENV } });
 }
 
 /** Commit 1's calc.py: the project the coverage tests measure. */
