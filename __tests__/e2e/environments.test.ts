@@ -181,6 +181,23 @@ describe('without a matrix input, the runner tells legs apart', () => {
   });
 });
 
+describe('without a matrix input, legs the runner cannot tell apart (two Python versions on one OS)', () => {
+  test('a pass on the sibling leg gives no flaky verdict, in the first attempt or a re-run; the evidence asks for the matrix input', async () => {
+    const ws = workspace();
+    const py312 = await leg(ws, { results: 'run-2' });
+    assert.equal(py312.code, 0, py312.all);
+    const py39 = await leg(ws, { results: 'run-3' });
+    assert.notEqual(py39.code, 0, 'the failure on the other leg stays genuine');
+    assert.equal(py39.outputs['genuine-failures'], '2', py39.all);
+    const [v] = outcomeFlip(ws, TOTAL);
+    assert.equal(v.flaky, false);
+    assert.match(v.reason, /^no verdict from stored runs: it passed in run #41 attempt 1, but workflow run #41 saved more than one job of one attempt as ci\.yml › test › Linux, so that may be another matrix leg; pass `matrix: \$\{\{ toJSON\(matrix\) \}\}`/);
+    const rerun = await leg(ws, { results: 'run-3', attempt: 2 });
+    assert.notEqual(rerun.code, 0, 'a re-run of the failed leg alone is still genuine');
+    assert.match(outcomeFlip(ws, TOTAL)[0].reason, /^no verdict from stored runs/);
+  });
+});
+
 /**
  * The fixtures hold run #40 (attempt 1, job test, commit eeee…e) where every test passed, written by the
  * action before environments were stored. Same workflow, job and commit now: the old run is of no known

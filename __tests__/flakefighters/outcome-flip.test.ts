@@ -76,3 +76,21 @@ it('a failing and a passing execution of one test in this run (a retry the inges
   const now = current({ dirtyTree: true }, [execution('failed'), execution('skipped'), execution('passed')]);
   assert.deepEqual(verdict(now, [], false), { flaky: true, reason: 'failed 1× and passed 1× in this run (retry or repeated testcase)' });
 });
+
+it('without a matrix input, two runs of one attempt in one environment are two legs: no run of it is evidence', () => {
+  const runner = { environment: '["action",".github/workflows/ci.yml","test","runner:Linux/X64"]', environmentLabel: 'ci.yml › test › Linux/X64' };
+  const sibling = stored(1, 'passed', { ...runner, runId: '900', runAttempt: 1, runNumber: 41 });
+  const now = current({ ...runner, runId: '900', runAttempt: 1, runNumber: 41 });
+  const v = verdict(now, [sibling], true);
+  assert.equal(v.flaky, false);
+  assert.match(v.reason, /^no verdict from stored runs: it passed in run #41 attempt 1, but workflow run #41 saved more than one job of one attempt as ci\.yml › test › Linux\/X64/);
+  // A re-run of one leg: attempt 1 saved both legs.
+  const mine = stored(2, 'failed', { ...runner, runId: '900', runAttempt: 1, runNumber: 41 });
+  assert.equal(verdict(current({ ...runner, runId: '900', runAttempt: 2, runNumber: 41 }), [mine, sibling], true).flaky, false);
+  // One job per attempt: an earlier attempt is the same leg.
+  assert.equal(verdict(current({ ...runner, runId: '900', runAttempt: 2, runNumber: 41 }), [sibling], true).flaky, true);
+  // With the matrix input the key names the leg: two steps of one job are one environment.
+  const matrix = { environment: '["action",".github/workflows/ci.yml","test","matrix:{\\"python\\":\\"3.9\\"}"]', environmentLabel: 'x' };
+  const step1 = stored(3, 'passed', { ...matrix, runId: '900', runAttempt: 1, runNumber: 41 });
+  assert.equal(verdict(current({ ...matrix, runId: '900', runAttempt: 1, runNumber: 41 }), [step1], true).flaky, true);
+});

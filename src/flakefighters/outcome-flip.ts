@@ -6,6 +6,7 @@
  * working tree with uncommitted changes is no evidence (model.ts sameCode, sameEnvironment). It needs
  * no coverage, so it works for every language.
  */
+import { environmentMayMixLegs } from '../github/context.ts';
 import { isFailing, sameCode, sameEnvironment, type Evidence, type Run, type Test } from '../model.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 
@@ -22,10 +23,11 @@ export class OutcomeFlip implements Flakefighter {
     // The store may already have selected by commit and environment; the rule is applied here either way.
     const comparable = why === null ? (sameCommitRuns ?? history).filter((h) => h !== run && sameCode(run, h) && sameEnvironment(run, h)) : [];
     const passedIn = comparable.length > 0 ? passesByTest(comparable) : new Map<string, Run>();
+    const mixed = mixedLegs(run, comparable);
     for (const test of run.tests) {
       const failing = test.executions.filter((e) => isFailing(e.outcome));
       if (failing.length === 0) continue;
-      const evidence = evidenceFor(test, run, passedIn.get(test.name), comparable.length, why);
+      const evidence = evidenceFor(test, run, passedIn.get(test.name), comparable.length, why, mixed);
       for (const execution of failing) {
         execution.results.push({ name: this.name, flaky: evidence.flaky, evidence: { ...evidence.detail } });
       }
@@ -41,11 +43,50 @@ function whyNoStoredRuns(run: Run): string | null {
   return null;
 }
 
-function evidenceFor(test: Test, run: Run, passedRun: Run | undefined, comparable: number, why: string | null): { flaky: boolean; detail: Evidence } {
+/**
+ * Without the `matrix` input, legs that the runner cannot tell apart share an environment. One attempt
+ * of a workflow run runs a job once per leg, so two runs of one environment from the same attempt are two
+ * legs (or two steps of one job): then no run of that environment is taken as the same leg. Returns the
+ * workflow run that shows it, or null.
+ */
+function mixedLegs(run: Run, comparable: Run[]): Run | null {
+  if (!environmentMayMixLegs(run.meta.environment)) return null;
+  const seen = new Map<string, Run>();
+  for (const r of [run, ...comparable]) {
+    if (!r.meta.runId) continue;
+    const attempt = `${r.meta.runId}#${r.meta.runAttempt ?? 1}`;
+    if (seen.has(attempt)) return r;
+    seen.set(attempt, r);
+  }
+  return null;
+}
+
+function evidenceFor(
+  test: Test,
+  run: Run,
+  passedRun: Run | undefined,
+  comparable: number,
+  why: string | null,
+  mixed: Run | null,
+): { flaky: boolean; detail: Evidence } {
   const passes = test.executions.filter((e) => e.outcome === 'passed').length;
   if (passes > 0) {
     const fails = test.executions.filter((e) => isFailing(e.outcome)).length;
     return { flaky: true, detail: { reason: `failed ${fails}× and passed ${passes}× in this run (retry or repeated testcase)` } };
+  }
+  if (passedRun && mixed) {
+    return {
+      flaky: false,
+      detail: {
+        reason:
+          `no verdict from stored runs: it passed in ${runName(passedRun)}, but ${mixed.meta.runNumber ? `workflow run #${mixed.meta.runNumber}` : 'one workflow run'} ` +
+          `saved more than one job of one attempt as ${run.meta.environmentLabel ?? 'this environment'}, so that may be another matrix leg; ` +
+          'pass `matrix: ${{ toJSON(matrix) }}` to the action to tell legs apart',
+        runId: passedRun.id ?? null,
+        runUuid: passedRun.meta.uuid,
+        environment: run.meta.environmentLabel ?? null,
+      },
+    };
   }
   if (passedRun) {
     const label = passedRun.meta.environmentLabel ?? run.meta.environmentLabel ?? null;

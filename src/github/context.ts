@@ -186,6 +186,21 @@ export function actionEnvironment(ctx: GitHubContext): RunEnvironment {
   };
 }
 
+/**
+ * True for an action environment told apart by the runner alone (no `matrix` input): legs that differ
+ * only in what the runner does not show (a Python version on one OS) share such a key, so its runs
+ * may be other legs' (OutcomeFlip then checks whether one attempt saved more than one run of it).
+ */
+export function environmentMayMixLegs(key: string | null | undefined): boolean {
+  if (!key) return false;
+  try {
+    const parts = JSON.parse(key) as unknown;
+    return Array.isArray(parts) && parts[0] === 'action' && typeof parts[3] === 'string' && parts[3].startsWith('runner:');
+  } catch {
+    return false;
+  }
+}
+
 /** `.github/workflows/ci.yml` from `owner/repo/.github/workflows/ci.yml@refs/heads/main`; '' when not that shape. */
 export function workflowFile(workflowRef: string): string {
   const at = workflowRef.lastIndexOf('@');
