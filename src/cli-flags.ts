@@ -1,5 +1,6 @@
 /**
- * The engine words its messages for the action's inputs ("Input 'fail-on' is …", "set if-no-files-found to …");
+ * The engine words its messages for the action's inputs ("Input 'fail-on' is …", "fix the flakefighters input",
+ * "set if-no-files-found to …");
  * a CLI user typed flags. The CLI takes every input as a flag of the same name but two, so its messages name the
  * flag instead.
  */
@@ -14,14 +15,17 @@ const inputs = Object.keys(INPUT_DEFAULTS);
 // One-word inputs (root, save, coverage, summary …) are also plain English words: only their quoted or prefixed forms are swapped.
 const hyphenated = inputs.filter((n) => n.includes('-')).sort((a, b) => b.length - a.length);
 const HYPHENATED = new RegExp(`(?<![\\w./-])(${hyphenated.join('|')})(?![\\w/-]|\\.\\w)`, 'g');
-const QUOTED = /\bInput '([a-z-]+)'/g;
+const QUOTED = /\bInput '([a-z-]+)'|\bthe `([a-z-]+)` input\b|\bthe ([a-z]+(?:-[a-z]+)*) input\b/g;
 const PREFIX = /^([a-z]+(?:-[a-z]+)*): /;
 
 /** The message with the action's input names replaced by the CLI's flags. */
 export function inFlagTerms(message: string): string {
   return message
     .replace(/\bthe database-url secret\b/g, 'the database URL')
-    .replace(QUOTED, (m, name: string) => (name in INPUT_DEFAULTS ? flagOf(name) : m))
+    .replace(QUOTED, (m, ...names: (string | undefined)[]) => {
+      const name = names.slice(0, 3).find((n) => n !== undefined)!;
+      return name in INPUT_DEFAULTS ? flagOf(name) : m;
+    })
     .replace(PREFIX, (m, name: string) => (name in INPUT_DEFAULTS ? `${flagOf(name)}: ` : m))
     .replace(HYPHENATED, (name: string) => flagOf(name));
 }
