@@ -64,7 +64,7 @@ const BUILD_HEADER = /^# (\S+)(?: \[.*\])?\s*$/;
 export function looksLikeGoTestJson(text: string): boolean {
   const head = text.slice(0, 65536);
   // A run whose only package failed to build writes no event at all in go ≤ 1.23, just this line.
-  return /^\{"Time":"[^"]*","Action":"|^\{"Action":"|^FAIL\s+\S+ \[(?:build|setup) failed\]\s*$/m.test(head);
+  return /^\{"Time":"[^"]*","Action":"|^\{"(?:Action|ImportPath)":"|^FAIL\s+\S+ \[(?:build|setup) failed\]\s*$/m.test(head);
 }
 
 function timeOf(ev: GoEvent): Date | null {
