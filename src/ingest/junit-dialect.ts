@@ -42,11 +42,16 @@ export const DIALECT_LANGUAGE: Record<JUnitDialect, Language | null> = {
   xunit: null,
 };
 
+/** The first suites in document order, until `limit` of them hold testcases (PHPUnit nests empty wrapper suites). */
 function firstSuites(root: XmlElement, limit = 3): XmlElement[] {
   const out: XmlElement[] = [];
+  let withCases = 0;
   const walk = (el: XmlElement, depth: number): void => {
-    if (out.length >= limit || depth > 8) return;
-    if (el.name === 'testsuite') out.push(el);
+    if (withCases >= limit || out.length >= 16 || depth > 8) return;
+    if (el.name === 'testsuite') {
+      out.push(el);
+      if (el.children.some((c) => c.name === 'testcase')) withCases++;
+    }
     for (const c of el.children) if (c.name === 'testsuite' || c.name === 'testsuites') walk(c, depth + 1);
   };
   walk(root, 0);

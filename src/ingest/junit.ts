@@ -7,6 +7,7 @@ import type { Execution, ExceptionInfo, FlakefighterResult, Outcome, Test } from
 import { UserError } from '../store/store.ts';
 import { DIALECT_LANGUAGE, detectDialect, type JUnitDialect } from './junit-dialect.ts';
 import { RETRY_RULES } from './retries.ts';
+import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
 import type { SourceFiles } from './source-files.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector } from './test-collector.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
@@ -130,6 +131,7 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     });
   };
 
+  const mergedRows = mergedRowCases(root, dialect);
   const idRule = ID_RULES[dialect];
   const ids = new IdContext(ctx.files);
   const testId = (tc: XmlElement, scope: SuiteScope): TestIdentity => idRule(tc, scope, ids);
@@ -202,6 +204,10 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     } else if (skipped !== null) {
       const reason = skipped.text.trim() ? skipped.text : (skipped.attrs.message ?? '');
       executions = [newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: skipped.attrs.message ?? firstLine(reason) })];
+    } else if (flaky && mergedRows.has(tc)) {
+      // Rows sharing a name merged by the tool: the pass may be another row's, so it does not end these failures.
+      executions = flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
+      warnings.push(mergedRowsWarning(ctx.file, id, flaky.length));
     } else if (flaky) {
       // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
       executions = [...flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null)), passedExecution(start, end, stdout, stderr)];

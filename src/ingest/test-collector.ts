@@ -81,7 +81,7 @@ export class TestCollector {
         continue;
       }
       const records = [t, ...more];
-      if (this.rule.repeatsAreAttempts(t.name)) {
+      if (this.rule.repeatsAreAttempts(t.name, records.map((r) => r.executions))) {
         out.push(finish(mergeRecords(records, this.rule)));
         continue;
       }
