@@ -99,6 +99,26 @@ describe('ids', () => {
     assert.deepEqual(both.warnings, []);
   });
 
+  test('go 1.24+: build-output/build-fail events and FailedBuild give the package failure with the compiler text', async () => {
+    // The shape go 1.24 documents (cmd/test2json, "build-output" and "build-fail" actions; go 1.24 release notes).
+    const ip = 'example.com/shop/broken [example.com/shop/broken.test]';
+    const events = [
+      { ImportPath: ip, Action: 'build-output', Output: '# example.com/shop/broken [example.com/shop/broken.test]\n' },
+      { ImportPath: ip, Action: 'build-output', Output: 'broken/broken_test.go:6:17: undefined: undefinedThing\n' },
+      { ImportPath: ip, Action: 'build-fail' },
+      { Time: '2026-01-01T00:00:00Z', Action: 'start', Package: 'example.com/shop/broken' },
+      { Time: '2026-01-01T00:00:00Z', Action: 'output', Package: 'example.com/shop/broken', Output: 'FAIL\texample.com/shop/broken [build failed]\n' },
+      { Time: '2026-01-01T00:00:00Z', Action: 'fail', Package: 'example.com/shop/broken', Elapsed: 0, FailedBuild: ip },
+    ];
+    const f = join(base, 'go124.json');
+    writeFileSync(f, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = await readResultFile(f, fx('go-test-json/project'));
+    assert.equal(r.tests.length, 1);
+    const ex = byName(r.tests, 'example.com/shop/broken.(package)').executions[0];
+    assert.equal(ex.outcome, 'error');
+    assert.match(ex.report, /^build failed\n# example\.com\/shop\/broken .*\nbroken\/broken_test\.go:6:17: undefined: undefinedThing/);
+  });
+
   test('go -count=3: the repeats are attempts of one test, in order', async () => {
     const r = await readResultFile(fx('go-test-json/go-count3.json'), fx('go-test-json/project'));
     assert.deepEqual(byName(r.tests, 'example.com/shop/flaky.TestFlakyService').executions.map((e) => e.outcome), ['failed', 'passed', 'passed']);
