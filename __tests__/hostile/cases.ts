@@ -504,8 +504,9 @@ export const CASES: HostileCase[] = [
       const r = spawnSync('mkfifo', [join(ctx.ws, 'results/pipe.xml')]);
       assert.equal(r.status, 0, String(r.stderr));
     },
-    expect: 'warning',
-    message: /test-results: no result files match results/,
+    // Not a file, so nothing matches: with if-no-files-found's default (error) that fails the step, in one line.
+    expect: 'error',
+    message: /test-results: no result files match results in .*; did the test step fail before writing its report\?/,
   },
   // ---------------------------------------------------------------- CTRF schema
   {
