@@ -10,10 +10,11 @@ export interface Progress {
   stop(): void;
 }
 
-const NONE: Progress = { clear() {}, stop() {} };
+/** No line at all (--quiet, or not a terminal). */
+export const NO_PROGRESS: Progress = { clear() {}, stop() {} };
 
 export function startProgress(label: string, stream: NodeJS.WriteStream = process.stderr, opts = { delayMs: 1000, everyMs: 250 }): Progress {
-  if (!stream.isTTY) return NONE;
+  if (!stream.isTTY) return NO_PROGRESS;
   const started = Date.now();
   let shown = false;
   const draw = () => {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { useColor } from './cli-color.ts';
 import { wantsHelp } from './cli-flags.ts';
-import { startProgress } from './cli-progress.ts';
+import { NO_PROGRESS, startProgress } from './cli-progress.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
 import type { ReportData } from './report/report-data.ts';
 import { renderTerminalTable } from './report/terminal.ts';
@@ -66,7 +66,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   const quiet = !!values.quiet;
 
   let db: OpenedLocation | null = null;
-  const progress = startProgress('loading runs and writing reports');
+  const progress = quiet ? NO_PROGRESS : startProgress('loading runs and writing reports');
   try {
     db = await openLocation(location, { readonly: true, mustExist: true, what: '--database', postgres: { full: true } });
     progress.clear();

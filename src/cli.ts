@@ -13,7 +13,7 @@ import { UserError } from './store/store.ts';
 import { useColor } from './cli-color.ts';
 import { inFlagTerms, inFlagTermsLog, wantsHelp } from './cli-flags.ts';
 import { resultsLocation } from './cli-paths.ts';
-import { startProgress, withProgress } from './cli-progress.ts';
+import { NO_PROGRESS, startProgress, withProgress } from './cli-progress.ts';
 import pkg from '../package.json' with { type: 'json' };
 
 /** classify's options, indented to sit under the command in the top-level help. */
@@ -119,7 +119,7 @@ async function classify(args: string[]): Promise<number> {
   if (!input('test-results').trim()) {
     throw new UserError("classify: --results is required: the test result files to read, e.g. --results 'reports/**/*.xml' (flakefighters classify --help).");
   }
-  const progress = startProgress('classifying');
+  const progress = values.quiet ? NO_PROGRESS : startProgress('classifying');
   const log = withProgress(inFlagTermsLog(consoleLog(Boolean(values.quiet))), progress);
   const read = readConfig(input, process.cwd());
   const elsewhere = resultsLocation(read.workspace, read.testResults);
