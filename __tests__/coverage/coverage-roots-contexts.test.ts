@@ -68,6 +68,18 @@ describe('coverage recorded under another root is mapped onto the workspace', ()
     assert.deepEqual(viaLink.notices, [`Coverage paths under ${realpathSync(p.dir)} were mapped onto the workspace (4 files)`]);
   });
 
+  test("an installed package's file that shares a name with a project file is not mapped", async () => {
+    const q = makePytestProject();
+    // No `source`: coverage.py 6.5 then measures pytest itself in Debian's dist-packages (…/_pytest/main.py, …).
+    writeFileSync(join(q.dir, 'main.py'), 'print("the project\'s own main")\n');
+    runPytest(q.dir, q.c2, { contexts: 'pytest-cov', coveragerc: '' });
+    const d = await readCoverage({ patterns: ['.coverage'], workspace: q.dir, root: q.dir });
+    const pytestMain = Object.keys(d.totals).find((f) => f.endsWith('/_pytest/main.py'));
+    assert.ok(pytestMain && !pytestMain.startsWith(q.dir), `pytest's main.py measured where it is: ${pytestMain}`);
+    assert.equal(d.totals[join(q.dir, 'main.py')], undefined);
+    assert.deepEqual(d.notices, []);
+  });
+
   test('Windows paths are mapped by their suffix; files that are not in the workspace stay as recorded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ff-cov-win-'));
     writeFileSync(join(dir, 'app.py'), 'x = 1\n');
