@@ -8,8 +8,9 @@ import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { termCounts, tfidfCosineSimilarities, tracebackDocument, type TermCounts } from './tfidf.ts';
 import {
-  describeRef, flakyRefs, frameTuple, hasRootedFrame, judged, NO_ROOTED_FRAME, noVerdict, refEvidence, runTracebacks, type TracebackRef,
+  describeRef, flakyRefs, frameTuple, hasRootedFrame, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
 } from './traceback-history.ts';
+import { noVerdict } from './no-verdict.ts';
 
 export interface CosineSimilarityOptions {
   runLive?: boolean;

@@ -3,7 +3,7 @@
  * relative to root, and every earlier flaky execution's frames relative to its run's root.
  */
 import { posix } from 'node:path';
-import { isFailing, runRef, testFlaky, type Execution, type FlakefighterResult, type Run, type Test, type TracebackFrame } from '../model.ts';
+import { isFailing, runRef, testFlaky, type Execution, type Run, type Test, type TracebackFrame } from '../model.ts';
 import { pyIsUnder, pyRelpath } from './py-compat.ts';
 import type { FrameTuple } from './tfidf.ts';
 
@@ -38,20 +38,11 @@ export interface TracebackRef {
  * Why a failure with no frame under the root gets no verdict: its traceback says nothing about the project's code,
  * so every such failure looks alike (a JUnit 4 timeout whose stack holds only JDK frames would "match" an unrelated
  * deadlock's timeout). The plugin compares them anyway ([] == []); the product's promise is never to call a
- * genuine failure flaky, so we abstain.
+ * genuine failure flaky, so we abstain
+ * (a noVerdict row, no-verdict.ts: the plugin reads it as not flaky, the reports show the reason).
  */
 export const NO_ROOTED_FRAME =
   'no traceback frame under the project root (only library, runtime or JDK frames, or none), so tracebacks cannot be compared';
-
-/**
- * "No verdict" as a row: flaky=false with the reason, marked `noVerdict`. The plugin's models read a result row only
- * through `flaky` (Test.flaky = any), so for them it is the same as no row, and the plugin's own TracebackMatching
- * writes a False row for every execution it does not match; unlike no row, it puts the reason in the evidence
- * that the reports show for that failure.
- */
-export function noVerdict(name: string, reason: string): FlakefighterResult {
-  return { name, flaky: false, evidence: { reason, noVerdict: true } };
-}
 
 /** Some frame of the failure is under root: only then does its traceback say anything about the project's code. */
 export function hasRootedFrame(frames: TracebackFrame[], root: string): boolean {

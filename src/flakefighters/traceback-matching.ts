@@ -6,8 +6,9 @@ import { testFlaky } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import {
-  describeRef, flakyRefs, frameTuple, frameUnderRoot, judged, NO_ROOTED_FRAME, noVerdict, refEvidence, runTracebacks, type TracebackRef,
+  describeRef, flakyRefs, frameTuple, frameUnderRoot, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
 } from './traceback-history.ts';
+import { noVerdict } from './no-verdict.ts';
 
 export interface TracebackMatchingOptions {
   runLive?: boolean;
