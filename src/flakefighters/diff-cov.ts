@@ -169,7 +169,7 @@ export class DiffCov implements Flakefighter {
             changedLine: d.changedLine,
             sourceCommit: this.opts.sourceCommit ?? null,
             runId: d.sourceRun?.id ?? null,
-            runUuid: d.sourceRun?.meta.uuid ?? null,
+            runUuid: d.sourceRun?.meta?.uuid ?? null,
           },
         });
       }
