@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { readResults } from '../../src/ingest/read-results.ts';
 import { EARLIER_ATTEMPT_MESSAGE, isParameterizedInvocation, looksLikeRetries } from '../../src/ingest/retries.ts';
 import { newExecution } from '../../src/ingest/test-collector.ts';
+import { mergedRowCases } from '../../src/ingest/merged-rows.ts';
+import { parseXml } from '../../src/ingest/xml-scan.ts';
 import type { Test } from '../../src/model.ts';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'results', 'real-tools');
@@ -204,5 +206,21 @@ describe('Gradle', () => {
     assert.equal(isParameterizedInvocation('example.T.[12]'), true);
     assert.equal(isParameterizedInvocation('example.T.flakyTest()'), false);
     assert.equal(isParameterizedInvocation('example.T.adds{int}[1]'), false);
+  });
+});
+
+describe('rows merged by a tool that merges reruns by name', () => {
+  const names = (xml: string, dialect: 'maven-surefire' | 'gradle') => [...mergedRowCases(parseXml(xml), dialect)].map((tc) => tc.attrs.name);
+  const flaky = '<flakyFailure message="x" type="T"><stackTrace>T: x</stackTrace></flakyFailure>';
+
+  test('Surefire: only a suite that counts more runs than its testcases hold', () => {
+    const suite = (tests: number) => `<testsuite name="C" tests="${tests}"><testcase name="a" classname="C">${flaky}</testcase><testcase name="b" classname="C"/></testsuite>`;
+    assert.deepEqual(names(suite(3), 'maven-surefire'), [], 'a: 2 runs, b: 1 run');
+    assert.deepEqual(names(suite(5), 'maven-surefire'), ['a']);
+  });
+
+  test('Gradle (mergeReruns on): a [n] invocation with flaky attempts, never an ordinary name', () => {
+    const xml = `<testsuite name="C" tests="2"><testcase name="[1] firstParameter" classname="C">${flaky}</testcase><testcase name="flakyTest()" classname="C">${flaky}</testcase></testsuite>`;
+    assert.deepEqual(names(xml, 'gradle'), ['[1] firstParameter']);
   });
 });
