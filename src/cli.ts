@@ -25,6 +25,7 @@ const CLASSIFY_OPTIONS = `               --results GLOB        result files (rep
                --flakefighters YAML  configuration (a file path or inline YAML)
                --active-flakefighters A,B   run only these
                --fail-on genuine|any|never                                  [genuine]
+               --if-no-files-found error|warn|ignore   no results (no file, no tests)  [error]
                --load-max-runs N  --store-max-runs N  --time-immemorial D:H:M
                --source-commit SHA   DiffCov's base commit
                --target-commit SHA   the commit the results are of        [HEAD]
