@@ -39,16 +39,27 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
     // was down reach a later job only through that file's artifact, so it is fetched first when asked.
     let carried: string | null = null;
     if (cfg.historyFromArtifact && ctx && ctx.repository) carried = await mergeArtifactHistory(cfg.databasePath, cfg, ctx, log);
+    let pg: Store | null = null;
     try {
       const { openPostgresStore } = await import('./store/postgres-store.ts');
       const store = await openPostgresStore(cfg.databaseUrl, {
         sslCa: cfg.databaseSslCa ?? undefined,
         log: (m: string) => log.info(redact(m)),
       });
+      pg = store;
       const description = `PostgreSQL ${target.host}:${target.port}/${target.database}`;
-      await uploadPendingRuns(store, cfg.databasePath, log);
+      try {
+        await uploadPendingRuns(store, cfg.databasePath, log);
+      } catch (err) {
+        // The database works for this run (it was just opened); the pending runs wait for the next one.
+        log.warning(
+          `Could not upload the runs kept in ${cfg.databasePath} to the database (${redact(err instanceof Error ? err.message : String(err))}); they stay there, pending, and the next run that reaches the database tries again. This run uses the database as usual.`,
+        );
+      }
       return { store, kind: 'postgres', description, historySource: description, fallbackReason: null, sqlitePath: null };
     } catch (err) {
+      // Every path that leaves the database closes it: an open pool would hold the process for its idle timeout.
+      await pg?.close().catch(() => {});
       const reason = redact(err instanceof Error ? err.message : String(err));
       log.warning(`Could not use the database-url database (${reason}); this run is kept in ${cfg.databasePath} instead and will be uploaded to the database by the next run that reaches it.`);
       const opened = await openSqlite(cfg.databasePath, { ...cfg, historyFromArtifact: false }, ctx, log, `SQLite fallback file ${cfg.databasePath}`);

@@ -21,7 +21,7 @@ import {
   type RunKey,
   type RunRows,
 } from './rows.ts';
-import { isTransient, withRetry } from './retry.ts';
+import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
 import {
   FFA_SCHEMA_VERSION,
   FFA_TABLES,
@@ -240,7 +240,7 @@ export const PRUNE_LOCK_KEY = 0x0ffa_d31;
  * Indexes the history queries need; the plugin creates none. Added only when missing, under our own
  * names, so plugin tables keep their exact columns.
  */
-export const POSTGRES_INDEXES: ReadonlyArray<{ name: string; sql: string }> = [
+export const POSTGRES_INDEXES: ReadonlyArray<{ name: string; table: string; sql: string }> = [
   ['ix_ffa_run_start_time', 'run (start_time)'],
   ['ix_ffa_run_commit_sha', 'run (commit_sha)'],
   ['ix_ffa_activeflakefighter_run_id', 'activeflakefighter (run_id)'],
@@ -252,7 +252,7 @@ export const POSTGRES_INDEXES: ReadonlyArray<{ name: string; sql: string }> = [
   ['ix_ffa_flakefighter_result_test_id', 'flakefighter_result (test_id)'],
   // Failing executions only (about 2% of the rows): history loads start from these.
   ['ix_ffa_test_execution_failing', "test_execution (test_id) WHERE outcome IN ('failed', 'error')"],
-].map(([name, on]) => ({ name, sql: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
+].map(([name, on]) => ({ name, table: on.split(' ')[0]!, sql: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
 const ALL_TABLES: ReadonlyArray<PluginTable | FfaTable> = [...PLUGIN_TABLES, ...FFA_TABLES];
 
@@ -260,6 +260,8 @@ interface SchemaState {
   columns: Map<string, string[]>;
   indexes: Set<string>;
   version: string | null;
+  /** Tables this role may write but does not own (created by another role): only their owner can index them. Table → owner. */
+  foreign: Map<string, string>;
 }
 
 async function readSchemaState(sql: postgres.Sql<{}> | postgres.TransactionSql<{}>): Promise<SchemaState> {
@@ -271,7 +273,10 @@ async function readSchemaState(sql: postgres.Sql<{}> | postgres.TransactionSql<{
           WHERE table_schema = current_schema() AND table_name = ANY($1::text::text[])
           GROUP BY table_name) c) AS columns,
        (SELECT coalesce(json_agg(indexname::text), '[]'::json) FROM pg_indexes
-          WHERE schemaname = current_schema() AND indexname = ANY($2::text::text[])) AS indexes`,
+          WHERE schemaname = current_schema() AND indexname = ANY($2::text::text[])) AS indexes,
+       (SELECT coalesce(json_object_agg(c.relname, pg_get_userbyid(c.relowner)), '{}'::json) FROM pg_class c
+          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND c.relname = ANY($1::text::text[])
+            AND NOT pg_has_role(c.relowner, 'USAGE')) AS foreign_tables`,
     [pgArray(ALL_TABLES), pgArray(POSTGRES_INDEXES.map((i) => i.name))],
   );
   const columns = new Map<string, string[]>(Object.entries(parseJson(row.columns) as Record<string, string[]>));
@@ -280,7 +285,8 @@ async function readSchemaState(sql: postgres.Sql<{}> | postgres.TransactionSql<{
     const [v] = await sql.unsafe(`SELECT value FROM ffa_meta WHERE key = $1`, [FFA_VERSION_KEY]);
     version = v ? String(v.value) : null;
   }
-  return { columns, indexes: new Set(parseJson(row.indexes) as string[]), version };
+  const foreign = new Map<string, string>(Object.entries(parseJson(row.foreign_tables) as Record<string, string>));
+  return { columns, indexes: new Set(parseJson(row.indexes) as string[]), version, foreign };
 }
 
 function parseJson(v: unknown): unknown {
@@ -300,7 +306,7 @@ function checkState(state: SchemaState, where: string): boolean {
   checkFfaVersion(state.version, where);
   return (
     state.columns.size === ALL_TABLES.length &&
-    state.indexes.size === POSTGRES_INDEXES.length &&
+    POSTGRES_INDEXES.every((ix) => state.indexes.has(ix.name) || state.foreign.has(ix.table)) &&
     state.version !== null &&
     Number(state.version) >= FFA_SCHEMA_VERSION &&
     ffaRunUpgrades(state.columns.get('ffa_run') ?? []).length === 0
@@ -312,8 +318,10 @@ function checkState(state: SchemaState, where: string): boolean {
  * The common case (all there) costs one query and takes no lock. Otherwise one transaction holding
  * an advisory lock re-reads and creates, so concurrent first runs never race on CREATE TABLE.
  */
-export async function bootstrapSchema(sql: postgres.Sql<{}>, where: string): Promise<'ready' | 'created'> {
-  if (checkState(await readSchemaState(sql), where)) return 'ready';
+export async function bootstrapSchema(sql: postgres.Sql<{}>, where: string, notice?: (message: string) => void): Promise<'ready' | 'created'> {
+  const first = await readSchemaState(sql);
+  noteUnindexable(first, notice);
+  if (checkState(first, where)) return 'ready';
   await sql.begin(async (tx) => {
     await tx.unsafe(`SELECT pg_advisory_xact_lock(${DDL_LOCK_KEY})`);
     const state = await readSchemaState(tx);
@@ -322,7 +330,7 @@ export async function bootstrapSchema(sql: postgres.Sql<{}>, where: string): Pro
     for (const table of ALL_TABLES) {
       if (!state.columns.has(table)) await tx.unsafe(ddl[table]);
     }
-    for (const ix of POSTGRES_INDEXES) if (!state.indexes.has(ix.name)) await tx.unsafe(ix.sql);
+    for (const ix of POSTGRES_INDEXES) if (!state.indexes.has(ix.name) && !state.foreign.has(ix.table)) await tx.unsafe(ix.sql);
     // An ffa_run of an older schema gains its new columns in place (nullable: old rows keep theirs empty).
     if (state.columns.has('ffa_run')) for (const alter of ffaRunUpgrades(state.columns.get('ffa_run')!)) await tx.unsafe(alter);
     if (state.version === null || Number(state.version) < FFA_SCHEMA_VERSION) {
@@ -330,6 +338,19 @@ export async function bootstrapSchema(sql: postgres.Sql<{}>, where: string): Pro
     }
   });
   return 'created';
+}
+
+/**
+ * Plugin tables created by another role can be written (DML and REFERENCES granted) but only their
+ * owner may index them: those indexes are left out, said once per opening, with what would allow them.
+ */
+function noteUnindexable(state: SchemaState, notice?: (message: string) => void): void {
+  const skipped = POSTGRES_INDEXES.filter((ix) => !state.indexes.has(ix.name) && state.foreign.has(ix.table));
+  if (!notice || skipped.length === 0) return;
+  const owners = [...new Set(skipped.map((ix) => state.foreign.get(ix.table)!))];
+  notice(
+    `PostgreSQL: ${skipped.length} index(es) that speed up history loads were not created (${skipped.map((ix) => ix.name).join(', ')}): their tables belong to role ${owners.join(', ')}, and only a table's owner can index it. History works without them; to add them, have ${owners.length > 1 ? 'the owners' : 'that role'} run ${skipped.map((ix) => `${ix.sql};`).join(' ')} or grant ${owners.length > 1 ? 'those roles' : 'that role'} to the database-url user (GRANT ${owners.join(', ')} TO <database-url user>).`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,8 +414,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   });
   try {
     const opening = (async () => {
-      await store.retrying('check or create the flakefighters tables', () => bootstrapSchema(sql, `PostgreSQL database "${target.database}" at ${target.host}:${target.port}`));
-      store.sequences = await store.retrying('read the id sequences', () => readSequences(sql));
+      await store.retrying('check or create the flakefighters tables', () =>
+        bootstrapSchema(store.client, `PostgreSQL database "${target.database}" at ${target.host}:${target.port}`, (m) => opts.log?.(redact(m))),
+      );
+      store.sequences = await store.retrying('read the id sequences', () => readSequences(store.client));
     })();
     opening.catch(() => {}); // after the deadline, closing the pool rejects it too; that one is not news
     await Promise.race([opening, deadline]);
@@ -418,7 +441,7 @@ export class PostgresStore implements Store {
   sequences: Sequences = {};
 
   constructor(
-    private readonly sql: Sql,
+    private sql: Sql,
     readonly target: PostgresTarget,
     private readonly opts: PostgresStoreOptions,
     private readonly statementTimeoutMs: number,
@@ -430,8 +453,12 @@ export class PostgresStore implements Store {
       return await withRetry(fn, {
         retries: this.opts.retries ?? 2,
         baseDelayMs: this.opts.retryDelayMs ?? 500,
-        onRetry: (err, attempt, delay) =>
-          this.opts.log?.(`${describePgError(err, this.target, what, this.statementTimeoutMs).message}; retry ${attempt} in ${delay} ms`),
+        onRetry: (err, attempt, delay) => {
+          this.opts.log?.(`${describePgError(err, this.target, what, this.statementTimeoutMs).message}; retry ${attempt} in ${delay} ms`);
+          // A terminated backend can take its pool's idle connections with it; a retry on one of those
+          // would only fetch that old error again and spend an attempt on it. Retry on fresh ones.
+          if (isConnectionLoss(err)) this.renewPool();
+        },
       });
     } catch (err) {
       if (err instanceof UserError && !(err instanceof PostgresStoreError)) throw new UserError(redact(err.message));
@@ -450,6 +477,17 @@ export class PostgresStore implements Store {
       }
       throw describePgError(err, this.target, what, this.statementTimeoutMs);
     }
+  }
+
+  /** The current pool (renewed after a lost connection). */
+  get client(): Sql {
+    return this.sql;
+  }
+
+  private renewPool(): void {
+    const old = this.sql;
+    this.sql = openPool(this.target, { ...this.opts, statementTimeoutMs: this.statementTimeoutMs });
+    old.end({ timeout: 0 }).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,13 @@ export function isTransient(err: unknown): boolean {
   return TRANSIENT_NETWORK.has(code);
 }
 
+/** The connection itself is gone (a terminated backend, a reset socket): other pooled connections may be too. */
+export function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return code === '57P01' || code === '57P02' || code.startsWith('08') || ['ECONNRESET', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED'].includes(code);
+}
+
 export interface RetryOptions {
   /** Extra attempts after the first. */
   retries: number;
