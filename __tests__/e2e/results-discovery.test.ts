@@ -165,7 +165,8 @@ describe('one unreadable file among several', () => {
     const errors = stepErrors(r);
     assert.equal(errors.length, 1, r.all);
     assert.match(errors[0].message, /1 result file\(s\) \(reports\/c-cut\.xml\) could not be read; their tests are missing/);
-    assert.match(r.summary, /c\\?-cut\\?\.xml/, 'the summary names the bad file');
+    // The summary may escape Markdown and add <wbr> break chances inside paths.
+    assert.match(r.summary.replace(/<wbr>|\\/g, ''), /reports\/c-cut\.xml: malformed XML/, 'the summary names the bad file');
     assert.ok(readFileSync(join(ws, 'flakefighters-report/flakefighters.json'), 'utf8').includes('reports/c-cut.xml'), 'the report does too');
 
     const never = await step(ws, { 'test-results': 'reports/*.xml', 'fail-on': 'never' }, 2);
