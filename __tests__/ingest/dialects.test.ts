@@ -63,11 +63,18 @@ describe('JUnit dialects', () => {
     assert.equal(err.exception?.name, 'RuntimeError');
   });
 
-  test('pytest: the same nodeid in two files is one test with two executions (a rerun)', async () => {
+  // This used to read report-rerun.xml as a rerun of report.xml. It also holds test_add, which passed in
+  // report.xml, so it is not a rerun of report.xml's failures: it is another run of those tests (a matrix leg),
+  // and test_bad failing in one and passing in the other must not make one flaky test.
+  test('pytest: the same nodeid in two files that are not a rerun of failures stays two tests, named after their file', async () => {
     const r = await readResults({ patterns: ['report.xml', 'report-rerun.xml'], workspace: join(FIX, 'pytest-project'), root: '.', ifNoFilesFound: 'error' });
-    assert.equal(r.tests.length, 7);
-    assert.equal(outcomes(byName(r.tests).get('tests/test_calc.py::TestParse::test_bad')), 'failed,passed');
-    assert.equal(outcomes(byName(r.tests).get('tests/test_calc.py::test_add')), 'passed,passed');
+    assert.equal(r.tests.length, 9);
+    const t = byName(r.tests);
+    assert.equal(outcomes(t.get('tests/test_calc.py::TestParse::test_bad [report]')), 'failed');
+    assert.equal(outcomes(t.get('tests/test_calc.py::TestParse::test_bad [report-rerun]')), 'passed');
+    assert.equal(outcomes(t.get('tests/test_calc.py::test_add [report-rerun]')), 'passed');
+    assert.equal(outcomes(t.get('tests/test_calc.py::test_later')), 'skipped');
+    assert.equal(r.notices.filter((n) => n.includes('report.xml, report-rerun.xml: 2 tests are in more than one')).length, 1);
   });
 
   test('jest-junit: ids keep the spec file, so equal titles in two files stay apart', async () => {
@@ -79,7 +86,7 @@ describe('JUnit dialects', () => {
     assert.ok(t.has('src/__tests__/api.test.ts › Calculator adds numbers'));
     const fail = t.get('src/__tests__/calculator.test.ts › Calculator divides by zero')!;
     assert.equal(fail.fspath, join(FIX, 'src/__tests__/calculator.test.ts'));
-    // The suite name is a path only when that file exists under root.
+    // The suite name is a path: it goes into the id as written, and into fspath only when that file exists under root.
     assert.equal(t.get('src/__tests__/api.test.ts › api fetches user')!.fspath, '');
     assert.equal(fail.executions[0].exception?.name, 'Error');
     // node_modules and node: internals are left out; column kept 1-based, line 0-based.

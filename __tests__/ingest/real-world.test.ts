@@ -28,6 +28,14 @@ const SELF_INCONSISTENT: Record<string, string[]> = {
   'test-errors/jest/jest-test-results.xml': ['tests'],
 };
 
+// Ids written more than once by writers that do not write retries that way, and testcases without a name:
+// each occurrence is its own test (never merged), with one notice per file.
+const EXPECTED_WARNINGS: Record<string, RegExp[]> = {
+  'external/java/TEST-org.apache.pulsar.AddMissingPatchVersionTest.xml': [/: 1 test id is written more than once/],
+  'external/java/pulsar-test-report.xml': [/: 39 test ids are written more than once .* the 138 later occurrences are kept as separate tests/],
+  'external/jest/jest-test-results.xml': [/: 1 testcase has no name/, /: 31 test ids are written more than once .*addFileAttribute/],
+};
+
 const EXPECTED_DIALECT: Record<string, string> = {
   'dotnet-nunit.xml': 'nunit',
   'external/nunit-sample.xml': 'nunit',
@@ -62,7 +70,10 @@ describe('real-world JUnit files', () => {
       assert.deepEqual(r.files, [file]);
       const noTests = r.warnings.filter((w) => w.startsWith(`test-results: ${file} (matching ${file} in ${DIR}) holds no tests`));
       assert.equal(noTests.length, r.tests.length === 0 ? 1 : 0);
-      assert.deepEqual(r.warnings.filter((w) => !noTests.includes(w)), []);
+      const others = r.warnings.filter((w) => !noTests.includes(w));
+      const expected = EXPECTED_WARNINGS[file] ?? [];
+      assert.equal(others.length, expected.length, others.join('\n'));
+      expected.forEach((re, i) => assert.match(others[i], re));
       if (EXPECTED_DIALECT[file]) assert.deepEqual(r.dialects, [EXPECTED_DIALECT[file]]);
       const got = { passed: 0, failed: 0, error: 0, skipped: 0 };
       for (const t of r.tests) {
@@ -96,7 +107,8 @@ describe('real-world JUnit files', () => {
     // TestNG data-provider rows repeat the method name: two tests (the second with an ordinal), never one test's attempts.
     const pulsar = r.tests.filter((x) => x.name.startsWith('org.apache.pulsar.AddMissingPatchVersionTest.testVersionStrings'));
     assert.ok(pulsar.length >= 2, pulsar.map((x) => x.name).join(', '));
-    assert.ok(pulsar.some((x) => x.name.endsWith(' [2]')));
+    // The same TestNG class is in two of the files read together: each copy is also named after its file.
+    assert.ok(pulsar.some((x) => x.name.includes(' [2]')));
     const failed = pulsar.flatMap((x) => x.executions).find((e) => e.outcome === 'failed')!;
     assert.equal(failed.exception?.name, 'AssertionError');
     assert.deepEqual(failed.exception?.frames, [{ path: 'org/apache/pulsar/AddMissingPatchVersionTest.java', lineno: 28, colno: null, statement: null }]);

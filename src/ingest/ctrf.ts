@@ -6,6 +6,9 @@
 import type { Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
+import { IdPaths } from './id-paths.ts';
+import { repeatsWarning } from './junit-notices.ts';
+import { RETRY_RULES } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames, type Language } from './tracebacks.ts';
 
@@ -53,7 +56,9 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
   if (!Array.isArray(r.tests)) bad('$.results.tests', 'is missing or not an array');
   const toolName = (r.tool as Obj).name as string;
   const lang = TOOL_LANGUAGE.find(([re]) => re.test(toolName))?.[1] ?? null;
-  const collector = new TestCollector();
+  // A repeated test in CTRF is another test (a test.each row), never an attempt: retries are in `retries`.
+  const collector = new TestCollector(RETRY_RULES.ctrf);
+  const paths = new IdPaths(ctx.files);
 
   const checkAttempt = (t: Obj, path: string): void => {
     if (typeof t.status !== 'string' || !STATUSES.has(t.status)) bad(`${path}.status`, `must be one of passed, failed, skipped, pending, other (got ${JSON.stringify(t.status)})`);
@@ -129,9 +134,12 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
     }
     const suite = typeof t.suite === 'string' && t.suite ? t.suite : '';
     const filePath = typeof t.filePath === 'string' ? t.filePath : '';
-    const id = filePath ? `${ctx.files.relativeToRoot(filePath)}::${suite ? suite + ' › ' : ''}${t.name}` : suite ? `${suite} › ${t.name}` : (t.name as string);
-    const fspath = filePath ? (/^(?:\/|[A-Za-z]:[\\/])/.test(filePath) ? filePath : ctx.files.abs(filePath)) : '';
+    const where = filePath ? paths.of(filePath) : null;
+    const id = where ? `${where.rel}::${suite ? suite + ' › ' : ''}${t.name}` : suite ? `${suite} › ${t.name}` : (t.name as string);
+    const fspath = where ? where.abs || (/^(?:\/|[A-Za-z]:[\\/])/.test(filePath) ? filePath : ctx.files.abs(where.rel)) : '';
     collector.add(id, fspath, typeof t.line === 'number' && t.line > 0 ? t.line : null, executions);
   });
-  return { dialect: 'ctrf', tests: collector.tests(), warnings: [] };
+  const tests = collector.tests();
+  const repeats = collector.repeatSummary();
+  return { dialect: 'ctrf', tests, warnings: repeats.groups > 0 ? [repeatsWarning(ctx.file, 'ctrf', repeats)] : [] };
 }

@@ -11,6 +11,8 @@ export type JUnitDialect =
   | 'python-xmlrunner'
   | 'jest-junit'
   | 'mocha'
+  | 'mocha-xunit'
+  | 'playwright'
   | 'maven-surefire'
   | 'maven-failsafe'
   | 'gradle'
@@ -29,6 +31,8 @@ export const DIALECT_LANGUAGE: Record<JUnitDialect, Language | null> = {
   'python-xmlrunner': 'python',
   'jest-junit': 'javascript',
   mocha: 'javascript',
+  'mocha-xunit': 'javascript',
+  playwright: 'javascript',
   'maven-surefire': 'java',
   'maven-failsafe': 'java',
   gradle: 'java',
@@ -78,6 +82,20 @@ function properties(suite: XmlElement): Map<string, string> {
   return m;
 }
 
+/**
+ * Playwright's JUnit reporter: `<testsuites id="" name="">`, each suite a spec file (its name, and every
+ * testcase's classname) with the project in `hostname`.
+ */
+function isPlaywright(root: XmlElement, suites: XmlElement[]): boolean {
+  if (root.name !== 'testsuites' || !('id' in root.attrs) || suites.length === 0) return false;
+  return suites.every(
+    (s) =>
+      'hostname' in s.attrs &&
+      /\.(?:[cm]?[jt]sx?)$/.test(s.attrs.name ?? '') &&
+      s.children.every((c) => c.name !== 'testcase' || c.attrs.classname === s.attrs.name),
+  );
+}
+
 export function detectDialect(root: XmlElement, text: string, filePath: string): JUnitDialect {
   const suites = firstSuites(root);
   const cases = firstCases(suites);
@@ -88,7 +106,12 @@ export function detectDialect(root: XmlElement, text: string, filePath: string):
   if (cases.some((c) => c.children.some((x) => x.name === 'flakefighterresults'))) return 'pytest-flakefighters';
   if (rootName === 'pytest tests' || suiteName === 'pytest') return 'pytest';
   if (rootName === 'jest tests' || /jest/i.test(rootName)) return 'jest-junit';
+  // mocha's built-in xunit reporter writes one <testsuite> root (timestamp in RFC 1123 form); mocha-junit-reporter
+  // writes <testsuites> with a "Root Suite" and one suite per describe block.
+  if (root.name === 'testsuite' && (rootName === 'Mocha Tests' || /^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} /.test(root.attrs.timestamp ?? ''))) return 'mocha-xunit';
   if (/mocha/i.test(rootName) || suiteName === 'Root Suite') return 'mocha';
+  // Before Surefire: with includeRetries Playwright writes Surefire's flakyFailure/rerunFailure too.
+  if (isPlaywright(root, suites)) return 'playwright';
 
   const schema = s0?.attrs['xsi:noNamespaceSchemaLocation'] ?? root.attrs['xsi:noNamespaceSchemaLocation'] ?? '';
   const props = s0 ? properties(s0) : new Map<string, string>();

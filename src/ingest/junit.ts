@@ -9,7 +9,8 @@ import { DIALECT_LANGUAGE, detectDialect, type JUnitDialect } from './junit-dial
 import { RETRY_RULES } from './retries.ts';
 import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
 import type { SourceFiles } from './source-files.ts';
-import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector } from './test-collector.ts';
+import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
+import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatsWarning, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 import { parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
@@ -74,6 +75,7 @@ interface Clock {
 }
 
 interface SuiteScope extends IdScope {
+  place: RecordPlace;
   stdout: string | null;
   stderr: string | null;
   clock: Clock;
@@ -135,9 +137,18 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
   const idRule = ID_RULES[dialect];
   const ids = new IdContext(ctx.files);
   const testId = (tc: XmlElement, scope: SuiteScope): TestIdentity => idRule(tc, scope, ids);
+  // A testcase without a name says nothing that tells it from another: each one is its own test.
+  let nameless = 0;
+  const identify = (tc: XmlElement, scope: SuiteScope): TestIdentity => {
+    if (tc.attrs.name) return testId(tc, scope);
+    const named = { ...tc, attrs: { ...tc.attrs, name: `(unnamed testcase ${++nameless})` } };
+    const r = testId(named, scope);
+    return { id: r.id, fspath: r.fspath };
+  };
+  const emptySuites: XmlElement[] = [];
 
   const visitCase = (tc: XmlElement, scope: SuiteScope): void => {
-    const { id, fspath, group, key } = testId(tc, scope);
+    const { id, fspath, group, key } = identify(tc, scope);
     const line = tc.attrs.line !== undefined ? Number(tc.attrs.line) : NaN;
     const lineNo = Number.isInteger(line) && line > 0 ? line : null;
     const durMs = secondsToMs(tc.attrs.time);
@@ -168,7 +179,8 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
           if (primary === null) { primary = c; primaryOutcome = 'failed'; }
           break;
         case 'error':
-          if (primary === null) { primary = c; primaryOutcome = 'error'; }
+          // A testcase holding both (failed, then errored in teardown) is an error, as EnricoMi's action counts it.
+          if (primary === null || primaryOutcome === 'failed') { primary = c; primaryOutcome = 'error'; }
           break;
         case 'skipped':
           skipped = c;
@@ -214,7 +226,7 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     } else {
       executions = [passedExecution(start, end, stdout, stderr)];
     }
-    const test = group !== undefined ? collector.addIn(group, key!, id, fspath, lineNo, executions) : collector.add(id, fspath, lineNo, executions);
+    const test = group !== undefined ? collector.addIn(group, key!, id, fspath, lineNo, executions, [], scope.place) : collector.addIn('', id, id, fspath, lineNo, executions, [], scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;
       pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });
@@ -224,7 +236,7 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
   // Explicit stack: nesting is bounded by the XML reader, but a loop keeps this independent of it.
   const rootClock: Clock = { t: parseTimestamp(root.attrs.timestamp)?.getTime() ?? null };
   const stack: { el: XmlElement; parent: SuiteScope }[] = [
-    { el: root, parent: { name: '', stdout: null, stderr: null, clock: rootClock, file: null } },
+    { el: root, parent: { name: '', stdout: null, stderr: null, clock: rootClock, file: null, hostname: null, place: NO_PLACE } },
   ];
   while (stack.length) {
     const { el, parent } = stack.pop()!;
@@ -234,6 +246,7 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     }
     let scope = parent;
     if (el.name === 'testsuite') {
+      if (declaresTestsButHoldsNone(el)) emptySuites.push(el);
       const ts = parseTimestamp(el.attrs.timestamp);
       const out = suiteOutput(el);
       scope = {
@@ -242,6 +255,8 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
         stderr: out.stderr ?? parent.stderr,
         clock: ts !== null ? { t: ts.getTime() } : parent.clock,
         file: el.attrs.file ?? parent.file,
+        hostname: el.attrs.hostname ?? parent.hostname,
+        place: suitePlace(el, parent.place),
       };
     }
     for (let i = el.children.length - 1; i >= 0; i--) {
@@ -251,7 +266,12 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
   }
 
   if (pluginExecs.length) importPluginResults(pluginExecs, declaresPerExecutionOutcomes(root));
-  return { dialect: pluginExecs.length && isPytest ? 'pytest-flakefighters' : dialect, tests: collector.tests(), warnings };
+  const tests = collector.tests();
+  if (nameless > 0) warnings.push(namelessWarning(ctx.file, nameless));
+  if (emptySuites.length) warnings.push(emptySuitesWarning(ctx.file, emptySuites));
+  const repeats = collector.repeatSummary();
+  if (repeats.groups > 0) warnings.push(repeatsWarning(ctx.file, dialect, repeats));
+  return { dialect: pluginExecs.length && isPytest ? 'pytest-flakefighters' : dialect, tests, warnings };
 }
 
 function verdicts(el: XmlElement): FlakefighterResult[] {

@@ -17,7 +17,7 @@ import { decodeResultFile } from './decode-text.ts';
 import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
 import { ownFileTest } from './own-files.ts';
 import { SourceFiles } from './source-files.ts';
-import { TestCollector } from './test-collector.ts';
+import { combineFiles } from './cross-file.ts';
 
 export interface ReadResultsOptions {
   patterns: string[];
@@ -265,15 +265,10 @@ export async function readResults(opts: ReadResultsOptions): Promise<IngestResul
     if (!dialects.includes(parsed.dialect)) dialects.push(parsed.dialect);
     warnings.push(...parsed.warnings);
   }
-  // One file is already merged by id; only several files need another pass.
-  let tests: Test[];
-  if (reports.length === 1) {
-    tests = reports[0].parsed.tests;
-  } else {
-    const collector = new TestCollector();
-    for (const { parsed } of reports) collector.merge(parsed.tests);
-    tests = collector.tests();
-  }
+  // Across files an id is one test only when the later file is a rerun of the earlier one's failures (cross-file.ts).
+  const combined = combineFiles(reports.map((r) => ({ display: r.display, tests: r.parsed.tests })));
+  const tests: Test[] = combined.tests;
+  notices.push(...combined.notices);
   return { tests, files: reports.map((r) => r.display), dialects, warnings, notices, unreadable };
 }
 

@@ -8,6 +8,16 @@ import { attemptsAsWritten, type RetryRule } from './retries.ts';
 
 const MERGE_ALL: RetryRule = { repeatsAreAttempts: () => true, readAttempts: attemptsAsWritten };
 
+/**
+ * Where a record was written, for records that share an id but are not attempts of one test: a label that
+ * may tell them apart (the suite chain, the project), and a key that orders them the same way in every run
+ * (a suite's content, not the order in which parallel workers finished). One object per suite, not per test.
+ */
+export interface RecordPlace {
+  label: string;
+  sortKey(): string;
+}
+
 export interface RepeatSummary {
   /** Ids written more than once and kept apart as different tests. */
   groups: number;
@@ -25,8 +35,11 @@ export class TestCollector {
    */
   private readonly groups = new Map<string, Map<string, Test>>();
   private readonly order: Test[] = [];
+  /** Where each first record was written (parallel to `order`; undefined when the reader gives none). */
+  private readonly places: (RecordPlace | undefined)[] = [];
   /** Later records of an id, by the first record (rare: only repeated ids land here). */
   private readonly repeats = new Map<Test, Test[]>();
+  private readonly repeatPlaces = new Map<Test, (RecordPlace | undefined)[]>();
   private resolved: Test[] | null = null;
   private summary: RepeatSummary = { groups: 0, extra: 0, examples: [] };
 
@@ -37,7 +50,7 @@ export class TestCollector {
   }
 
   /** Returns the record of this testcase; its executions and results are its own until `tests()`. */
-  addIn(group: string, key: string, name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = []): Test {
+  addIn(group: string, key: string, name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = [], place?: RecordPlace): Test {
     this.resolved = null;
     let g = this.groups.get(group);
     if (g === undefined) this.groups.set(group, (g = new Map()));
@@ -46,11 +59,17 @@ export class TestCollector {
     if (first === undefined) {
       g.set(key, record);
       this.order.push(record);
+      this.places.push(place);
       return record;
     }
     const more = this.repeats.get(first);
-    if (more === undefined) this.repeats.set(first, [record]);
-    else more.push(record);
+    if (more === undefined) {
+      this.repeats.set(first, [record]);
+      this.repeatPlaces.set(first, [place]);
+    } else {
+      more.push(record);
+      this.repeatPlaces.get(first)!.push(place);
+    }
     return record;
   }
 
@@ -74,7 +93,8 @@ export class TestCollector {
     const out: Test[] = [];
     const summary: RepeatSummary = { groups: 0, extra: 0, examples: [] };
     let taken: Set<string> | null = null;
-    for (const t of this.order) {
+    for (let i = 0; i < this.order.length; i++) {
+      const t = this.order[i];
       const more = this.repeats.get(t);
       if (more === undefined) {
         out.push(finish(t));
@@ -85,26 +105,47 @@ export class TestCollector {
         out.push(finish(mergeRecords(records, this.rule)));
         continue;
       }
-      // Different tests with one id: the first keeps it, the k-th becomes `id [k]` (stable: file order).
       taken ??= new Set(this.order.map((x) => x.name));
       summary.groups++;
       summary.extra += more.length;
       if (summary.examples.length < 3) summary.examples.push(t.name);
-      out.push(finish(t));
-      let k = 2;
-      for (const r of more) {
-        let name = `${t.name} [${k}]`;
-        for (let n = 2; taken.has(name); n++) name = `${t.name} [${k}.${n}]`;
-        taken.add(name);
-        r.name = name;
-        out.push(finish(r));
-        k++;
-      }
+      for (const r of keepApart(t.name, records, [this.places[i], ...this.repeatPlaces.get(t)!], taken)) out.push(finish(r));
     }
     this.summary = summary;
     this.resolved = out;
     return out;
   }
+}
+
+/**
+ * Records that share an id and are not attempts of one test. Where their places have different labels (two
+ * suites, two projects), the label goes in front of the id; records still alike are ordered by their
+ * place's key and then file order, and the k-th becomes `id [k]`. Never merged.
+ */
+function keepApart(id: string, records: Test[], places: (RecordPlace | undefined)[], taken: Set<string>): Test[] {
+  const labels = new Set(places.map((p) => p?.label ?? ''));
+  const byName = new Map<string, { r: Test; key: string; i: number }[]>();
+  records.forEach((r, i) => {
+    const label = places[i]?.label ?? '';
+    const name = labels.size > 1 && label ? `${label} › ${id}` : id;
+    r.name = name;
+    let list = byName.get(name);
+    if (list === undefined) byName.set(name, (list = []));
+    list.push({ r, key: '', i });
+  });
+  for (const list of byName.values()) {
+    if (list.length < 2) continue;
+    for (const x of list) x.key = places[x.i]?.sortKey() ?? '';
+    list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.i - b.i));
+    list.forEach((x, k) => {
+      if (k === 0) return;
+      let name = `${x.r.name} [${k + 1}]`;
+      for (let n = 2; taken.has(name); n++) name = `${x.r.name} [${k + 1}.${n}]`;
+      taken.add(name);
+      x.r.name = name;
+    });
+  }
+  return records;
 }
 
 function finish(t: Test): Test {

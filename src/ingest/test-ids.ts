@@ -3,6 +3,7 @@
  * tests apart. Two testcases that get the same id here are either attempts of one test or occurrences the
  * writer did not tell apart; retries.ts decides which, per dialect.
  */
+import { IdPaths } from './id-paths.ts';
 import type { JUnitDialect } from './junit-dialect.ts';
 import { pytestNodeId } from './pytest-ids.ts';
 import type { SourceFiles } from './source-files.ts';
@@ -15,6 +16,8 @@ export interface SuiteScope {
   name: string;
   /** The innermost suite's `file` attribute, if any. */
   file: string | null;
+  /** The innermost suite's `hostname` attribute, if any (Playwright writes the project there). */
+  hostname: string | null;
 }
 
 export interface TestIdentity {
@@ -30,7 +33,10 @@ export interface TestIdentity {
 export class IdContext {
   readonly pytestCache = new Map<string, { prefix: string; fspath: string }>();
   readonly javaCache = new Map<string, string>();
-  constructor(readonly files: SourceFiles) {}
+  readonly paths: IdPaths;
+  constructor(readonly files: SourceFiles) {
+    this.paths = new IdPaths(files);
+  }
 }
 
 export type IdRule = (tc: XmlElement, scope: SuiteScope, ctx: IdContext) => TestIdentity;
@@ -55,7 +61,7 @@ function classnameDotName(tc: XmlElement, scope: SuiteScope, ctx: IdContext, fsp
     return { id: `${classname}.${name}`, fspath };
   }
   const fileAttr = tc.attrs.file ?? scope.file ?? undefined;
-  if (fileAttr) return { id: `${ctx.files.relativeToRoot(fileAttr)}::${name}`, fspath };
+  if (fileAttr) return { id: `${ctx.paths.of(fileAttr).rel}::${name}`, fspath };
   return { id: scope.name ? `${scope.name}::${name}` : name, fspath };
 }
 
@@ -77,23 +83,82 @@ export function pythonXmlrunnerId(tc: XmlElement, scope: SuiteScope, ctx: IdCont
   return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
 }
 
-/** mocha-junit-reporter: name is the full title (suites included), classname only the test's own title. */
-export function mochaId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  const name = nameOf(tc);
-  const file = scope.file ?? '';
-  return { id: file ? `${ctx.files.relativeToRoot(file)} › ${name}` : name, fspath: fileFspath(tc, scope, ctx) };
+/** A file attribute as it goes into an id, and the file's absolute path (under root when found there). */
+function fileOf(written: string, ctx: IdContext): { rel: string; fspath: string } {
+  const p = ctx.paths.of(written);
+  return { rel: p.rel, fspath: p.abs || (isAbsolutePath(written) ? written : '') };
 }
 
-/** jest-junit: several spec files may share describe titles; the suite name (jest: the spec file) keeps ids apart. */
-export function jestJunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+/** mocha-junit-reporter: `<testsuite file>`; name is the full title (suites included), classname the test's own. */
+export function mochaId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+  const name = nameOf(tc);
+  const written = tc.attrs.file ?? scope.file;
+  if (!written) return { id: name, fspath: '' };
+  const f = fileOf(written, ctx);
+  return { id: `${f.rel} › ${name}`, fspath: f.fspath };
+}
+
+/**
+ * mocha's built-in xunit reporter: classname is the describe chain (joined by spaces), name the test's own
+ * title, `file` the spec file. The id is the one mocha-junit-reporter gives: `file › full title`.
+ */
+export function mochaXunitId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdentity {
   const name = nameOf(tc);
   const classname = classnameOf(tc);
-  const parts = [scope.name];
+  const title = classname ? `${classname} ${name}` : name;
+  if (!tc.attrs.file) return { id: title, fspath: '' };
+  const f = fileOf(tc.attrs.file, ctx);
+  return { id: `${f.rel} › ${title}`, fspath: f.fspath };
+}
+
+/** Suite names jest-junit writes that name no file: the first describe's title, or `undefined`. */
+const looksLikeSpecPath = (s: string): boolean => /^\S+\.(?:[cm]?[jt]sx?)$/.test(s);
+
+/**
+ * jest-junit: the `file` attribute (addFileAttribute), else the suite name when it is a path
+ * (suiteNameTemplate "{filepath}"); never the default suite name, which is the first describe's title (or
+ * `undefined`) and so says nothing about which file the test is in. Then the classname when it adds to the
+ * name (custom templates), and the name, trimmed (the default template leaves a space when there is no describe).
+ */
+export function jestJunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+  const name = nameOf(tc).trim();
+  const classname = classnameOf(tc).trim();
+  const written = tc.attrs.file ?? (looksLikeSpecPath(scope.name) ? scope.name : null);
+  const parts: string[] = [];
+  let fspath = '';
+  if (written) {
+    const f = fileOf(written, ctx);
+    parts.push(f.rel);
+    fspath = f.fspath;
+  }
   if (classname && classname !== name && !name.startsWith(classname + ' ')) parts.push(classname);
   parts.push(name);
-  const rel = scope.name.replace(/\\/g, '/');
-  const suiteFile = /\.(?:[cm]?[jt]sx?)$/.test(rel) && ctx.files.isFile(rel) ? ctx.files.abs(rel) : '';
-  return { id: parts.filter((p) => p !== '').join(' › '), fspath: fileFspath(tc, scope, ctx) || suiteFile };
+  return { id: parts.join(' › '), fspath };
+}
+
+/**
+ * Playwright's JUnit reporter: one `<testsuite>` per project and spec file, the project's name in
+ * `hostname`, the spec file (relative to testDir) in the suite name and classname, the describe chain and
+ * title in the name (`[project] ` in front with includeProjectInTestName). The same test in two projects is
+ * two tests: `[firefox] › login.spec.ts › logs in`.
+ */
+export function playwrightId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+  const project = scope.hostname ?? '';
+  let name = nameOf(tc);
+  if (project && name.startsWith(`[${project}] `)) name = name.slice(project.length + 3);
+  const spec = (classnameOf(tc) || scope.name).replace(/\\/g, '/');
+  const f = spec ? ctx.paths.of(spec) : null;
+  const fspath = f?.abs || (spec ? findSpec(spec, ctx) : '');
+  const id = [project ? `[${project}]` : '', f?.rel ?? '', name].filter((p) => p !== '').join(' › ');
+  return { id, fspath };
+}
+
+/** Playwright writes spec paths relative to its testDir; the usual testDirs are tried under root. */
+function findSpec(spec: string, ctx: IdContext): string {
+  for (const dir of ['tests', 'test', 'e2e', 'src', ...ctx.files.topLevelDirs()]) {
+    if (ctx.files.isFile(`${dir}/${spec}`)) return ctx.files.abs(`${dir}/${spec}`);
+  }
+  return '';
 }
 
 /** JVM writers: `classname.name`; the source file is looked up under the usual source roots. */
@@ -165,6 +230,8 @@ export const ID_RULES: Record<JUnitDialect, IdRule> = {
   'python-xmlrunner': pythonXmlrunnerId,
   'jest-junit': jestJunitId,
   mocha: mochaId,
+  'mocha-xunit': mochaXunitId,
+  playwright: playwrightId,
   'maven-surefire': surefireId,
   'maven-failsafe': failsafeId,
   gradle: gradleId,
