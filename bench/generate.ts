@@ -142,6 +142,9 @@ export async function junitRun(o: { tests: number; seed: number; failureRate: nu
         eventName: 'push',
         source: 'action',
         dialects: ['pytest'],
+        // One environment throughout, so a re-run of a commit is evidence for OutcomeFlip.
+        environment: '["action",".github/workflows/ci.yml","test","runner:Linux/X64"]',
+        environmentLabel: 'ci.yml › test › Linux/X64',
       },
     };
   } finally {
