@@ -19,6 +19,6 @@ export const REPORT_FILE_NAMES = ['junit-flakefighters.xml', 'flakefighters.json
 export function carriesGeneratedMarker(head: string): boolean {
   return (
     /<property\s+name\s*=\s*["']flakefighters\.(?:generated-by|outcomes)["']/.test(head) ||
-    /^\s*\{\s*"schemaVersion"\s*:\s*\d+\s*,\s*"generator"\s*:\s*"flakefighters-action"/.test(head)
+    (/^\s*\{/.test(head) && /"generator"\s*:\s*"flakefighters-action"/.test(head))
   );
 }
