@@ -83,7 +83,7 @@ it('without a matrix input, two runs of one attempt in one environment are two l
   const now = current({ ...runner, runId: '900', runAttempt: 1, runNumber: 41 });
   const v = verdict(now, [sibling], true);
   assert.equal(v.flaky, false);
-  assert.match(v.reason, /^no verdict from stored runs: it passed in run #41 attempt 1, but workflow run #41 saved more than one job of one attempt as ci\.yml › test › Linux\/X64/);
+  assert.match(v.reason, /^no verdict from stored runs: it passed in run #41 attempt 1, but workflow run #41 saved more than one run in one attempt as ci\.yml › test › Linux\/X64/);
   // A re-run of one leg: attempt 1 saved both legs.
   const mine = stored(2, 'failed', { ...runner, runId: '900', runAttempt: 1, runNumber: 41 });
   assert.equal(verdict(current({ ...runner, runId: '900', runAttempt: 2, runNumber: 41 }), [mine, sibling], true).flaky, false);

@@ -80,8 +80,8 @@ function evidenceFor(
       detail: {
         reason:
           `no verdict from stored runs: it passed in ${runName(passedRun)}, but ${mixed.meta.runNumber ? `workflow run #${mixed.meta.runNumber}` : 'one workflow run'} ` +
-          `saved more than one job of one attempt as ${run.meta.environmentLabel ?? 'this environment'}, so that may be another matrix leg; ` +
-          'pass `matrix: ${{ toJSON(matrix) }}` to the action to tell legs apart',
+          `saved more than one run in one attempt as ${run.meta.environmentLabel ?? 'this environment'} (matrix legs the runner cannot tell apart, ` +
+          "or the action called twice in one job), so that pass may be another leg's; pass `matrix: ${{ toJSON(matrix) }}` to the action in matrix jobs",
         runId: passedRun.id ?? null,
         runUuid: passedRun.meta.uuid,
         environment: run.meta.environmentLabel ?? null,
