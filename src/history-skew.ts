@@ -9,6 +9,18 @@ import { runRef, type Run } from './model.ts';
 /** Where history starts looking for runs stamped in this run's future: far enough for any skew. */
 export const FAR_FUTURE_MS = 100 * 365 * 86_400_000;
 
+/**
+ * A run stamped after this run's start may simply have run alongside it (a matrix leg, a concurrent
+ * workflow) and been saved first: that is a later run, not history. Only a stamp after the present
+ * moment, with this margin for ordinary clock drift between runners, shows a clock that ran ahead.
+ */
+export const SKEW_TOLERANCE_MS = 60_000;
+
+/** The earliest stamp that counts as skewed when loading history at `now`. */
+export function skewThreshold(start: Date, now = new Date()): Date {
+  return new Date(Math.max(start.getTime(), now.getTime() + SKEW_TOLERANCE_MS));
+}
+
 export interface SkewedHistory {
   /** Newest first, the skewed runs in their place. */
   history: Run[];

@@ -17,7 +17,7 @@ import { openSqliteStore, type SqliteStore } from './store/sqlite-store.ts';
 import { redact } from './store/redact.ts';
 import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
 import { keepRunAside } from './keep-aside.ts';
-import { FAR_FUTURE_MS, withSkewedRuns } from './history-skew.ts';
+import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts';
 import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
 
@@ -102,18 +102,20 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     // What the history-based flakefighters read is the failures and their verdicts; passing
     // executions matter only on this run's own commit (OutcomeFlip), loaded in full below.
     history = await store.loadHistory({ before: run.startTime, maxRuns: cfg.loadMaxRuns, since }, { failuresOnly: true, coverage: false });
-    // Every stored run was saved before this one: one stamped after this run's start is a clock that
+    // Every stored run was saved before this one: one stamped after the present moment is a clock that
     // ran ahead, used with a warning (history-skew.ts). Not when the caller set the time (a backfill).
-    const live = input.now === undefined;
-    const horizon = live ? new Date(run.startTime.getTime() + FAR_FUTURE_MS) : run.startTime;
-    if (live) {
-      const future = await store.loadHistory({ before: horizon, since: run.startTime, maxRuns: cfg.loadMaxRuns }, { failuresOnly: true, coverage: false });
+    const skewedFrom = input.now === undefined ? skewThreshold(run.startTime) : null;
+    const horizon = new Date(run.startTime.getTime() + FAR_FUTURE_MS);
+    if (skewedFrom) {
+      const future = await store.loadHistory({ before: horizon, since: skewedFrom, maxRuns: cfg.loadMaxRuns }, { failuresOnly: true, coverage: false });
       const skewed = withSkewedRuns(history, future, run.startTime);
       skewed.warnings.forEach(warn);
       history = cfg.loadMaxRuns !== undefined && cfg.loadMaxRuns !== null ? skewed.history.slice(0, cfg.loadMaxRuns) : skewed.history;
     }
     if (run.commitSha) {
-      sameCommitRuns = (await store.loadRunsForCommit(run.commitSha, horizon, { coverage: false, environment: run.meta.environment ?? null })).filter((r) => !since || r.startTime >= since);
+      const opts = { coverage: false, environment: run.meta.environment ?? null };
+      sameCommitRuns = (await store.loadRunsForCommit(run.commitSha, run.startTime, opts)).filter((r) => !since || r.startTime >= since);
+      if (skewedFrom) sameCommitRuns.unshift(...(await store.loadRunsForCommit(run.commitSha, horizon, opts)).filter((r) => r.startTime >= skewedFrom));
     }
   } catch (err) {
     if (db.kind !== 'postgres') throw err;
