@@ -89,7 +89,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   });
   if (code.dirtyTree) log.info(`The working tree has uncommitted changes to tracked files: passes in other runs of ${code.commitSha?.slice(0, 7)} do not count for this run.`);
 
-  const db = await openDatabase(cfg, ctx, log);
+  // Its warnings (an unreachable database, a history artifact that failed) belong in the summary too.
+  const db = await openDatabase(cfg, ctx, { ...log, warning: (m, p) => (warnings.push(redact(m)), log.warning(m, p)) });
   let store = db.store;
   let fellBack = db.fallbackReason !== null;
   const cutoff = cfg.timeImmemorialMinutes !== undefined ? new Date(run.startTime.getTime() - cfg.timeImmemorialMinutes * 60_000) : undefined;

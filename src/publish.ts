@@ -3,6 +3,7 @@
  * database and report artifacts, the PR comment, and step outputs. Service failures here are
  * warnings (like actions/cache): they never fail the step and never lose the run.
  */
+import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
 import type { Config } from './config/inputs.ts';
 import type { GitHubContext } from './github/context.ts';
@@ -11,6 +12,7 @@ import type { PipelineResult } from './pipeline.ts';
 import { buildAnnotations } from './report/annotations.ts';
 import { renderSummary } from './report/summary.ts';
 import { writeReportFiles, type ReportFiles } from './report/write-report-files.ts';
+import { redact } from './store/redact.ts';
 
 export interface Publisher {
   setOutput(name: string, value: string): void;
@@ -18,6 +20,11 @@ export interface Publisher {
 }
 
 export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubContext | null, log: Log, out: Publisher): Promise<void> {
+  // Warnings of this stage join the run's, so the job summary (written last) lists every one.
+  const warn = (m: string) => {
+    result.data.warnings.push(redact(m));
+    log.warning(m);
+  };
   let artifactId = '';
   let reports: ReportFiles | null = null;
   if (cfg.reportDir) reports = writeReportFiles(result.data, cfg.reportDir);
@@ -32,7 +39,7 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
       runAttempt: ctx.runAttempt,
     });
     // The run is not lost: say where it is, for a later step (or the next attempt) to pick up.
-    if (up.warning) log.warning(`${up.warning} This run's database stays at ${rel(cfg.workspace, result.sqlitePath)}.`);
+    if (up.warning) warn(`${up.warning} This run's database stays at ${rel(cfg.workspace, result.sqlitePath)}.`);
     if (up.id !== undefined) {
       artifactId = String(up.id);
       result.data.links?.push({ label: `database artifact ${up.name}`, url: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}/artifacts/${up.id}` });
@@ -45,7 +52,7 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
     // History fetching takes every artifact named `<artifact-name>` or `<artifact-name>-*`.
     if (name.startsWith(`${cfg.artifactName}-`)) name = `report-${name}`;
     const up = await uploadDirectory(cfg.reportDir, name, cfg.artifactRetentionDays, { runAttempt: ctx.runAttempt });
-    if (up.warning) log.warning(up.warning);
+    if (up.warning) warn(up.warning);
     else if (up.id !== undefined) {
       result.data.links?.push({ label: 'HTML/JSON/JUnit report artifact', url: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${ctx.runId}/artifacts/${up.id}` });
     }
@@ -58,19 +65,25 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
       else log.warning(a.message, props);
     }
   }
+  if (ctx && cfg.comment && ctx.prNumber) {
+    const { upsertLegComment, workflowCommentMarker } = await import('./github/pr-comment-api.ts');
+    const { legSection } = await import('./report/pr-comment.ts');
+    const { jobSuffix, workflowFile } = await import('./github/context.ts');
+    const run = result.data.run;
+    // One comment per workflow, a section per leg: the leg is the run's environment (workflow, job, matrix values).
+    const legId = run.meta.environment ?? jobSuffix(ctx);
+    const leg = legSection(result.data, { key: createHash('sha256').update(legId).digest('base64url').slice(0, 16), label: run.meta.environmentLabel ?? jobSuffix(ctx) });
+    const file = workflowFile(ctx.workflowRef);
+    const title = file ? file.slice(file.lastIndexOf('/') + 1) : ctx.workflow || 'workflow';
+    const c = await upsertLegComment({ token: cfg.githubToken, context: ctx, marker: workflowCommentMarker(ctx), title, leg, verifyDelaysMs: commentVerifyDelays() });
+    if (c.warning) warn(c.warning);
+  }
   if (cfg.summary) {
     try {
       await out.writeSummary(renderSummary(result.data));
     } catch (err) {
       log.warning(`Could not write the job summary: ${(err as Error).message}`);
     }
-  }
-
-  if (ctx && cfg.comment && ctx.prNumber) {
-    const { upsertPrComment } = await import('./github/pr-comment-api.ts');
-    const { renderPrComment } = await import('./report/pr-comment.ts');
-    const c = await upsertPrComment({ token: cfg.githubToken, context: ctx, body: renderPrComment(result.data), marker: '<!-- flakefighters-action -->' });
-    if (c.warning) log.warning(c.warning);
   }
 
   const c = result.counts;
@@ -95,3 +108,14 @@ const rel = (workspace: string, p: string) => {
   const r = relative(workspace, p);
   return r.startsWith('..') ? p : r;
 };
+
+/**
+ * FLAKEFIGHTERS_COMMENT_VERIFY_MS (comma-separated milliseconds) shortens the comment's re-read pauses in tests;
+ * the default suits legs that finish together on GitHub.
+ */
+function commentVerifyDelays(): number[] | undefined {
+  const v = process.env.FLAKEFIGHTERS_COMMENT_VERIFY_MS;
+  if (!v) return undefined;
+  const ms = v.split(',').map(Number);
+  return ms.every((n) => Number.isFinite(n) && n >= 0) ? ms : undefined;
+}

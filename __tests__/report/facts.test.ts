@@ -12,7 +12,7 @@ describe('report facts', () => {
     const f = failuresOf(data.run);
     assert.deepEqual(f.map((x) => x.verdict), ['genuine', 'genuine', 'genuine', 'flaky', 'flaky', 'flaky']);
     // One reason per flakefighter even when it flagged several executions.
-    assert.deepEqual(f[3].reasons, [{ name: 'OutcomeFlip', reason: 'failed then passed on retry in this run' }]);
+    assert.deepEqual(f[3].reasons.map(({ name, reason }) => ({ name, reason })), [{ name: 'OutcomeFlip', reason: 'failed then passed on retry in this run' }]);
     // pytest's "E   ..." line is the message when the execution has none.
     assert.equal(f[1].message, "ValueError: invalid literal for int() with base 10: 'lots'");
   });

@@ -22,7 +22,9 @@ describe('renderSummary', () => {
     const rows = lines.filter((l) => /^\| .*(🔴 genuine|🟡 flaky)/.test(l));
     assert.equal(rows.length, 6);
     assert.deepEqual(rows.map((r) => (r.includes('🔴') ? 'g' : 'f')), ['g', 'g', 'g', 'f', 'f', 'f']);
-    assert.match(rows[3], /test\\_supplier\\_online.*\*\*OutcomeFlip\*\*: failed then passed on retry in this run \| ConnectionError: supplier did not answer \|$/);
+    // The message sits under the name (first column, never scrolled away), the verdict says how often, the reason wraps.
+    assert.match(rows[3], /test\\_supplier\\_online\]\([^)]*\)<br><sub>ConnectionError: supplier did not answer<\/sub> \| 🟡 flaky<br><sub>flaked 5 of 9 runs<\/sub> \| \*\*OutcomeFlip\*\*: failed then passed on retry in this run \|$/);
+    assert.match(rows[0], /🔴 genuine<br><sub>failed 3 of 9 runs<\/sub>/);
     const timeout = rows.find((r) => r.includes('test\\_timeout'))!;
     assert.match(timeout, /\*\*TracebackMatching\*\*: same traceback as run \\#41/);
     assert.match(timeout, /\*\*CosineSimilarity\*\*: traceback similar to run \\#40 \(similarity 0\.97\)/);
@@ -36,17 +38,19 @@ describe('renderSummary', () => {
     assert.ok(!md.includes('<img'));
     assert.ok(!md.includes('<b>bold'));
     const row = lines.find((l) => l.includes('test\\_html'))!;
-    // Every unescaped pipe is a cell border: 5 borders for 4 cells.
-    assert.equal(row.replace(/\\\|/g, '').split('|').length - 1, 5);
-    assert.match(row, /&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; \\\| \\`code\\` &amp; more/);
+    // Every unescaped pipe is a cell border: 4 borders for 3 cells.
+    assert.equal(row.replace(/\\\|/g, '').split('|').length - 1, 4);
+    assert.match(row.replace(/<wbr>/g, ''), /&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt; \\\| \\`code\\` &amp; more/);
     assert.ok(HOSTILE.includes('`'));
   });
 
   test('history table, SFFL lines, warnings, links and files', () => {
-    assert.match(md, /\| \*\*this run\*\* \| 2026-11-20 20:00 UTC \| `aab1ec1` \| 11 \| 6 \| 3 \| 3 \|/);
-    assert.match(md, /\| #35 \| 2026-11-20 11:00 UTC \| `1111111` \| 11 \| 3 \| 1 \| 2 \|/);
+    // Each run links to its workflow run.
+    assert.match(md, /\| \*\*\[this run\]\(https:\/\/github\.com\/acme\/shop\/actions\/runs\/1009\)\*\* \| 2026-11-20 20:00 UTC \| `aab1ec1` \| 11 \| 6 \| 3 \| 3 \|/);
+    assert.match(md, /\| \[#35\]\(https:\/\/github\.com\/acme\/shop\/actions\/runs\/1001\) \| 2026-11-20 11:00 UTC \| `1111111` \| 11 \| 3 \| 1 \| 2 \|/);
     assert.match(md, /### Most suspicious lines \(SFFL, ochiai\)\n\n\| File \| Line \| Suspiciousness \|\n\| --- \| ---: \| ---: \|\n\| src\/inventory\.py \| 44 \| 0\.7071 \|/);
-    assert.match(md, /- ⚠️ CoverageIndependence: no coverage given; no verdict/);
+    assert.match(md, /### Warnings \(2\)\n\n- ⚠️ CoverageIndependence: no coverage given; no verdict\n- ⚠️ reports\/empty\.xml: no testcases\n/);
+    assert.ok(md.indexOf('### Warnings') < md.indexOf('### Failures'), 'warnings come before the failures');
     assert.match(md, /- \[HTML report\]\(https:\/\/github\.com\/acme\/shop\/actions\/runs\/1009\/artifacts\/77\)/);
     assert.match(md, /1 test flagged flaky although it passed in this run/);
     assert.match(md, /- reports\/surefire\/TEST-com\.shop\.CartTest\.xml/);

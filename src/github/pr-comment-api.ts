@@ -2,8 +2,9 @@
  * Keeps one comment of ours on the pull request, found again by a hidden marker and edited in
  * place, so re-runs and new pushes don't pile up comments. Failures are warnings.
  */
-import type { GitHubContext } from './context.ts';
-import { describeApiError, makeOctokit } from './octokit.ts';
+import { workflowFile, type GitHubContext } from './context.ts';
+import { describeApiError, httpStatus, makeOctokit } from './octokit.ts';
+import { holdsSection, mergeSections, parseLegSections, renderLegComment, type LegSection } from '../report/pr-comment.ts';
 
 export interface UpsertPrCommentOptions {
   token: string;
@@ -64,3 +65,114 @@ function fit(body: string): string {
   const cut = body.lastIndexOf('\n', room);
   return body.slice(0, cut > room / 2 ? cut : room) + note;
 }
+
+const LEGACY_MARKER = '<!-- flakefighters-action -->';
+
+export interface UpsertLegCommentOptions {
+  token: string;
+  context: GitHubContext;
+  /** The workflow's marker (workflowCommentMarker): one comment per workflow and pull request. */
+  marker: string;
+  /** The workflow as people read it, for the comment's title. */
+  title: string;
+  /** This leg's section. */
+  leg: LegSection;
+  /**
+   * Pauses before each re-read that checks this leg's section is still there (each times 0.5–1.5 at random).
+   * Default 1.5 s and 4 s: longer than another leg takes from reading the comment to writing it back.
+   */
+  verifyDelaysMs?: number[];
+}
+
+/**
+ * The marker of a workflow's comment: the workflow file (GITHUB_WORKFLOW_REF) else its name, so two workflows on one
+ * pull request keep two comments and the legs of one share theirs.
+ */
+export function workflowCommentMarker(ctx: GitHubContext): string {
+  const name = (workflowFile(ctx.workflowRef) || ctx.workflow || 'workflow').replace(/[^A-Za-z0-9._/ -]+/g, '_').replace(/-{2,}/g, '-');
+  // The first line is the marker of earlier versions' single comment, which the first leg takes over.
+  return `${LEGACY_MARKER}\n<!-- workflow: ${name.slice(0, 200)} -->`;
+}
+
+/**
+ * Writes this leg's section into the workflow's one comment on the pull request.
+ *
+ * GitHub has no conditional update of a comment, so legs finishing together race on read-modify-write. Two rules make
+ * every leg's section end up there:
+ * - Creation: legs that found no comment may each create one; afterwards the lowest comment id is the comment, and a
+ *   leg whose own comment is not the lowest moves its sections there and deletes its own.
+ * - Lost updates: a leg that read before this leg wrote and writes after it drops this leg's section; so after writing,
+ *   each leg re-reads the comment after a pause (twice, spaced longer than a read-to-write takes) and writes its
+ *   section back when it is missing, merged with whatever the comment holds then.
+ * A section is replaced only by a newer write of the same leg (later run, attempt or time), so a late leg of an older
+ * run never hides a newer result.
+ */
+export async function upsertLegComment(opts: UpsertLegCommentOptions): Promise<UpsertPrCommentResult> {
+  const { context: ctx, marker, leg } = opts;
+  if (ctx.prNumber === null) return { action: 'skipped' };
+  if (!opts.token) return { action: 'skipped', warning: "PR comment skipped: no github-token (it needs the 'pull-requests: write' permission)." };
+  if (ctx.isForkPr && ctx.eventName !== 'pull_request_target') {
+    return {
+      action: 'skipped',
+      warning: 'PR comment skipped: this pull request comes from a fork, and its token cannot write comments (see "Fork pull requests" in the README for the workflow_run setup).',
+    };
+  }
+  const octokit = makeOctokit(opts.token, ctx);
+  const repo = { owner: ctx.owner, repo: ctx.repo };
+  const issue = { ...repo, issue_number: ctx.prNumber };
+  const render = (body: string | null, extra: LegSection[] = []) =>
+    fit(renderLegComment(marker, opts.title, mergeSections(mergeSections(body ? parseLegSections(body) : [], extra), [leg])));
+  const ours = async () =>
+    (await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 }))
+      .filter((c) => typeof c.body === 'string' && c.body.startsWith(marker))
+      .sort((a, b) => a.id - b.id);
+
+  try {
+    let found = await ours();
+    let id: number;
+    let action: UpsertPrCommentResult['action'];
+    if (found.length === 0) {
+      // A comment of an earlier version (one marker line, no workflow line) becomes this workflow's comment.
+      const all = await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 });
+      const legacy = all.find((c) => typeof c.body === 'string' && c.body.startsWith(`${LEGACY_MARKER}\n`) && !c.body.startsWith(`${LEGACY_MARKER}\n<!-- workflow:`));
+      if (legacy) found = [{ ...legacy, body: '' }];
+    }
+    if (found.length === 0) {
+      id = (await octokit.rest.issues.createComment({ ...issue, body: render(null) })).data.id;
+      action = 'created';
+    } else {
+      id = found[0].id;
+      await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body: render(found[0].body ?? '') });
+      action = 'updated';
+    }
+    // Re-read at once (a leg that created at the same moment shows up now), then after each pause.
+    for (const delay of [0, ...(opts.verifyDelaysMs ?? [1500, 4000])]) {
+      if (delay > 0) await sleep(delay * (0.5 + Math.random()));
+      found = await ours();
+      const first = found[0];
+      if (!first) {
+        // Deleted under us (by a person, or a duplicate being removed): write it again.
+        id = (await octokit.rest.issues.createComment({ ...issue, body: render(null) })).data.id;
+        continue;
+      }
+      if (first.id !== id) {
+        // Another comment of this workflow is older: it is the comment. Move what ours holds there and remove ours.
+        const mine = found.find((c) => c.id === id);
+        if (mine) await octokit.rest.issues.updateComment({ ...repo, comment_id: first.id, body: render(first.body ?? '', parseLegSections(mine.body ?? '')) });
+        else if (!holdsSection(first.body ?? '', leg)) await octokit.rest.issues.updateComment({ ...repo, comment_id: first.id, body: render(first.body ?? '') });
+        if (mine) await octokit.rest.issues.deleteComment({ ...repo, comment_id: id }).catch((e: unknown) => {
+          if (httpStatus(e) !== 404) throw e;
+        });
+        id = first.id;
+        continue;
+      }
+      if (!holdsSection(first.body ?? '', leg)) await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body: render(first.body ?? '') });
+    }
+    const url = `${ctx.serverUrl}/${ctx.repository}/pull/${ctx.prNumber}#issuecomment-${id}`;
+    return { action, id, url };
+  } catch (e) {
+    return { action: 'skipped', warning: describeApiError(e, `PR comment on #${ctx.prNumber} skipped`, 'pull-requests: write') };
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@
  * the terminal never disagree: counts, failures in display order, who said flaky and why, per-test timelines across
  * the stored runs, and the flip ranking.
  */
-import { isFailing, runRef, testFailed, testFlaky, verdictOf, type Execution, type Run, type Test, type Verdict } from '../model.ts';
+import { isFailing, runRef, testFailed, testFlaky, verdictOf, type Evidence, type Execution, type Run, type Test, type Verdict } from '../model.ts';
 export { countRun, type RunCounts } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { firstLine } from './text.ts';
@@ -14,18 +14,32 @@ export interface FlakyReason {
   name: string;
   /** Its Evidence.reason, '' when it gave none. */
   reason: string;
+  /** The evidence itself, for the run it points at (links). */
+  evidence?: Evidence;
 }
 
 /** The flakefighters that said flaky, test-level first, one entry per flakefighter (its first reason). */
 export function flakyReasons(test: Test): FlakyReason[] {
+  return reasonsSaying(test, true);
+}
+
+/**
+ * Why a genuine failure is genuine: each flakefighter's reason for not calling it flaky ("never passed on this commit
+ * in 8 stored runs", "no earlier flaky failure with the same traceback"); flakefighters that gave no reason are left out.
+ */
+export function genuineReasons(test: Test): FlakyReason[] {
+  return reasonsSaying(test, false).filter((r) => r.reason);
+}
+
+function reasonsSaying(test: Test, flaky: boolean): FlakyReason[] {
   const seen = new Map<string, FlakyReason>();
   const all = [...test.results, ...test.executions.flatMap((e) => e.results)];
   for (const r of all) {
-    if (!r.flaky) continue;
+    if (r.flaky !== flaky) continue;
     const reason = typeof r.evidence?.reason === 'string' ? r.evidence.reason : '';
     const prev = seen.get(r.name);
-    if (!prev) seen.set(r.name, { name: r.name, reason });
-    else if (!prev.reason && reason) prev.reason = reason;
+    if (!prev) seen.set(r.name, { name: r.name, reason, ...(r.evidence ? { evidence: r.evidence } : {}) });
+    else if (!prev.reason && reason) Object.assign(prev, { reason, evidence: r.evidence });
   }
   return [...seen.values()];
 }
@@ -52,7 +66,10 @@ export function failureMessage(test: Test): string {
 export interface Failure {
   test: Test;
   verdict: 'flaky' | 'genuine';
+  /** Who said flaky and why (empty for genuine failures). */
   reasons: FlakyReason[];
+  /** Why the verdict: `reasons` for a flaky failure, the flakefighters' reasons for not saying flaky for a genuine one. */
+  why: FlakyReason[];
   message: string;
 }
 
@@ -63,7 +80,8 @@ export function failuresOf(run: Run): Failure[] {
   for (const test of run.tests) {
     if (!testFailed(test)) continue;
     const isFlaky = testFlaky(test) === true;
-    const f: Failure = { test, verdict: isFlaky ? 'flaky' : 'genuine', reasons: isFlaky ? flakyReasons(test) : [], message: failureMessage(test) };
+    const reasons = isFlaky ? flakyReasons(test) : [];
+    const f: Failure = { test, verdict: isFlaky ? 'flaky' : 'genuine', reasons, why: isFlaky ? reasons : genuineReasons(test), message: failureMessage(test) };
     (isFlaky ? flaky : genuine).push(f);
   }
   return genuine.concat(flaky);
@@ -230,4 +248,90 @@ export function testSeconds(test: Test): number {
 export function runLabel(run: Run, current: Run): string {
   if (run === current) return 'this run';
   return runRef(run);
+}
+
+/**
+ * The workflow run's page (`…/actions/runs/<id>/attempts/<n>`) of a stored run saved by the action, when the repository
+ * is known; null for CLI and plugin runs.
+ */
+export function workflowRunUrl(data: ReportData, run: Run): string | null {
+  const id = run.meta?.runId;
+  if (!id || !/^\d+$/.test(String(id)) || !data.repoUrl) return null;
+  const base = data.repoUrl.replace(/\/+$/, '');
+  const repo = run.meta.repository;
+  // The server part of repoUrl, with the run's own repository when it names one (history may come from a fork's base).
+  const url = repo && /^[\w.-]+\/[\w.-]+$/.test(repo) ? `${base.replace(/\/[^/]+\/[^/]+$/, '')}/${repo}` : base;
+  const attempt = run.meta.runAttempt;
+  return `${url}/actions/runs/${id}${attempt && attempt > 0 ? `/attempts/${attempt}` : ''}`;
+}
+
+const runIndexes = new WeakMap<ReportData, { byUuid: Map<string, Run>; byId: Map<number, Run> }>();
+
+/** The stored run an evidence points at (by uuid, else database id), among the loaded history and this run. */
+export function evidenceRun(data: ReportData, ev: Evidence | undefined): Run | null {
+  if (!ev) return null;
+  let idx = runIndexes.get(data);
+  if (!idx) {
+    idx = { byUuid: new Map(), byId: new Map() };
+    for (const r of [data.run, ...data.history]) {
+      if (r.meta?.uuid) idx.byUuid.set(r.meta.uuid, r);
+      if (r.id != null) idx.byId.set(r.id, r);
+    }
+    runIndexes.set(data, idx);
+  }
+  if (typeof ev.runUuid === 'string' && idx.byUuid.has(ev.runUuid)) return idx.byUuid.get(ev.runUuid)!;
+  if (typeof ev.runId === 'number' && idx.byId.has(ev.runId)) return idx.byId.get(ev.runId)!;
+  return null;
+}
+
+/** What a person reads of an evidence besides its reason: the run it points at (with its link), the matched test, the similarity. */
+export interface EvidenceView {
+  run?: { label: string; url: string | null };
+  test?: string;
+  similarity?: number;
+  environment?: string;
+}
+
+export function evidenceView(data: ReportData, ev: Evidence | undefined): EvidenceView {
+  if (!ev) return {};
+  const out: EvidenceView = {};
+  const run = evidenceRun(data, ev);
+  if (run && run !== data.run) out.run = { label: `run ${runRef(run)}`, url: workflowRunUrl(data, run) };
+  if (typeof ev.testName === 'string' && ev.testName) out.test = ev.testName;
+  if (typeof ev.similarity === 'number' && Number.isFinite(ev.similarity)) out.similarity = ev.similarity;
+  if (typeof ev.environment === 'string' && ev.environment) out.environment = ev.environment;
+  return out;
+}
+
+/** How often a test failed and was called flaky across the loaded runs (history and this run). */
+export interface FlakeCount {
+  flaky: number;
+  failed: number;
+  /** Runs looked at: the loaded history and this run. */
+  runs: number;
+}
+
+const flakeCounts = new WeakMap<ReportData, Map<string, { flaky: number; failed: number }>>();
+
+/**
+ * "flaked N of M runs": history is loaded with its failures only, so a test's passing runs are not in it; every loaded run
+ * counts as a run of the test (the same suite ran), which makes M an upper bound and the rate a lower bound.
+ */
+export function flakeCount(data: ReportData, name: string): FlakeCount {
+  let counts = flakeCounts.get(data);
+  if (!counts) {
+    counts = new Map();
+    for (const run of chronologicalRuns(data)) {
+      for (const t of run.tests) {
+        if (!testFailed(t)) continue;
+        let c = counts.get(t.name);
+        if (!c) counts.set(t.name, (c = { flaky: 0, failed: 0 }));
+        c.failed++;
+        if (testFlaky(t)) c.flaky++;
+      }
+    }
+    flakeCounts.set(data, counts);
+  }
+  const c = counts.get(name) ?? { flaky: 0, failed: 0 };
+  return { ...c, runs: data.history.length + 1 };
 }

@@ -1,7 +1,7 @@
 /** Markdown pieces the job summary and the PR comment share, so both say the same thing the same way. */
 import type { ReportData } from './report-data.ts';
-import { fileUrl, testLocation, type Failure, type RunCounts } from './facts.ts';
-import { escapeMarkdown, formatCount, truncate } from './text.ts';
+import { evidenceView, fileUrl, flakeCount, testLocation, type Failure, type FlakyReason, type RunCounts } from './facts.ts';
+import { escapeMarkdown, formatCount, plural, truncate } from './text.ts';
 
 export const VERDICT_BADGE = { genuine: '🔴 genuine', flaky: '🟡 flaky' } as const;
 
@@ -19,17 +19,65 @@ export function countsLine(c: RunCounts): string {
 /** ✅ unless a failure is genuine: flaky failures alone do not fail the build by default (fail-on: genuine). */
 export const headlineIcon = (c: RunCounts): string => (c.genuine > 0 ? '❌' : '✅');
 
-export const FAILURE_TABLE_HEAD = '| Test | Verdict | Flaky according to | Message |\n| --- | --- | --- | --- |\n';
+/**
+ * Three columns that fit GitHub's 780 px column: the message sits under the test name (the first column is never
+ * scrolled out of view), the verdict column is narrow, and the reasons wrap.
+ */
+export const FAILURE_TABLE_HEAD = '| Test | Verdict | Why |\n| --- | --- | --- |\n';
 
 export function failureRow(data: ReportData, f: Failure): string {
   const loc = testLocation(f.test, data.run.root);
   const url = fileUrl(data, loc);
-  const name = escapeMarkdown(truncate(f.test.name, 300));
+  const name = breakable(truncate(f.test.name, 300));
   const cellName = url ? `[${name}](${markdownUrl(url)})` : name;
-  const why = f.reasons.length
-    ? f.reasons.map((r) => `**${escapeMarkdown(r.name)}**${r.reason ? ': ' + escapeMarkdown(truncate(r.reason, 200)) : ''}`).join('<br>')
-    : '—';
-  return `| ${cellName} | ${VERDICT_BADGE[f.verdict]} | ${why} | ${escapeMarkdown(truncate(f.message, 300)) || ' '} |\n`;
+  const message = f.message ? `<br><sub>${breakable(truncate(f.message, 300))}</sub>` : '';
+  const n = flakeCount(data, f.test.name);
+  const often = n.runs <= 1 ? '' : f.verdict === 'flaky' ? `<br><sub>flaked ${formatCount(n.flaky)} of ${plural(n.runs, 'run')}</sub>` : `<br><sub>failed ${formatCount(n.failed)} of ${plural(n.runs, 'run')}</sub>`;
+  const why = f.why.length ? f.why.map((r) => whyLine(data, r)).join('<br>') : f.verdict === 'genuine' ? 'no flakefighter said flaky' : '—';
+  return `| ${cellName}${message} | ${VERDICT_BADGE[f.verdict]}${often} | ${why} |\n`;
+}
+
+/** "**OutcomeFlip**: passed on the same commit … in [run #41](…)", the run it points at linked. */
+export function whyLine(data: ReportData, r: FlakyReason): string {
+  const view = evidenceView(data, r.evidence);
+  const link = view.run?.url ? ` ([${escapeMarkdown(view.run.label)}](${markdownUrl(view.run.url)}))` : '';
+  return `**${escapeMarkdown(r.name)}**${r.reason ? ': ' + escapeMarkdown(truncate(r.reason, 240)) : ''}${link}`;
+}
+
+// Not after '_': names like test_add_item read (and are searched for) whole.
+const BREAK_AFTER = new Set(['/', '.', ':', '[', '(', ',', '=', '\\']);
+const LONG_RUN = 30;
+const SHORT_WORD = 20;
+
+/**
+ * Escaped Markdown with `<wbr>` break chances after path and name separators and inside any long unbroken run, so a
+ * long test id or a message without spaces wraps in its cell instead of widening the table past the page.
+ */
+export function breakable(s: string): string {
+  // Only words long enough to widen a cell get break chances; short ones read (and are searched for) as written.
+  return s
+    .split(/(\s+)/)
+    .map((word) => (word.length < SHORT_WORD || /^\s/.test(word) ? escapeMarkdown(word) : breakWord(word)))
+    .join('');
+}
+
+function breakWord(word: string): string {
+  const chars = [...word];
+  const chunks: string[] = [];
+  let cur = '';
+  chars.forEach((ch, i) => {
+    cur += ch;
+    const next = chars[i + 1];
+    if (next === undefined) return;
+    // '::' breaks after its second colon.
+    const sep = BREAK_AFTER.has(ch) && cur.length > 1 && !(ch === ':' && next === ':');
+    if (sep || cur.length >= LONG_RUN) {
+      chunks.push(cur);
+      cur = '';
+    }
+  });
+  if (cur) chunks.push(cur);
+  return chunks.map(escapeMarkdown).join('<wbr>');
 }
 
 export const cutNote = (n: number): string => `\n… and ${formatCount(n)} more failures not shown (see the JSON/HTML report)\n`;

@@ -3,7 +3,7 @@
  * left under `maxBytes` (GitHub refuses step summaries over 1 MiB), genuine failures first.
  */
 import type { ReportData } from './report-data.ts';
-import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, runLabel, type Failure } from './facts.ts';
+import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, runLabel, workflowRunUrl, type Failure } from './facts.ts';
 import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, fitRows, headlineIcon, markdownUrl } from './markdown.ts';
 import { escapeMarkdown, formatCount, formatDate, hideUrls, plural, shortSha, truncate } from './text.ts';
 
@@ -20,8 +20,9 @@ export function renderSummary(data: ReportData, opts: SummaryOptions = {}): stri
   const counts = countRun(data.run);
   const failures = failuresOf(data.run);
 
-  const head = `## ${headlineIcon(counts)} flakefighters: ${countsLine(counts)}\n\n${contextLines(data)}\n`;
-  const tail = [flaggedSection(data), historySection(data), sfflSection(data), warningsSection(data), linksSection(data), filesSection(data)].join('');
+  // Warnings come first: an unreachable database must not read like a first run further down.
+  const head = `## ${headlineIcon(counts)} flakefighters: ${countsLine(counts)}\n\n${contextLines(data)}\n${warningsSection(data)}`;
+  const tail = [flaggedSection(data), historySection(data), sfflSection(data), linksSection(data), filesSection(data)].join('');
 
   let body = '';
   if (failures.length) {
@@ -42,8 +43,11 @@ function* rowsOf(data: ReportData, failures: Failure[]): Generator<string> {
 function contextLines(data: ReportData): string {
   const run = data.run;
   const sha = data.sha ?? run.commitSha;
+  const runUrl = workflowRunUrl(data, run);
+  const label = run.id != null ? `Run #${run.id}` : 'This run';
   const runBits = [
-    run.id != null ? `Run #${run.id}` : 'This run',
+    runUrl ? `[${label}](${markdownUrl(runUrl)})` : label,
+    run.meta.environmentLabel ? `leg **${escapeMarkdown(truncate(run.meta.environmentLabel, 200))}**` : '',
     sha ? `commit \`${escapeMarkdown(shortSha(sha))}\`` : '',
     run.meta.branch ? `branch ${escapeMarkdown(run.meta.branch)}` : '',
     formatDate(run.startTime),
@@ -70,7 +74,9 @@ function historySection(data: ReportData): string {
   const rows = runs.map((r) => {
     const c = countRun(r);
     const label = runLabel(r, data.run);
-    return `| ${r === data.run ? `**${label}**` : label} | ${formatDate(r.startTime)} | ${r.commitSha ? `\`${escapeMarkdown(shortSha(r.commitSha))}\`` : ''} | ${formatCount(c.total)} | ${formatCount(c.failed)} | ${formatCount(c.flaky)} | ${formatCount(c.genuine)} |\n`;
+    const url = workflowRunUrl(data, r);
+    const cell = url ? `[${label}](${markdownUrl(url)})` : label;
+    return `| ${r === data.run ? `**${cell}**` : cell} | ${formatDate(r.startTime)} | ${r.commitSha ? `\`${escapeMarkdown(shortSha(r.commitSha))}\`` : ''} | ${formatCount(c.total)} | ${formatCount(c.failed)} | ${formatCount(c.flaky)} | ${formatCount(c.genuine)} |\n`;
   });
   const older = data.history.length + 1 - runs.length;
   return `\n### History\n\n| Run | Date | Commit | Tests | Failed | Flaky | Genuine |\n| --- | --- | --- | ---: | ---: | ---: | ---: |\n${rows.join('')}${older > 0 ? `\n${plural(older, 'older run')} not shown.\n` : ''}`;
@@ -83,11 +89,14 @@ function sfflSection(data: ReportData): string {
   return `\n### Most suspicious lines (SFFL, ${escapeMarkdown(data.sffl.formula)})\n\n| File | Line | Suspiciousness |\n| --- | ---: | ---: |\n${rows}`;
 }
 
+const WARNINGS_MAX = 200;
+
+/** Every warning of the run (up to 200 of 400 characters each; more go to the job log). */
 function warningsSection(data: ReportData): string {
   if (!data.warnings.length) return '';
-  const shown = data.warnings.slice(0, 20).map((w) => `- ⚠️ ${escapeMarkdown(truncate(w, 400))}\n`).join('');
-  const more = data.warnings.length > 20 ? `- … and ${formatCount(data.warnings.length - 20)} more warnings (see the job log)\n` : '';
-  return `\n### Warnings\n\n${shown}${more}`;
+  const shown = data.warnings.slice(0, WARNINGS_MAX).map((w) => `- ⚠️ ${escapeMarkdown(truncate(w, 400))}\n`).join('');
+  const more = data.warnings.length > WARNINGS_MAX ? `- … and ${formatCount(data.warnings.length - WARNINGS_MAX)} more warnings (see the job log)\n` : '';
+  return `\n### Warnings (${formatCount(data.warnings.length)})\n\n${shown}${more}`;
 }
 
 function linksSection(data: ReportData): string {
