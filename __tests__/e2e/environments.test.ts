@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { repoRoot, runAction, type ActionRun } from '../../scripts/local-runner.ts';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
 import { dbRows } from '../helpers/sqlite-rows.ts';
+import { FFA_SCHEMA_VERSION } from '../../src/store/schema.ts';
 
 const SHA = 'd'.repeat(40);
 const TOTAL = 'tests/test_shop.py::TestCart::test_total';
@@ -234,7 +235,7 @@ describe('a database of schema 1 is upgraded in place; its runs are their own en
     const s = await sequence(ws, {});
     checkVerdicts(s);
     const db = join(ws, 'flakefighters.db');
-    assert.deepEqual(await dbRows(db, "SELECT value FROM ffa_meta WHERE key = 'schema_version'"), [{ value: '2' }]);
+    assert.deepEqual(await dbRows(db, "SELECT value FROM ffa_meta WHERE key = 'schema_version'"), [{ value: String(FFA_SCHEMA_VERSION) }]);
     const rows = await dbRows(db, 'SELECT run_id, gh_run_id, environment, environment_label, dirty_tree FROM ffa_run ORDER BY run_id');
     assert.equal(rows.length, 4);
     assert.deepEqual(rows[0], { run_id: 1, gh_run_id: '4000', environment: null, environment_label: null, dirty_tree: null }, 'the old row is kept as it was');
@@ -248,7 +249,7 @@ describe('a database of schema 1 is upgraded in place; its runs are their own en
     assert.equal(await server!.psql(`SELECT value FROM ffa_meta WHERE key = 'schema_version'`, 'olddb'), '1');
     const s = await sequence(workspace(), { 'database-url': url });
     checkVerdicts(s);
-    assert.equal(await server!.psql(`SELECT value FROM ffa_meta WHERE key = 'schema_version'`, 'olddb'), '2');
+    assert.equal(await server!.psql(`SELECT value FROM ffa_meta WHERE key = 'schema_version'`, 'olddb'), String(FFA_SCHEMA_VERSION));
     const rows = (await server!.psql(`SELECT run_id || '|' || gh_run_id || '|' || coalesce(environment_label, '-') || '|' || coalesce(dirty_tree::text, '-') FROM ffa_run ORDER BY run_id`, 'olddb')).split('\n');
     assert.deepEqual(rows.map((r) => r.split('|').slice(1).join('|')), ['4000|-|-', '4000|ci.yml › test › Linux|-', '4001|ci.yml › test › Linux|-', '4001|ci.yml › test › Linux|-']);
   });

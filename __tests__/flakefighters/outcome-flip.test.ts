@@ -52,10 +52,12 @@ for (const viaStore of [true, false]) {
 
   it(`a dirty working tree is the same code as no run, either way round (${how})`, () => {
     const machine = { environment: 'M', environmentLabel: 'dev-box (linux x64)' };
-    assert.deepEqual(verdict(current({ ...machine, dirtyTree: true }), [stored(1, 'passed', machine)], viaStore), {
+    const dirty = current({ ...machine, dirtyTree: true });
+    assert.deepEqual(verdict(dirty, [stored(1, 'passed', machine)], viaStore), {
       flaky: false,
       reason: 'never passed in this run; the working tree had uncommitted changes, so no stored run of fffffff is the same code',
     });
+    assert.equal(dirty.tests[0].executions[0].results[0].evidence?.noVerdict, true);
     assert.equal(verdict(current(machine), [stored(1, 'passed', { ...machine, dirtyTree: true })], viaStore).flaky, false);
     assert.deepEqual(verdict(current(machine), [stored(1, 'passed', { ...machine, dirtyTree: false })], viaStore), {
       flaky: true,
@@ -83,6 +85,7 @@ it('without a matrix input, two runs of one attempt in one environment are two l
   const now = current({ ...runner, runId: '900', runAttempt: 1, runNumber: 41 });
   const v = verdict(now, [sibling], true);
   assert.equal(v.flaky, false);
+  assert.equal(now.tests[0].executions[0].results[0].evidence?.noVerdict, true, 'an abstention, not a genuine verdict');
   assert.match(v.reason, /^no verdict from stored runs: it passed in run #41 attempt 1, but workflow run #41 saved more than one run in one attempt as ci\.yml › test › Linux\/X64/);
   // A re-run of one leg: attempt 1 saved both legs.
   const mine = stored(2, 'failed', { ...runner, runId: '900', runAttempt: 1, runNumber: 41 });

@@ -14,6 +14,7 @@ import { openLocation } from '../../src/sync/open-any.ts';
 import { sampleRun } from '../store/sample-run.ts';
 import { at, tempDir } from './scenario.ts';
 import { dbRows } from '../helpers/sqlite-rows.ts';
+import { FFA_SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { repoRoot } from '../../scripts/local-runner.ts';
 
 const SCHEMA1 = join(repoRoot, '__tests__/fixtures/environments/schema1.db');
@@ -94,6 +95,6 @@ describe('sync keeps where a run ran', () => {
     await from.close();
     await to.close();
     assert.ok(readFileSync(src).equals(bytes), 'a sync source is read only, even when its schema is older');
-    assert.deepEqual(await dbRows(dst, "SELECT value FROM ffa_meta WHERE key = 'schema_version'"), [{ value: '2' }]);
+    assert.deepEqual(await dbRows(dst, "SELECT value FROM ffa_meta WHERE key = 'schema_version'"), [{ value: String(FFA_SCHEMA_VERSION) }]);
   });
 });

@@ -85,6 +85,7 @@ function evidenceFor(
         runId: passedRun.id ?? null,
         runUuid: passedRun.meta.uuid,
         environment: run.meta.environmentLabel ?? null,
+        noVerdict: true,
       },
     };
   }
@@ -103,7 +104,8 @@ function evidenceFor(
       },
     };
   }
-  if (why !== null) return { flaky: false, detail: { reason: `never passed in this run; ${why}` } };
+  // Abstentions (no-verdict.ts's shape): nothing stored could be compared, so only this run was.
+  if (why !== null) return { flaky: false, detail: { reason: `never passed in this run; ${why}`, noVerdict: true } };
   const label = run.meta.environmentLabel;
   return {
     flaky: false,
