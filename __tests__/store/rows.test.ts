@@ -14,6 +14,7 @@ import {
 } from '../../src/store/rows.ts';
 import {
   FFA_COLUMNS,
+  FFA_SCHEMA_VERSION,
   PLUGIN_COLUMNS,
   PLUGIN_TABLES,
   POSTGRES_PLUGIN_DDL,
@@ -60,9 +61,9 @@ describe('schema DDL', () => {
   });
   test('schema version check', () => {
     checkFfaVersion(null, 'x');
-    checkFfaVersion('1', 'x');
-    checkFfaVersion('2', 'x');
-    assert.throws(() => checkFfaVersion('3', 'db'), (e: Error) => e instanceof UserError && /schema 3 > 2/.test(e.message));
+    for (let v = 1; v <= FFA_SCHEMA_VERSION; v++) checkFfaVersion(String(v), 'x');
+    const newer = FFA_SCHEMA_VERSION + 1;
+    assert.throws(() => checkFfaVersion(String(newer), 'db'), (e: Error) => e instanceof UserError && e.message.includes(`schema ${newer} > ${FFA_SCHEMA_VERSION}`));
     assert.throws(() => checkFfaVersion('abc', 'db'), UserError);
   });
 });
