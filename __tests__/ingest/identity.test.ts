@@ -164,6 +164,26 @@ describe('Playwright', () => {
   });
 });
 
+describe('generic xunit', () => {
+  test('the same classname.name in two suites that name something (or two hosts) is told apart by the suite, not merged', async () => {
+    const ws = scratch();
+    writeFileSync(
+      join(ws, 'r.xml'),
+      '<testsuites><testsuite name="api" hostname="h"><testcase classname="Login" name="works"/></testsuite>' +
+        '<testsuite name="ui" hostname="h"><testcase classname="Login" name="works"><failure>no</failure></testcase></testsuite>' +
+        '<testsuite name="ui" hostname="h"><testcase classname="Login" name="works"/></testsuite></testsuites>',
+    );
+    const r = await read(ws, 'r.xml');
+    assert.deepEqual(r.dialects, ['xunit']);
+    assert.deepEqual(r.tests.map((t) => [t.name, outcomes(t)]), [
+      ['[h] › api › Login.works', 'passed'],
+      ['[h] › ui › Login.works', 'failed'],
+      ['[h] › ui › Login.works [2]', 'passed'],
+    ]);
+    assert.match(r.warnings[0], /^r\.xml: 1 test id is written more than once \("Login\.works"\); xunit does not write retries that way/);
+  });
+});
+
 describe('files read together', () => {
   test('a later file holding only tests that failed in one earlier file is a rerun: further attempts', async () => {
     const r = await read(join(TOOLS, 'playwright'), 'junit-no-retries.xml', 'junit-last-failed.xml');
