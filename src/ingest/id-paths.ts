@@ -4,6 +4,7 @@
  * must give the same id as one written in the workspace, or the history of every test is lost.
  */
 import { posix } from 'node:path';
+import { ReportPaths } from './report-paths.ts';
 import type { SourceFiles } from './source-files.ts';
 
 export interface IdPath {
@@ -24,12 +25,18 @@ const CI_CHECKOUTS = [
   /^\/var\/lib\/jenkins\/workspace\/[^/]+\//,
 ];
 
-const isAbsolutePosix = (p: string): boolean => p.startsWith('/') || /^[A-Za-z]:\//.test(p);
-
-/** Maps a path written by a test tool onto the root; see the module comment. Cached per distinct path. */
+/**
+ * Maps a path written by a test tool onto the root (report-paths.ts: under root → relative; under another root →
+ * the longest tail naming a file here). A path that still names no file here loses a known CI checkout prefix,
+ * so a collector job without a checkout gives the ids a job with one gives. Cached per distinct path.
+ */
 export class IdPaths {
   private readonly cache = new Map<string, IdPath>();
-  constructor(private readonly files: SourceFiles) {}
+  private readonly report: ReportPaths;
+
+  constructor(private readonly files: SourceFiles) {
+    this.report = new ReportPaths(files);
+  }
 
   of(written: string): IdPath {
     let r = this.cache.get(written);
@@ -41,31 +48,17 @@ export class IdPaths {
   }
 
   private resolve(written: string): IdPath {
-    let p = written.trim().replace(/^file:\/\//, '').replace(/\\/g, '/');
-    if (/^\/[A-Za-z]:\//.test(p)) p = p.slice(1);
-    if (isAbsolutePosix(p)) {
-      const root = this.files.root.replace(/\\/g, '/').replace(/\/$/, '');
-      if (p === root) return { rel: '.', abs: this.files.root };
-      if (p.startsWith(root + '/')) return this.found(p.slice(root.length + 1)) ?? { rel: p.slice(root.length + 1), abs: '' };
-      // Written under another root: the longest suffix that names a file here (coverage.py's [paths] rule).
-      const segs = p.split('/').filter((s) => s !== '');
-      for (let k = 1; k < segs.length; k++) {
-        const hit = this.found(segs.slice(k).join('/'));
-        if (hit) return hit;
-      }
-      for (const re of CI_CHECKOUTS) if (re.test(p)) return { rel: p.replace(re, ''), abs: '' };
-      return { rel: p, abs: '' };
+    const rel = this.report.rel(written);
+    const abs = this.report.abs(written);
+    if (abs) return { rel, abs };
+    if (/^(?:\/|[A-Za-z]:\/)/.test(rel)) {
+      for (const re of CI_CHECKOUTS) if (re.test(rel)) return { rel: rel.replace(re, ''), abs: '' };
+      return { rel, abs: '' };
     }
-    // Relative paths are the tool's own (relative to its rootDir or testDir): the same on every machine, so
-    // they go into the id as written; the file is looked for under root and in a sub-package for annotations.
-    const rel = posix.normalize(p).replace(/^\.\//, '');
-    const hit = this.found(rel);
-    if (hit || rel.startsWith('../')) return { rel, abs: hit?.abs ?? '' };
-    const under = this.files.topLevelDirs().filter((d) => this.files.isFile(`${d}/${rel}`));
-    return { rel, abs: under.length === 1 ? this.files.abs(`${under[0]}/${rel}`) : '' };
-  }
-
-  private found(rel: string): IdPath | null {
-    return rel && this.files.isFile(rel) ? { rel, abs: this.files.abs(rel) } : null;
+    // Relative paths are the tool's own (relative to its rootDir or testDir) and go into the id as written; the
+    // file may still be in a sub-package (jest's rootDir in a monorepo), which gives annotations a file.
+    const clean = posix.normalize(rel).replace(/^\.\//, '');
+    const under = clean.startsWith('../') ? [] : this.files.topLevelDirs().filter((d) => this.files.isFile(`${d}/${clean}`));
+    return { rel: clean, abs: under.length === 1 ? this.files.abs(`${under[0]}/${clean}`) : '' };
   }
 }
