@@ -261,6 +261,25 @@ describe('counts agree with EnricoMi\'s publish-unit-test-result-action', () => 
     });
   }
 
+  test('the real-world files: every testcase is one test with their case result; distinct ids are their tests, except where we tell apart more', async () => {
+    const REAL = join(import.meta.dirname, '..', 'fixtures', 'shared', 'real-world');
+    const theirs = JSON.parse(readFileSync(join(ENRICO, 'real-world-stats.json'), 'utf8')) as Record<string, Record<string, number>>;
+    // jest-junit with path suite names: the same describe/title in two spec files is one test to them (they key on
+    // classname and name only), two tests to us.
+    const MORE_DISTINCT: Record<string, number> = { 'external/jest/jest-test-results.xml': 4140 };
+    let compared = 0;
+    for (const [file, s] of Object.entries(theirs)) {
+      if (s.cases === 0) continue;
+      const r = await readResults({ patterns: [file], workspace: REAL, root: '.', ifNoFilesFound: 'ignore' });
+      const last = (o: string) => r.tests.filter((t) => t.executions[t.executions.length - 1].outcome === o).length;
+      assert.deepEqual([r.tests.length, last('passed'), last('skipped'), last('failed'), last('error')], [s.cases, s.cases_success, s.cases_skipped, s.cases_failure, s.cases_error], file);
+      const distinct = r.tests.filter((t) => !/ \[\d+\]$/.test(t.name)).length;
+      assert.equal(distinct, MORE_DISTINCT[file] ?? s.tests, file);
+      compared++;
+    }
+    assert.ok(compared >= 18, `compared ${compared}`);
+  });
+
   test('no-attributes.xml: four nameless testcases are four tests (pass, skip, failure, error), never one flaky test', async () => {
     const r = await read(ENRICO, 'no-attributes.xml');
     assert.deepEqual(r.tests.map((t) => [t.name, outcomes(t)]), [
