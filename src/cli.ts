@@ -51,6 +51,9 @@ ${CLASSIFY_OPTIONS}
                --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]
   sync       Copy runs between two databases (sqlite path or Postgres URL), idempotently.
                --from A --to B [--dry-run] [--reclassify] [--load-max-runs N] [--quiet]
+  evaluate   How right each flakefighter is on this history: labels from retries and re-run attempts,
+             a replay as of each run, precision and recall, the genuine failures each would have hidden.
+               --database PATH|URL [--labels FILE] [--json FILE] [--summary] [--load-max-runs N] [--quiet]
 
 Exit status: 0 ok, 1 failures under --fail-on, 2 bad usage or input.`;
 
@@ -82,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'classify') return classify(rest);
   if (command === 'report') return (await import('./cli-report.ts')).reportCommand(rest);
   if (command === 'sync') return (await import('./cli-sync.ts')).syncCommand(rest);
-  throw new UserError(`Unknown command '${command}'; use classify, report or sync (flakefighters --help).`);
+  if (command === 'evaluate') return (await import('./cli-evaluate.ts')).evaluateCommand(rest);
+  throw new UserError(`Unknown command '${command}'; use classify, report, sync or evaluate (flakefighters --help).`);
 }
 
 async function classify(args: string[]): Promise<number> {

@@ -1,0 +1,127 @@
+/**
+ * `flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--summary] [--load-max-runs N]`:
+ * how often each flakefighter was right on this history, and which genuine failures it would have hidden.
+ */
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { wantsHelp } from './cli-flags.ts';
+import { evaluate } from './evaluate/evaluate.ts';
+import { parseLabelsCsv } from './evaluate/labels.ts';
+import { renderEvaluation } from './evaluate/render.ts';
+import { redact } from './store/redact.ts';
+import { UserError } from './store/store.ts';
+import { openLocation, type OpenedLocation } from './sync/open-any.ts';
+
+const USAGE = 'usage: flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--summary] [--load-max-runs N] [--quiet]';
+
+const HELP = `Usage: flakefighters evaluate --database PATH|URL [options]
+
+Measures how right each flakefighter is on this history. A test's failure in a run is labelled flaky when the
+same test also passed on the same commit in the same environment (a retry, another attempt of the job), genuine
+when it failed in every one of at least two attempts of that commit and environment. Each flakefighter, and the
+combination each run ran, is replayed as of that run with only the runs before it; the table gives true and false
+positives and negatives, precision, recall and F1 with 95% Wilson intervals, the genuine failures each would
+have hidden, and the CosineSimilarity and CoverageIndependence settings that keep precision at 0.99 or above.
+The database is only read.
+
+Options:
+  --database PATH|URL   the history database: a SQLite file, or a postgres:// or sqlite:/// URL   [required]
+  --database-url URL    the same as --database
+  --labels FILE         CSV of run,test,flaky|genuine (run: database id or uuid) adding to or overriding
+                        the labels from the history
+  --json FILE           also write the evaluation as JSON (docs/evaluate-schema.json)
+  --summary             also append the table to the job summary ($GITHUB_STEP_SUMMARY)
+  --load-max-runs N     replay with at most N earlier runs as history, as the action's load-max-runs  [all]
+  --server-url URL      where run links point                       [$GITHUB_SERVER_URL or https://github.com]
+  --quiet, -q           print only the table and errors
+  --help, -h            this help
+
+Exit status: 0 ok, 2 bad usage or input.`;
+
+const MAX_LABELS_BYTES = 16 * 1024 * 1024;
+
+export async function evaluateCommand(args: string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        database: { type: 'string' },
+        'database-url': { type: 'string' },
+        labels: { type: 'string' },
+        json: { type: 'string' },
+        summary: { type: 'boolean' },
+        'load-max-runs': { type: 'string' },
+        'server-url': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UserError(`evaluate: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
+  }
+  const location = (values['database-url'] ?? values.database) as string | undefined;
+  if (!location) throw new UserError(`evaluate: --database is required; ${USAGE}`);
+  let loadMaxRuns: number | undefined;
+  if (values['load-max-runs'] !== undefined) {
+    const v = String(values['load-max-runs']);
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`evaluate: --load-max-runs ${v} is not a whole number >= 1`);
+    loadMaxRuns = Number(v);
+  }
+  const labelsFile = values.labels as string | undefined;
+  const labelRows = labelsFile ? { rows: parseLabelsCsv(readLabels(labelsFile), labelsFile), file: labelsFile } : undefined;
+  const summaryPath = process.env.GITHUB_STEP_SUMMARY;
+  if (values.summary && !summaryPath) throw new UserError('evaluate: --summary needs $GITHUB_STEP_SUMMARY (set by GitHub Actions); leave --summary out elsewhere');
+  const quiet = !!values.quiet;
+
+  let db: OpenedLocation | null = null;
+  const progress = quiet ? undefined : progressPrinter();
+  try {
+    db = await openLocation(location, { readonly: true, mustExist: true, what: '--database', postgres: { full: true } });
+    if (db.store.kind === 'sqlite') for (const w of db.store.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
+    const report = await evaluate(db.store, {
+      database: db.description,
+      loadMaxRuns,
+      labelRows,
+      serverUrl: (values['server-url'] as string | undefined) ?? process.env.GITHUB_SERVER_URL,
+      onProgress: progress,
+    });
+    const text = renderEvaluation(report);
+    if (values.json) writeFileSync(String(values.json), `${JSON.stringify(report, null, 2)}\n`);
+    if (values.summary) appendFileSync(summaryPath!, `## Flakefighters evaluation\n\n\`\`\`text\n${text}\`\`\`\n`);
+    process.stdout.write(redact(text));
+    return 0;
+  } finally {
+    await db?.store.close().catch(() => {});
+  }
+}
+
+function readLabels(path: string): string {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UserError(`evaluate: --labels ${path} is not a regular file; give a CSV of run,test,flaky|genuine`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`evaluate: --labels ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a CSV of run,test,flaky|genuine`);
+  }
+  if (size > MAX_LABELS_BYTES) throw new UserError(`evaluate: --labels ${path} is ${size} bytes, more than ${MAX_LABELS_BYTES}; a labels file is one short line per failure`);
+  return readFileSync(path, 'utf8');
+}
+
+/** On a terminal a line redrawn in place per phase; elsewhere nothing (a CI log gets the table). */
+function progressPrinter(): ((phase: string, done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (phase, done, total) => {
+    if (total === 0) return;
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r\x1b[K${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}
