@@ -157,6 +157,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       }
     }
   }
+  // The reports rank the flakiest tests over every stored run; history above holds only failures.
+  let flakiest: ReportData['flakiest'];
+  try {
+    flakiest = await store.flakiestTests(100);
+  } catch (err) {
+    warn(`Could not rank the flakiest tests from the database (${message(err)}); the reports rank them from the loaded history.`);
+  }
   // An unwritable database-path (read-only, full, a parent that is a file, locked by another writer)
   // is one warning: the run is classified and reported all the same, kept in the side file named.
   try {
@@ -185,6 +192,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     repoUrl: ctx?.repository ? `${ctx.serverUrl}/${ctx.repository}` : null,
     sha: run.commitSha,
     links: [],
+    historyFailuresOnly: true,
+    flakiest,
   };
   return {
     data,

@@ -60,8 +60,8 @@ describe('summary and PR comment at 780 px', () => {
     const page = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
     await page.setContent(html);
     await page.screenshot({ path: join(OUT, shot), fullPage: true });
-    const result = await page.evaluate(() => {
-      const tables = [...document.querySelectorAll('table')].filter((t) => t.querySelector('th')?.textContent === 'Test');
+    const result = await page.$$eval('table', (all) => {
+      const tables = all.filter((t) => t.querySelector('th')?.textContent === 'Test');
       return tables.map((t) => ({
         scrolls: t.scrollWidth > t.clientWidth + 1,
         right: t.getBoundingClientRect().right,

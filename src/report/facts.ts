@@ -97,8 +97,21 @@ export function chronologicalRuns(data: ReportData): Run[] {
   return [...data.history].reverse().concat(data.run);
 }
 
-/** One cell of a per-test history strip. */
-export type Cell = Verdict | 'absent';
+/**
+ * One cell of a per-test history strip: a verdict; `ok` where the run was loaded with its failures only and the test
+ * did not fail there (it passed, or did not run); `absent` where the test is not in the run.
+ */
+export type Cell = Verdict | 'ok' | 'absent';
+
+/** What a cell means, in words (tooltips and text alternatives). */
+export const CELL_TEXT: Record<Cell, string> = {
+  passed: 'passed',
+  skipped: 'skipped',
+  flaky: 'flaky',
+  genuine: 'genuine',
+  ok: 'no failure (passed or not run)',
+  absent: 'not run',
+};
 
 /**
  * Each named test's verdict in each run, oldest first, current run last (at most `maxRuns` runs). One pass over each
@@ -109,9 +122,11 @@ export function timelines(data: ReportData, names: Iterable<string>, maxRuns = 3
   const cells = new Map<string, Cell[]>();
   for (const n of names) cells.set(n, new Array<Cell>(runs.length).fill('absent'));
   runs.forEach((run, i) => {
+    // A stored run without a failure of the test: passed (or not run), when the run is known to have tests.
+    if (data.historyFailuresOnly && run !== data.run && (run.meta.counts?.total ?? 0) > 0) for (const row of cells.values()) row[i] = 'ok';
     for (const t of run.tests) {
       const row = cells.get(t.name);
-      if (row && row[i] === 'absent') row[i] = verdictOf(t);
+      if (row && (row[i] === 'absent' || row[i] === 'ok')) row[i] = verdictOf(t);
     }
   });
   return { runs, cells };

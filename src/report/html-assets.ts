@@ -2,7 +2,7 @@
 
 export const HTML_CSS = `
 :root{--bg:#f6f8fa;--card:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--accent:#0969da;
---genuine:#cf222e;--genuine-bg:#ffebe9;--flaky:#bf8700;--flaky-bg:#fff8c5;--passed:#1a7f37;--passed-bg:#dafbe1;--skipped:#8c959f;--skipped-bg:#eff2f5}
+--genuine:#b3191f;--genuine-bg:#ffebe9;--flaky:#7d4e00;--flaky-bg:#fff8c5;--passed:#116329;--passed-bg:#dafbe1;--skipped:#59636e;--skipped-bg:#eff2f5}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#151b23;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--accent:#4493f8;
 --genuine:#f85149;--genuine-bg:#3c1618;--flaky:#d29922;--flaky-bg:#3a2d0b;--passed:#3fb950;--passed-bg:#12301c;--skipped:#9198a1;--skipped-bg:#262c36}}
 *{box-sizing:border-box}
@@ -51,6 +51,7 @@ tbody.item.open .tw{transform:rotate(90deg)}
 .strip i{display:block;width:10px;height:16px;border-radius:2px;background:var(--skipped-bg)}
 .strip i.passed{background:var(--passed)}.strip i.genuine{background:var(--genuine)}.strip i.flaky{background:var(--flaky)}
 .strip i.skipped{background:var(--skipped)}.strip i.absent{background:transparent;box-shadow:inset 0 0 0 1px var(--line)}
+.strip i.ok{background:var(--passed-bg);box-shadow:inset 0 0 0 1px var(--passed)}
 .strip i.now{outline:2px solid var(--fg);outline-offset:1px}
 tr.detail>td{background:var(--bg);padding:12px 16px 16px}
 .detail h4{margin:8px 0 6px;font-size:13px}
@@ -71,6 +72,17 @@ svg.trend .hit{fill:transparent}svg.trend g.bar:hover .hit{fill:var(--bg)}
 svg.trend .legend text{fill:var(--muted);font-size:12px}
 ul.plain{margin:0;padding-left:20px}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:8px 0 24px}
+section{overflow-x:auto}
+@media (max-width:640px){
+header{padding:14px 14px 10px}main{padding:12px 10px 32px}
+.toolbar input{min-width:0;flex-basis:100%}
+#failures>table,#failures>table>tbody,#failures>table>tbody>tr,#failures>table>tbody>tr>td{display:block;width:auto}
+#failures>table>thead{display:none}
+#failures>table>tbody>tr.main>td{border-bottom:0;padding:4px 12px}
+#failures>table>tbody{border-bottom:1px solid var(--line);padding:6px 0}
+tbody.item td.tname{padding-left:28px}
+.msg{max-width:none}
+}
 [hidden]{display:none!important}
 `;
 
@@ -108,7 +120,7 @@ export const HTML_JS = `
     var cell=e.target;
     if(!cell.parentNode||!cell.parentNode.classList||!cell.parentNode.classList.contains('strip')||cell.title)return;
     var run=runs[[].indexOf.call(cell.parentNode.children,cell)]||['?',''];
-    var state=cell.classList[0]==='absent'?'not run':cell.classList[0];
+    var state={absent:'not run',ok:'no failure (passed or not run)'}[cell.classList[0]]||cell.classList[0];
     cell.title=run[0]+(run[1]?' · '+run[1]:'')+' · '+state;
   });
   document.addEventListener('keydown',function(e){

@@ -4,11 +4,14 @@
  * flakiest tests by flip rate, the SFFL ranking, and a filter box. Every table is capped so a 100k-test run stays
  * small; everything is rendered on the server side, so no data is embedded in a script.
  */
-import { isFailing, verdictOf, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
+import { isFailing, verdictOf, type Evidence, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
+import type { TestFlakiness } from '../store/flakiest-query.ts';
 import type { ReportData } from './report-data.ts';
 import {
+  CELL_TEXT,
   chronologicalRuns,
   countRun,
+  evidenceView,
   displayPath,
   failuresOf,
   fileUrl,
@@ -42,7 +45,8 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
   const failures = failuresOf(data.run);
   const shown = failures.slice(0, maxRows);
   const flips = flipRanking(data, Math.min(maxRows, 500));
-  const strips = timelines(data, new Set([...shown.map((f) => f.test.name), ...flips.map((f) => f.name)]), maxRuns);
+  const ranked = data.flakiest?.length ? data.flakiest.slice(0, Math.min(maxRows, 500)).map((f) => f.name) : flips.map((f) => f.name);
+  const strips = timelines(data, new Set([...shown.map((f) => f.test.name), ...ranked]), maxRuns);
   const status = counts.genuine > 0 ? 'genuine' : counts.flaky > 0 ? 'flaky' : 'passed';
   const title =
     counts.failed === 0
@@ -57,7 +61,7 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
     trendSection(data, maxRuns),
     toolbar(failures.length),
     failuresSection(data, failures, shown, strips),
-    flakiestSection(flips, strips),
+    flakiestSection(flips, strips, data.flakiest?.slice(0, Math.min(maxRows, 500))),
     sfflSection(data, maxRows),
     flaggedSection(data, maxRows),
     warningsSection(data),
@@ -126,10 +130,19 @@ function toolbar(failures: number): string {
     `<span id="ff-count">${plural(failures, 'failure')}</span></div>`;
 }
 
-/** Cells only; their tooltips come from the run list embedded once (see HTML_JS), not repeated in every row. */
+/**
+ * Cells, with one text alternative for the whole strip (counts per state, oldest to newest); each cell's tooltip comes
+ * from the run list embedded once (see HTML_JS), not repeated in every row.
+ */
 function strip(cells: Cell[] | undefined, runs: Run[], current: Run): string {
   if (!cells) return '';
-  return `<div class="strip">${cells.map((c, i) => (runs[i] === current ? `<i class="${c} now"></i>` : `<i class="${c}"></i>`)).join('')}</div>`;
+  const tally = new Map<Cell, number>();
+  for (const c of cells) tally.set(c, (tally.get(c) ?? 0) + 1);
+  const order: Cell[] = ['genuine', 'flaky', 'passed', 'ok', 'skipped', 'absent'];
+  const parts = order.filter((c) => tally.has(c)).map((c) => `${CELL_TEXT[c]} in ${tally.get(c)}`);
+  const now = cells[runs.indexOf(current)];
+  const label = `History of ${plural(cells.length, 'run')}: ${parts.join(', ')}${now ? `; this run: ${CELL_TEXT[now]}` : ''}`;
+  return `<div class="strip" role="img" aria-label="${h(label)}" title="${h(label)}">${cells.map((c, i) => (runs[i] === current ? `<i class="${c} now"></i>` : `<i class="${c}"></i>`)).join('')}</div>`;
 }
 
 /** JSON inside a <script> element: `<`, `>`, `&` and the JS line separators escaped, so no `</script>` can end it early. */
@@ -149,34 +162,43 @@ function failuresSection(data: ReportData, failures: Failure[], shown: Failure[]
     const url = fileUrl(data, loc);
     const where = loc.file ? `${loc.file}${loc.line ? `:${loc.line}` : ''}` : '';
     const whereHtml = where ? `<span class="loc">${url ? `<a href="${h(url)}">${t(where)}</a>` : t(where)}</span>` : '';
-    const why = f.reasons.length ? f.reasons.map((r) => `<div><b>${t(r.name)}</b>${r.reason ? `: ${t(truncate(r.reason, 300))}` : ''}</div>`).join('') : '<span class="loc">no flakefighter said flaky</span>';
+    const why = f.why.length ? f.why.map((r) => `<div><b>${t(r.name)}</b>${r.reason ? `: ${t(truncate(r.reason, 300))}` : ''}${runLink(data, r.evidence)}</div>`).join('') : '<span class="loc">no flakefighter said flaky</span>';
     const search = searchText(f.test.name, f.verdict, f.message, ...f.reasons.map((r) => `${r.name} ${r.reason}`));
     return `<tbody class="item" data-count data-verdict="${f.verdict}" data-search="${search}">` +
       `<tr class="main" tabindex="0" aria-expanded="false"><td><span class="pill ${f.verdict}">${f.verdict}</span></td>` +
       `<td class="tname"><span class="tw">▸</span>${nameHtml(f.test.name)}${whereHtml}</td>` +
       `<td class="why">${why}</td><td>${strip(strips.cells.get(f.test.name), strips.runs, data.run)}</td>` +
       `<td class="msg">${t(truncate(f.message, 300))}</td></tr>` +
-      `<tr class="detail" hidden><td colspan="5">${failureDetail(f.test)}</td></tr></tbody>`;
+      `<tr class="detail" hidden><td colspan="5">${failureDetail(data, f.test)}</td></tr></tbody>`;
   });
   const more = failures.length - shown.length;
   return `<section id="failures"><h2>Failures <span class="sub">genuine first · click a row for evidence and tracebacks</span></h2>` +
-    '<table><thead><tr><th>Verdict</th><th>Test</th><th>Flaky according to</th><th>History</th><th>Message</th></tr></thead>' +
+    '<table><thead><tr><th>Verdict</th><th>Test</th><th>Why</th><th>History</th><th>Message</th></tr></thead>' +
     rows.join('') + '</table>' +
     (more > 0 ? `<p class="note">${plural(more, 'more failure')} not shown; see the JSON report.</p>` : '') +
     '</section>';
 }
 
-function failureDetail(test: Test): string {
+/** The run an evidence points at, linked to its workflow run when known. */
+function runLink(data: ReportData, ev: Evidence | undefined): string {
+  const run = evidenceView(data, ev).run;
+  if (!run?.url) return '';
+  return ` <a href="${h(run.url)}">${t(run.label)}</a>`;
+}
+
+function failureDetail(data: ReportData, test: Test): string {
   const verdicts: string[] = [];
   const row = (where: string, r: FlakefighterResult): string => {
     const ev = r.evidence;
-    const extra = ev
-      ? Object.entries(ev)
-          .filter(([k, v]) => k !== 'reason' && v !== null && v !== undefined && typeof v !== 'object')
-          .map(([k, v]) => `${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)}`)
-          .join(' · ')
-      : '';
-    return `<tr><td>${where}</td><td><b>${t(r.name)}</b></td><td><span class="pill ${r.flaky ? 'flaky' : 'genuine'}">${r.flaky ? 'flaky' : 'genuine'}</span></td><td>${ev?.reason ? t(truncate(String(ev.reason), 500)) : ''}${extra ? `<span class="loc">${t(truncate(extra, 300))}</span>` : ''}</td></tr>`;
+    // What a person reads: the run (linked), the matched test, the similarity, the leg; not internal ids.
+    const view = evidenceView(data, ev);
+    const extra = [
+      view.run ? (view.run.url ? `<a href="${h(view.run.url)}">${t(view.run.label)}</a>` : t(view.run.label)) : '',
+      view.test && view.test !== test.name ? `matched ${t(truncate(view.test, 300))}` : '',
+      view.similarity !== undefined ? `similarity ${view.similarity.toFixed(2)}` : '',
+      view.environment ? t(truncate(view.environment, 200)) : '',
+    ].filter(Boolean).join(' · ');
+    return `<tr><td>${where}</td><td><b>${t(r.name)}</b></td><td><span class="pill ${r.flaky ? 'flaky' : 'genuine'}">${r.flaky ? 'flaky' : 'genuine'}</span></td><td>${ev?.reason ? t(truncate(String(ev.reason), 500)) : ''}${extra ? `<span class="loc">${extra}</span>` : ''}</td></tr>`;
   };
   for (const r of test.results) verdicts.push(row('test', r));
   test.executions.forEach((e, i) => e.results.forEach((r) => verdicts.push(row(`execution ${i + 1} (${e.outcome})`, r))));
@@ -201,7 +223,23 @@ function executionDetail(e: Execution, i: number): string {
   return out;
 }
 
-function flakiestSection(flips: ReturnType<typeof flipRanking>, strips: ReturnType<typeof timelines>): string {
+/** Ranked by the database's aggregate query over every stored run: how many runs the test was flaky in. */
+function storedFlakiestSection(ranked: TestFlakiness[], strips: ReturnType<typeof timelines>): string {
+  const current = strips.runs[strips.runs.length - 1];
+  const rows = ranked.map((f, i) => {
+    const pct = f.runs ? Math.round((f.flakyRuns / f.runs) * 100) : 0;
+    return `<tr class="item" data-search="${searchText(f.name)}"><td class="num">${i + 1}</td><td class="tname">${nameHtml(f.name)}</td>` +
+      `<td><div class="rate"><div class="bar"><span style="width:${pct}%"></span></div>${pct}%</div></td>` +
+      `<td class="num">${formatCount(f.flakyRuns)}</td><td class="num">${formatCount(f.failedRuns)}</td><td class="num">${formatCount(f.passedRuns)}</td><td class="num">${formatCount(f.runs)}</td>` +
+      `<td>${strip(strips.cells.get(f.name), strips.runs, current)}</td></tr>`;
+  });
+  return `<section id="flakiest"><h2>Flakiest tests <span class="sub">over every stored run: the share of runs in which a flakefighter called the test flaky</span></h2>` +
+    '<table><thead><tr><th class="num rank">#</th><th>Test</th><th>Flaky in</th><th class="num">Flaky runs</th><th class="num">Failed runs</th><th class="num">Passed runs</th><th class="num">Runs</th><th>History</th></tr></thead><tbody>' +
+    rows.join('') + '</tbody></table></section>';
+}
+
+function flakiestSection(flips: ReturnType<typeof flipRanking>, strips: ReturnType<typeof timelines>, stored?: TestFlakiness[]): string {
+  if (stored?.length) return storedFlakiestSection(stored, strips);
   const current = strips.runs[strips.runs.length - 1];
   if (!flips.length) return '<section id="flakiest"><h2>Flakiest tests</h2><p class="empty">No test changed between passing and failing in the stored runs.</p></section>';
   const rows = flips.map((f, i) => {

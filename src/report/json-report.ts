@@ -41,6 +41,7 @@ export function renderJsonReport(data: ReportData): string {
     tests: run.tests.map((t) => testJson(t, run.root)),
     history: { runs: data.history.map(runSummary) },
     flakiest: flipRanking(data, 100),
+    flakiestStored: data.flakiest ? data.flakiest.slice(0, 100) : null,
     sffl: data.sffl ? { formula: data.sffl.formula, rows: data.sffl.rows } : null,
     warnings: data.warnings,
     // Only web links: a javascript: URL from a misconfigured input must not reach a page that renders this.

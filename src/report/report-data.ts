@@ -1,5 +1,6 @@
 /** Everything a report needs, built once by the pipeline; reports never reach back into ingest or the store. */
 import type { Run } from '../model.ts';
+import type { TestFlakiness } from '../store/flakiest-query.ts';
 
 export interface SfflRow {
   file: string;
@@ -29,4 +30,11 @@ export interface ReportData {
   /** https://github.com/owner/repo, for links to files and runs when known. */
   repoUrl?: string | null;
   sha?: string | null;
+  /**
+   * True when `history` was loaded with its failures only (the action): a test missing from a stored run that has
+   * counts did not fail there (it passed, or did not run), which the history strips show instead of "absent".
+   */
+  historyFailuresOnly?: boolean;
+  /** The flakiest tests over every stored run, from the database's aggregate query (Store.flakiestTests). */
+  flakiest?: TestFlakiness[];
 }

@@ -3,6 +3,7 @@
  * each), bootstrapping the schema under an advisory lock, saving a run in one transaction with a fixed
  * number of statements whatever its size, and loading history with set queries.
  */
+import { flakiestSql, toFlakiness, type TestFlakiness } from './flakiest-query.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import postgres from 'postgres';
@@ -596,6 +597,11 @@ export class PostgresStore implements Store {
       this.sql.begin('isolation level repeatable read read only', (tx) => this.inTransaction(tx, () => loadRunRows(tx, runFilter, params as never[], opts))),
     );
     return hydrateRuns(rows, { warn: (m) => this.warn(m) });
+  }
+
+  async flakiestTests(limit: number): Promise<TestFlakiness[]> {
+    this.assertOpen();
+    return this.retrying('rank the flakiest tests', async () => (await this.sql.unsafe(flakiestSql(limit))).map((r) => toFlakiness(r as Record<string, unknown>)));
   }
 
   async hasRun(uuid: string): Promise<boolean> {

@@ -10,6 +10,7 @@
  * joined to their run through primary keys (the plugin's tables have no indexes, and we add none
  * to tables that are not ours). See LoadOptions in rows.ts for what history may leave out.
  */
+import { flakiestSql, toFlakiness, type TestFlakiness } from './flakiest-query.ts';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
@@ -322,6 +323,10 @@ class SqlJsStore implements SqliteStore {
     const id = this.scalar('SELECT run_id FROM ffa_run WHERE uuid = ?', [uuid]);
     if (typeof id === 'number') return id;
     return alsoPluginRuns ? (this.pluginRunKeys().get(uuid) ?? null) : null;
+  }
+
+  async flakiestTests(limit: number): Promise<TestFlakiness[]> {
+    return this.all(flakiestSql(limit)).map(toFlakiness);
   }
 
   async hasRun(uuid: string): Promise<boolean> {

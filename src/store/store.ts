@@ -4,6 +4,7 @@
  */
 import type { Run } from '../model.ts';
 import type { LoadOptions } from './rows.ts';
+import type { TestFlakiness } from './flakiest-query.ts';
 
 export interface HistoryQuery {
   /** Only runs whose start_time is strictly before this (design §3). */
@@ -42,6 +43,8 @@ export interface Store {
   save(run: Run, retention?: Retention): Promise<SaveResult>;
   /** Run uuids already stored (for sync and pending uploads). */
   hasRun(uuid: string): Promise<boolean>;
+  /** The flakiest tests over every stored run, ranked by one aggregate query (flakiest-query.ts), at most `limit`. */
+  flakiestTests(limit: number): Promise<TestFlakiness[]>;
   /** Flushes (sql.js: atomic write to disk) and releases resources. */
   close(): Promise<void>;
 }
