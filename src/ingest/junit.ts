@@ -7,6 +7,7 @@ import type { Execution, ExceptionInfo, FlakefighterResult, Outcome, Test } from
 import { UserError } from '../store/store.ts';
 import { DIALECT_LANGUAGE, detectDialect, type JUnitDialect } from './junit-dialect.ts';
 import { RETRY_RULES } from './retries.ts';
+import { hiddenFailedAttempts } from './playwright-attempts.ts';
 import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
 import type { SourceFiles } from './source-files.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
@@ -204,6 +205,7 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
           break;
       }
     }
+    const ownStdout = stdout;
     if (stdout === null) stdout = scope.stdout;
     if (stderr === null) stderr = scope.stderr;
 
@@ -224,7 +226,8 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
       // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
       executions = [...flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null)), passedExecution(start, end, stdout, stderr)];
     } else {
-      executions = [passedExecution(start, end, stdout, stderr)];
+      const hidden = dialect === 'playwright' ? hiddenFailedAttempts(ownStdout) : null;
+      executions = hidden?.length ? [...hidden, passedExecution(start, end, stdout, stderr)] : [passedExecution(start, end, stdout, stderr)];
     }
     const test = group !== undefined ? collector.addIn(group, key!, id, fspath, lineNo, executions, [], scope.place) : collector.addIn('', id, id, fspath, lineNo, executions, [], scope.place);
     if (ff !== null) {
