@@ -6,7 +6,7 @@ import { testFlaky } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import {
-  describeRef, flakyRefs, frameTuple, frameUnderRoot, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
+  describeRef, flakyRefs, frameTuple, frameUnderRoot, hasRootedFrame, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
 } from './traceback-history.ts';
 import { noVerdict } from './no-verdict.ts';
 
@@ -58,7 +58,9 @@ export class TracebackMatching implements Flakefighter {
           return;
         }
         const tuples = execution.exception.frames.filter((f) => frameUnderRoot(f.path, root)).map((f) => frameTuple(f, root));
-        if (tuples.length === 0) {
+        // Frames of dependencies under the root (.venv, node_modules, a library's JVM package path) count for the
+        // plugin's tuples, but alone they say nothing about the project's code: abstain then too.
+        if (tuples.length === 0 || !hasRootedFrame(execution.exception.frames, root)) {
           execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
           return;
         }
