@@ -25,6 +25,11 @@ export interface OpenedDatabase {
   fallbackReason: string | null;
   /** The sql.js file in use (own or fallback), for the artifact upload. */
   sqlitePath: string | null;
+  /**
+   * Set when this job's own history artifact was too big to merge (said in a warning). The database
+   * then goes up under the carry name so that artifact stays the history (artifact-history.ts).
+   */
+  carry?: string;
 }
 
 export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: Log): Promise<OpenedDatabase> {
@@ -38,7 +43,7 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
     // A hosted runner starts from a fresh workspace: runs kept in the fallback file while the database
     // was down reach a later job only through that file's artifact, so it is fetched first when asked.
     let carried: string | null = null;
-    if (cfg.historyFromArtifact && ctx && ctx.repository) carried = await mergeArtifactHistory(cfg.databasePath, cfg, ctx, log);
+    if (cfg.historyFromArtifact && ctx && ctx.repository) carried = (await mergeArtifactHistory(cfg.databasePath, cfg, ctx, log)).source;
     let pg: Store | null = null;
     try {
       const { openPostgresStore } = await import('./store/postgres-store.ts');
@@ -71,30 +76,40 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
 
 async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, log: Log, description: string): Promise<OpenedDatabase> {
   let historySource = existsSync(path) ? `the file ${path}` : 'none yet (fresh history)';
+  let carry: string | undefined;
   // One store from the merge to the save: the file is read (and locked) once and written once, so a
   // path that cannot be written loses neither the merged history nor this run (see sqlite-file.ts).
   const store = await openSqliteStore(path);
   try {
     if (cfg.historyFromArtifact && ctx && ctx.repository) {
       const merged = await mergeArtifactHistory(store, cfg, ctx, log);
-      if (merged) historySource = merged;
+      if (merged.source) historySource = merged.source;
+      carry = merged.carry;
     }
   } catch (err) {
     await store.close().catch(() => {});
     throw err;
   }
   for (const w of store.warnings ?? []) log.warning(w);
-  return { store, kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path };
+  return { store, kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path, ...(carry ? { carry } : {}) };
 }
 
 /** Brings earlier runs' database artifacts into the local file; every failure is a warning. */
-async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, ctx: GitHubContext, log: Log): Promise<string | null> {
+async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, ctx: GitHubContext, log: Log): Promise<{ source: string | null; carry?: string }> {
   const { fetchHistoryArtifacts } = await import('./github/artifact-history.ts');
   const { mergeDatabases } = await import('./github/merge-history.ts');
   const { jobSuffix } = await import('./github/context.ts');
-  const fetched = await fetchHistoryArtifacts({ name: cfg.artifactName, suffix: jobSuffix(ctx), token: cfg.githubToken, context: ctx });
+  const fetched = await fetchHistoryArtifacts({
+    name: cfg.artifactName,
+    suffix: jobSuffix(ctx),
+    token: cfg.githubToken,
+    context: ctx,
+    maxBytes: cfg.historyMaxMb * 1024 * 1024,
+  });
   for (const w of fetched.warnings) log.warning(w);
-  if (fetched.databases.length === 0) return null;
+  const carry = fetched.ownTooBig?.message;
+  if (carry) log.warning(carry);
+  if (fetched.databases.length === 0) return { source: fetched.source ?? null, carry };
   const store = typeof target === 'string' ? await openSqliteStore(target) : target;
   try {
     const result = await mergeDatabases(store, fetched.databases.map((d) => d.path));
@@ -108,7 +123,7 @@ async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, c
       });
     }
   }
-  return fetched.source ?? `${fetched.databases.length} artifact(s) of earlier runs`;
+  return { source: fetched.source ?? `${fetched.databases.length} artifact(s) of earlier runs`, carry };
 }
 
 /** Runs kept in the fallback file while Postgres was unreachable go up now, idempotently by uuid. */

@@ -41,6 +41,8 @@ export interface PipelineResult {
   sqlitePath: string | null;
   /** True when the run was kept in the fallback file because Postgres failed. */
   fellBack: boolean;
+  /** Upload the database under the carry name: this job's own history artifact was too big to merge (artifact-history.ts). */
+  carry?: boolean;
   /** Why the step fails under `fail-on`, or null when it passes. */
   failure: string | null;
 }
@@ -203,6 +205,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     database: fellBack ? 'sqlite' : db.kind,
     sqlitePath: keptIn !== undefined ? keptIn : fellBack ? cfg.databasePath : db.sqlitePath,
     fellBack,
+    ...(db.carry ? { carry: true } : {}),
     failure: failureOf(cfg.failOn, counts, ingest.unreadable),
   };
 }

@@ -30,12 +30,13 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
   if (cfg.reportDir) reports = writeReportFiles(result.data, cfg.reportDir);
 
   if (ctx && cfg.uploadArtifact && result.sqlitePath && (!cfg.databaseUrl || result.fellBack || result.database === 'sqlite')) {
-    const { uploadDatabase } = await import('./github/artifacts.ts');
+    const { carrySuffix, uploadDatabase } = await import('./github/artifacts.ts');
     const { jobSuffix } = await import('./github/context.ts');
     const up = await uploadDatabase(result.sqlitePath, {
       name: cfg.artifactName,
       retentionDays: cfg.artifactRetentionDays,
-      suffix: jobSuffix(ctx),
+      // This job's own history artifact was too big to merge: go up beside it, not over it.
+      suffix: result.carry ? carrySuffix(jobSuffix(ctx)) : jobSuffix(ctx),
       runAttempt: ctx.runAttempt,
     });
     // The run is not lost: say where it is, for a later step (or the next attempt) to pick up.

@@ -242,7 +242,7 @@ describe('two overlapping runs: the next run keeps both', () => {
     const r = jobs.get(3154)!;
     assert.deepEqual(serviceWarnings(r), []);
     const newest = onlyArtifact(s, 3152);
-    assert.match(historyLine(r.summary), new RegExp(`^history: artifact ${newest.name} of run #2 .* and 1 more \\(3 earlier runs\\)`));
+    assert.match(historyLine(r.summary), new RegExp(`^history: artifact ${newest.name} of run #2 .* and 1 more \\(2 of 2 artifact\\(s\\) merged\\) \\(3 earlier runs\\)`));
     const stored = await storedRuns(databaseOf(onlyArtifact(s, 3154)));
     assert.deepEqual(stored.map((x) => x.gh_run_id).sort(), [3151, 3152, 3153, 3154]);
     assert.equal(new Set(stored.map((x) => x.uuid)).size, 4, 'run 1, in both databases, is stored once');
@@ -292,7 +292,7 @@ describe('a matrix of three jobs in one run', () => {
     const r = next;
     assert.deepEqual(serviceWarnings(r), []);
     const h = historyLine(r.summary);
-    assert.match(h, /^history: artifact flakefighters-db-test-3\.12 of run #7 \(https:\/\/github\.com\/octo\/demo\/actions\/runs\/3201\) and 2 more \(3 earlier runs\)/, 'own leg first');
+    assert.match(h, /^history: artifact flakefighters-db-test-3\.12 of run #7 \(https:\/\/github\.com\/octo\/demo\/actions\/runs\/3201\) and 2 more \(3 of 3 artifact\(s\) merged\) \(3 earlier runs\)/, 'own leg first');
     const own = onlyArtifact(s, NEXT);
     assert.equal(own.name, 'flakefighters-db-test-3.12');
     const stored = await storedRuns(databaseOf(own));

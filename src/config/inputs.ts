@@ -21,6 +21,8 @@ export interface Config {
   artifactName: string;
   artifactRetentionDays: number | undefined;
   historyFromArtifact: boolean;
+  /** Largest history artifact (zip) merged, in MiB; a bigger one is kept, not replaced (artifact-history.ts). */
+  historyMaxMb: number;
   flakefighters: string;
   activeFlakefighters: string[] | null;
   coverage: string[];
@@ -59,6 +61,7 @@ export const INPUT_DEFAULTS: Record<string, string> = {
   'artifact-name': 'flakefighters-db',
   'artifact-retention-days': '',
   'history-from-artifact': 'auto',
+  'history-max-mb': '1024',
   flakefighters: '',
   'active-flakefighters': '',
   coverage: '',
@@ -107,6 +110,7 @@ export function readConfig(input: InputReader, workspace: string): Config {
     artifactRetentionDays: positiveInt(get, 'artifact-retention-days', 1, 90),
     historyFromArtifact:
       historyFromArtifact === 'auto' ? databaseUrl === null : bool(get, 'history-from-artifact'),
+    historyMaxMb: positiveInt(get, 'history-max-mb', 1, 8192) ?? 1024,
     flakefighters: input('flakefighters'),
     activeFlakefighters: get('active-flakefighters') ? splitList(get('active-flakefighters')) : null,
     coverage: splitList(get('coverage')),

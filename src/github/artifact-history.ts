@@ -5,13 +5,17 @@
  * is a warning and the run goes on with whatever history it has.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, readSync, closeSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, openSync, readSync, closeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GitHubContext } from './context.ts';
 import { runUrl } from './context.ts';
+import { carrySuffix, databaseArtifactName } from './artifacts.ts';
 import { describeApiError, makeOctokit, type Octokit } from './octokit.ts';
-import { extractZip, ZipError } from './zip-reader.ts';
+import { extractZipFile, ZipError } from './zip-reader.ts';
 
 export interface HistoryDatabase {
   path: string;
@@ -31,9 +35,12 @@ export interface FetchHistoryOptions {
   suffix?: string;
   token: string;
   context: GitHubContext;
-  /** At most this many artifacts are downloaded (default 10). */
+  /**
+   * At most this many artifacts are downloaded (default MAX_HISTORY_ARTIFACTS): every matrix leg's
+   * newest one fits well within it; any left out are named in a warning and in `source`.
+   */
   maxArtifacts?: number;
-  /** Largest artifact (zip) and largest unpacked content accepted, in bytes (default 512 MiB). */
+  /** Largest artifact (zip) accepted, in bytes (input `history-max-mb`, default DEFAULT_HISTORY_MAX_BYTES); it may unpack to twice that. */
   maxBytes?: number;
   /** Where to unpack (default: a new folder under RUNNER_TEMP or the OS temp dir). */
   dir?: string;
@@ -42,6 +49,12 @@ export interface FetchHistoryOptions {
 export interface FetchHistoryResult {
   databases: HistoryDatabase[];
   warnings: string[];
+  /**
+   * This job's own newest history artifact when it was over the size limit: uploading this run's
+   * database under the same name would make it the newest and bury that history, so the upload goes
+   * under another name (artifacts.ts carrySuffix) until the limit lets the big one in.
+   */
+  ownTooBig?: { name: string; bytes: number; message: string };
   /** e.g. "artifact flakefighters-db-test of run #41 (https://...)", for the summary. */
   source?: string;
 }
@@ -73,6 +86,10 @@ const MAX_RUN_LOOKUPS = 8;
 /** Runs per preferred branch whose artifacts are listed. */
 const RECENT_RUNS = 5;
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** The default of input `history-max-mb`: a history file near sql.js's 1 GiB limit zips well below it. */
+export const DEFAULT_HISTORY_MAX_BYTES = 1024 * 1024 * 1024;
+/** A bound on downloads per run, far above any matrix: never a silent cap (see fetchHistoryArtifacts). */
+export const MAX_HISTORY_ARTIFACTS = 256;
 
 export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<FetchHistoryResult> {
   const ctx = opts.context;
@@ -92,18 +109,49 @@ export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<
       return { databases: [], warnings: expired ? [...warnings, expired] : warnings };
     }
     const dir = opts.dir ?? mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'flakefighters-history-'));
+    mkdirSync(dir, { recursive: true });
     const databases: HistoryDatabase[] = [];
-    for (const c of candidates) {
-      const got = await downloadOne(octokit, ctx, c, dir, opts.maxBytes ?? 512 * 1024 * 1024);
-      if (typeof got === 'string') warnings.push(got);
-      else databases.push(...got);
+    const limit = opts.maxArtifacts ?? MAX_HISTORY_ARTIFACTS;
+    const notMerged: string[] = [];
+    const over = candidates.slice(limit);
+    if (over.length) {
+      notMerged.push(...over.map((c) => c.artifact.name));
+      warnings.push(`History from artifacts: ${over.length} artifact(s) not merged, over the limit of ${limit} per run: ${over.map((c) => `'${c.artifact.name}' (run ${c.run.id})`).join(', ')}.`);
+    }
+    const taken = candidates.slice(0, limit);
+    const maxBytes = opts.maxBytes ?? DEFAULT_HISTORY_MAX_BYTES;
+    const own = opts.suffix ? `${opts.name}-${opts.suffix}` : opts.name;
+    let ownTooBig: FetchHistoryResult['ownTooBig'];
+    for (const c of taken) {
+      const got = await downloadOne(octokit, ctx, c, dir, maxBytes);
+      if (typeof got === 'string' || got instanceof TooBig) {
+        const w = typeof got === 'string' ? got : got.message;
+        notMerged.push(c.artifact.name);
+        if (got instanceof TooBig && c.artifact.name.replace(/-attempt\d+$/, '') === own && !ownTooBig) {
+          // Said by the pipeline, so it reaches the summary too.
+          ownTooBig = {
+            name: c.artifact.name,
+            bytes: got.bytes,
+            message: `${w} It holds this job's history: this run's database goes up as '${databaseArtifactName(opts.name, carrySuffix(opts.suffix))}' instead, so that history is not replaced (both are merged once it fits). Raise history-max-mb, or make the history smaller with store-max-runs or time-immemorial, or keep it in PostgreSQL with database-url.`,
+          };
+        } else warnings.push(w);
+      } else databases.push(...got);
     }
     const first = databases[0];
+    const merged = taken.length - (notMerged.length - over.length);
+    // With more than one artifact in play the summary says how many were merged and which were not.
+    const tally =
+      candidates.length > 1 || notMerged.length
+        ? ` (${merged} of ${candidates.length} artifact(s) merged${notMerged.length ? `; not merged: ${notMerged.join(', ')} (see the warnings)` : ''})`
+        : '';
     const source = first
       ? `artifact ${first.artifactName} of run #${first.runNumber ?? first.runId}${first.url ? ` (${first.url})` : ''}` +
-        (databases.length > 1 ? ` and ${databases.length - 1} more` : '')
-      : undefined;
-    return { databases, warnings, source };
+        (databases.length > 1 ? ` and ${databases.length - 1} more` : '') +
+        tally
+      : notMerged.length
+        ? `no artifact merged (${notMerged.join(', ')} could not be used; see the warnings)`
+        : undefined;
+    return { databases, warnings, source, ...(ownTooBig ? { ownTooBig } : {}) };
   } catch (e) {
     return none(describeApiError(e, 'History from artifacts skipped', 'actions: read'));
   }
@@ -245,7 +293,7 @@ function rank(all: RestArtifact[], runs: Map<number, RunInfo>, current: RunInfo,
   };
   const order = (x: Candidate, y: Candidate) =>
     weight(x) - weight(y) || x.tier - y.tier || time(y.artifact.created_at) - time(x.artifact.created_at) || (x.artifact.name < y.artifact.name ? -1 : 1);
-  return [...best.sort(order), ...concurrent.sort(order)].slice(0, opts.maxArtifacts ?? 10);
+  return [...best.sort(order), ...concurrent.sort(order)];
 }
 
 function better(c: Candidate, prev: Candidate): boolean {
@@ -311,49 +359,65 @@ async function listArtifacts(octokit: Octokit, ctx: GitHubContext, q: { name?: s
   return out;
 }
 
-/** Downloads and unpacks one artifact; returns its SQLite files or a warning. */
-async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, dir: string, maxBytes: number): Promise<HistoryDatabase[] | string> {
+/** Downloads and unpacks one artifact (streamed to disk, never whole in memory); returns its SQLite files, a warning, or TooBig. */
+async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, dir: string, maxBytes: number): Promise<HistoryDatabase[] | string | TooBig> {
   const a = c.artifact;
   const what = `History artifact '${a.name}' (id ${a.id}, run ${c.run.id}) skipped`;
-  if (a.size_in_bytes > maxBytes) return `${what}: it is ${a.size_in_bytes} bytes, over the ${maxBytes}-byte limit.`;
-  let zip: Buffer;
+  const tooBig = (bytes: number) =>
+    new TooBig(`${what}: it is ${bytes} bytes, over the ${maxBytes}-byte limit (input history-max-mb, ${formatMiB(maxBytes)}).`, bytes);
+  if (a.size_in_bytes > maxBytes) return tooBig(a.size_in_bytes);
+  const zipPath = join(dir, `${a.id}.zip`);
+  let digest: string;
   try {
-    zip = await fetchZip(octokit, ctx, a.id, maxBytes);
+    digest = await fetchZip(octokit, ctx, a.id, maxBytes, zipPath);
   } catch (e) {
-    if (e instanceof TooBig || e instanceof BlobError) return `${what}: ${e.message}`;
+    await rm(zipPath, { force: true });
+    if (e instanceof TooBig) return tooBig(e.bytes);
+    if (e instanceof BlobError) return `${what}: ${e.message}`;
     return describeApiError(e, what, 'actions: read');
   }
-  if (a.digest) {
-    const digest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
-    if (digest !== a.digest) return `${what}: its content does not match its digest (${a.digest}).`;
-  }
-  const target = join(dir, String(a.id));
-  mkdirSync(target, { recursive: true });
-  let files: string[];
   try {
-    files = extractZip(zip, target, { maxBytes });
-  } catch (e) {
-    if (e instanceof ZipError) return `${what}: it is not a usable zip archive: ${e.message}.`;
-    return `${what}: ${(e as Error).message}`;
+    if (a.digest && `sha256:${digest}` !== a.digest) return `${what}: its content does not match its digest (${a.digest}).`;
+    const target = join(dir, String(a.id));
+    mkdirSync(target, { recursive: true });
+    let files: string[];
+    try {
+      // A database compresses well: allow it to unpack to twice the download limit, no further (zip bombs).
+      files = await extractZipFile(zipPath, target, { maxBytes: 2 * maxBytes });
+    } catch (e) {
+      if (e instanceof ZipError) return `${what}: it is not a usable zip archive: ${e.message}.`;
+      return `${what}: ${(e as Error).message}`;
+    }
+    const dbs = files.filter(isSqlite);
+    if (dbs.length === 0) return `${what}: it holds no SQLite database (${files.length} file(s), none starting with 'SQLite format 3').`;
+    return dbs.map((path) => ({
+      path,
+      runId: c.run.id,
+      runNumber: c.run.runNumber,
+      url: c.run.htmlUrl ?? runUrl(ctx, c.run.id),
+      artifactName: a.name,
+      artifactId: a.id,
+      branch: a.workflow_run?.head_branch ?? c.run.headBranch ?? undefined,
+    }));
+  } finally {
+    await rm(zipPath, { force: true });
   }
-  const dbs = files.filter(isSqlite);
-  if (dbs.length === 0) return `${what}: it holds no SQLite database (${files.length} file(s), none starting with 'SQLite format 3').`;
-  return dbs.map((path) => ({
-    path,
-    runId: c.run.id,
-    runNumber: c.run.runNumber,
-    url: c.run.htmlUrl ?? runUrl(ctx, c.run.id),
-    artifactName: a.name,
-    artifactId: a.id,
-    branch: a.workflow_run?.head_branch ?? c.run.headBranch ?? undefined,
-  }));
 }
 
-class TooBig extends Error {}
+const formatMiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0)} MiB`;
+
+class TooBig extends Error {
+  constructor(message: string, readonly bytes: number) {
+    super(message);
+  }
+}
 class BlobError extends Error {}
 
-/** The REST zip endpoint answers 302 to a signed blob URL; fetch that without our token and with a byte limit. */
-async function fetchZip(octokit: Octokit, ctx: GitHubContext, artifactId: number, maxBytes: number): Promise<Buffer> {
+/**
+ * The REST zip endpoint answers 302 to a signed blob URL; fetch that without our token, streaming to
+ * `file` with a byte limit; returns the sha256 (hex) of what was written.
+ */
+async function fetchZip(octokit: Octokit, ctx: GitHubContext, artifactId: number, maxBytes: number, file: string): Promise<string> {
   const res = await octokit.rest.actions.downloadArtifact({
     owner: ctx.owner,
     repo: ctx.repo,
@@ -363,7 +427,14 @@ async function fetchZip(octokit: Octokit, ctx: GitHubContext, artifactId: number
   });
   if (res.status !== 302) {
     // Some servers follow the redirect for us and hand back the bytes.
-    if (res.status === 200 && res.data instanceof ArrayBuffer) return Buffer.from(res.data);
+    if (res.status === 200 && res.data instanceof ArrayBuffer) {
+      const bytes = Buffer.from(res.data);
+      if (bytes.length > maxBytes) throw new TooBig('', bytes.length);
+      await pipeline(async function* () {
+        yield bytes;
+      }, createWriteStream(file));
+      return createHash('sha256').update(bytes).digest('hex');
+    }
     throw new BlobError(`the download endpoint answered ${res.status} instead of a redirect.`);
   }
   const location = (res.headers as Record<string, string | undefined>).location;
@@ -381,19 +452,25 @@ async function fetchZip(octokit: Octokit, ctx: GitHubContext, artifactId: number
   const declared = Number(blob.message.headers['content-length']);
   if (declared > maxBytes) {
     blob.message.destroy();
-    throw new TooBig(`it is ${declared} bytes, over the ${maxBytes}-byte limit.`);
+    throw new TooBig('', declared);
   }
-  const chunks: Buffer[] = [];
+  const hash = createHash('sha256');
   let total = 0;
-  for await (const chunk of blob.message as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      blob.message.destroy();
-      throw new TooBig(`it is over the ${maxBytes}-byte limit.`);
-    }
-    chunks.push(chunk);
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      total += chunk.length;
+      if (total > maxBytes) return done(new TooBig('', total));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(blob.message, meter, createWriteStream(file));
+  } catch (e) {
+    if (e instanceof TooBig) throw e;
+    throw new BlobError(`the download failed: ${(e as Error).message}`);
   }
-  return Buffer.concat(chunks);
+  return hash.digest('hex');
 }
 
 function isSqlite(path: string): boolean {

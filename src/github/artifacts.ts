@@ -26,6 +26,14 @@ export interface UploadDatabaseOptions {
   runAttempt?: number;
 }
 
+/**
+ * The suffix of the artifact this job's database goes up as while its own history artifact is too
+ * big to merge: a leg of its own, merged next time beside (never instead of) the big one.
+ */
+export function carrySuffix(suffix?: string): string {
+  return suffix ? `${suffix}-carry` : 'carry';
+}
+
 /** The name the database artifact of this job gets. */
 export function databaseArtifactName(name: string, suffix?: string): string {
   return suffix ? `${name}-${suffix}` : name;

@@ -4,9 +4,13 @@
  * limit are refused as a whole, and a damaged archive fails at once (the client retries a failed
  * extraction five times, five seconds apart).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 
 export class ZipError extends Error {
   override name = 'ZipError';
@@ -82,8 +86,13 @@ function readCentralDirectory(zip: Buffer, maxEntries: number): Entry[] {
   if (count === 0xffff || cdOffset === 0xffffffff) throw new ZipError('it is a ZIP64 archive (over 4 GiB), which is not supported');
   if (count > maxEntries) throw new ZipError(`it has ${count} entries (at most ${maxEntries})`);
   if (cdOffset + cdSize > eocd) throw new ZipError('its central directory is damaged');
+  return parseEntries(zip, cdOffset, count);
+}
+
+/** The `count` central directory records starting at `start` of `cd` (the whole archive, or just its directory). */
+function parseEntries(zip: Buffer, start: number, count: number): Entry[] {
   const entries: Entry[] = [];
-  let p = cdOffset;
+  let p = start;
   for (let i = 0; i < count; i++) {
     if (p + 46 > zip.length || zip.readUInt32LE(p) !== 0x02014b50) throw new ZipError('its central directory is damaged');
     const madeBy = zip.readUInt16LE(p + 4) >> 8;
@@ -147,6 +156,124 @@ const CRC_TABLE = (() => {
   }
   return t;
 })();
+
+/**
+ * Unpacks a zip file from disk without holding it (or any entry) in memory: the central directory is
+ * read from the end of the file, each entry is streamed through inflate into `<target>.part`, with its
+ * size and CRC checked on the way; only when every entry checks out are the parts renamed into place,
+ * so a bad entry leaves nothing behind. Same refusals as extractZip.
+ */
+export async function extractZipFile(zipPath: string, dest: string, limits: ExtractLimits): Promise<string[]> {
+  const fh = await open(zipPath, 'r');
+  let entries: Entry[];
+  let fileSize: number;
+  const localStarts = new Map<Entry, number>();
+  try {
+    fileSize = (await fh.stat()).size;
+    const tailLen = Math.min(fileSize, 22 + 0xffff);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, fileSize - tailLen);
+    const eocd = findEndOfCentralDirectory(tail);
+    const count = tail.readUInt16LE(eocd + 10);
+    const cdSize = tail.readUInt32LE(eocd + 12);
+    const cdOffset = tail.readUInt32LE(eocd + 16);
+    if (count === 0xffff || cdOffset === 0xffffffff) throw new ZipError('it is a ZIP64 archive (over 4 GiB), which is not supported');
+    if (count > (limits.maxEntries ?? 1000)) throw new ZipError(`it has ${count} entries (at most ${limits.maxEntries ?? 1000})`);
+    if (cdOffset + cdSize > fileSize - tailLen + eocd) throw new ZipError('its central directory is damaged');
+    const cd = Buffer.alloc(cdSize);
+    await fh.read(cd, 0, cdSize, cdOffset);
+    entries = parseEntries(cd, 0, count);
+    for (const e of entries) {
+      const head = Buffer.alloc(30);
+      const { bytesRead } = await fh.read(head, 0, 30, e.localOffset);
+      if (bytesRead < 30 || head.readUInt32LE(0) !== 0x04034b50) throw new ZipError(`entry '${e.name}' is damaged`);
+      const start = e.localOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
+      if (start + e.compressedSize > fileSize) throw new ZipError(`entry '${e.name}' is truncated`);
+      localStarts.set(e, start);
+    }
+  } finally {
+    await fh.close();
+  }
+  const root = resolve(dest);
+  let total = 0;
+  const planned: { entry: Entry; target: string }[] = [];
+  for (const entry of entries) {
+    const target = safeTarget(root, entry.name);
+    if (entry.isSymlink) throw new ZipError(`entry '${entry.name}' is a symbolic link`);
+    total += entry.size;
+    if (total > limits.maxBytes) throw new ZipError(`it unpacks to more than ${limits.maxBytes} bytes`);
+    planned.push({ entry, target });
+  }
+  const parts: string[] = [];
+  try {
+    for (const { entry, target } of planned) {
+      if (entry.name.endsWith('/')) continue;
+      if (entry.method !== 0 && entry.method !== 8) throw new ZipError(`entry '${entry.name}' uses compression method ${entry.method}`);
+      mkdirSync(dirname(target), { recursive: true });
+      const part = `${target}.part`;
+      parts.push(part);
+      const check = checker(entry);
+      const start = localStarts.get(entry)!;
+      const source = createReadStream(zipPath, { start, end: start + entry.compressedSize - 1 });
+      try {
+        if (entry.compressedSize === 0) {
+          await pipeline(source, check.stream, createWriteStream(part));
+        } else if (entry.method === 8) {
+          await pipeline(source, createInflateRaw(), check.stream, createWriteStream(part));
+        } else {
+          await pipeline(source, check.stream, createWriteStream(part));
+        }
+      } catch (err) {
+        if (err instanceof ZipError) throw err;
+        throw new ZipError(`entry '${entry.name}' does not decompress (${(err as Error).message})`);
+      }
+      check.verify();
+    }
+    const written: string[] = [];
+    for (const { entry, target } of planned) {
+      if (entry.name.endsWith('/')) {
+        mkdirSync(target, { recursive: true });
+        continue;
+      }
+      await rename(`${target}.part`, target);
+      written.push(target);
+    }
+    return written;
+  } catch (err) {
+    for (const p of parts) await rm(p, { force: true });
+    throw err;
+  }
+}
+
+/** Counts and checksums an entry's bytes as they stream by; stops at once past its declared size. */
+function checker(e: Entry): { stream: Transform; verify(): void } {
+  let size = 0;
+  let crc = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > e.size) return done(new ZipError(`entry '${e.name}' has the wrong size`));
+      crc = crc32Update(crc, chunk);
+      done(null, chunk);
+    },
+  });
+  return {
+    stream,
+    verify() {
+      if (size !== e.size) throw new ZipError(`entry '${e.name}' has the wrong size`);
+      if (crc !== e.crc) throw new ZipError(`entry '${e.name}' fails its CRC check`);
+    },
+  };
+}
+
+/** CRC-32 continued over another chunk: zlib's where Node has it (22+), else the table below. */
+function crc32Update(crc: number, chunk: Buffer): number {
+  const native = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
+  if (native) return native(chunk, crc);
+  let c = (crc ^ 0xffffffff) >>> 0;
+  for (let i = 0; i < chunk.length; i++) c = CRC_TABLE[(c ^ chunk[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
 
 // zlib.crc32 arrived in Node 22; the tests run on 20.
 function crc32(buf: Buffer): number {
