@@ -44,6 +44,18 @@ export interface FlakefighterResult {
   evidence?: Evidence;
   /** Set when loaded from the database. */
   id?: number;
+  /**
+   * Set on a verdict learned after its run was saved (store/learn-from-reruns.ts: the failure later passed on the
+   * same code in the same environment), kept in `ffa_learned_result`. Replays "as of" a moment hide those learned
+   * after it (learned-verdicts.ts).
+   */
+  learned?: LearnedFrom;
+}
+
+/** When a verdict was learned and from which run (its uuid: database ids differ between databases). */
+export interface LearnedFrom {
+  at: Date;
+  fromRunUuid: string | null;
 }
 
 export interface Execution {

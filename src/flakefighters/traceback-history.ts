@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { isFailing, runRef, testFlaky, type Execution, type Run, type Test, type TracebackFrame } from '../model.ts';
 import { pyIsUnder, pyRelpath } from './py-compat.ts';
 import type { FrameTuple } from './tfidf.ts';
+import { learnedFlakyOnly } from '../learned-verdicts.ts';
 
 /** Our stored frames are already relative to their run's root; plugin rows are absolute (relpath them). */
 export function relativeFramePath(path: string, root: string): string {
@@ -80,13 +81,27 @@ export function judged(e: Execution, all: boolean): boolean {
   return all || isFailing(e.outcome) || e.exception !== null;
 }
 
-export function refEvidence(ref: TracebackRef): { runId: number | null; runUuid: string | null; testName: string; executionIndex: number } {
-  return { runId: ref.run.id ?? null, runUuid: ref.run.meta?.uuid ?? null, testName: ref.test.name, executionIndex: ref.executionIndex };
+export function refEvidence(ref: TracebackRef): {
+  runId: number | null;
+  runUuid: string | null;
+  testName: string;
+  executionIndex: number;
+  /** The earlier failure is flaky only by a verdict learned later (it passed on a re-run): when and from which run. */
+  learnedFrom?: { at: string; runUuid: string | null; reason: string };
+} {
+  const out = { runId: ref.run.id ?? null, runUuid: ref.run.meta?.uuid ?? null, testName: ref.test.name, executionIndex: ref.executionIndex };
+  const learned = learnedFlakyOnly(ref.test);
+  if (!learned?.learned) return out;
+  return { ...out, learnedFrom: { at: learned.learned.at.toISOString(), runUuid: learned.learned.fromRunUuid, reason: learnedReason(learned.evidence?.reason) } };
 }
+
+const learnedReason = (reason: unknown): string => (typeof reason === 'string' && reason ? reason : 'passed later on the same code');
 
 export function describeRef(ref: TracebackRef, current: Run, judging?: Execution): string {
   // Post-run, a test already flagged by an earlier flakefighter matches its own traceback (the plugin's rule).
   if (ref.execution === judging) return `${ref.test.name} itself, already flagged flaky in this run`;
   if (ref.run === current) return `${ref.test.name} earlier in this run`;
-  return `run ${runRef(ref.run)} (${ref.test.name})`;
+  const learned = learnedFlakyOnly(ref.test);
+  // The chain back to what made it flaky: it failed genuinely at the time and passed on a re-run later.
+  return `run ${runRef(ref.run)} (${ref.test.name})${learned ? `, which ${learnedReason(learned.evidence?.reason)}` : ''}`;
 }

@@ -104,5 +104,12 @@ function executionJson(e: Execution) {
 }
 
 function resultJson(r: FlakefighterResult) {
-  return { name: r.name, flaky: r.flaky, verdict: r.flaky ? 'flaky' : 'genuine', evidence: r.evidence ?? null };
+  return {
+    name: r.name,
+    flaky: r.flaky,
+    verdict: r.flaky ? 'flaky' : 'genuine',
+    evidence: r.evidence ?? null,
+    // A verdict learned after the run was saved (it passed on a re-run): when, and the uuid of the run that taught it.
+    ...(r.learned ? { learned: { at: iso(r.learned.at), fromRunUuid: r.learned.fromRunUuid } } : {}),
+  };
 }

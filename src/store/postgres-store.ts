@@ -23,6 +23,7 @@ import {
   type RunRows,
 } from './rows.ts';
 import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
+import { learnOnSavePostgres } from './learn-from-reruns.ts';
 import {
   FFA_SCHEMA_VERSION,
   FFA_TABLES,
@@ -708,6 +709,7 @@ const TABLE_COLUMNS: Record<string, Col[]> = {
   tracebackentry: [['id', 'int'], ['exception_id', 'int'], ['path', 'text'], ['lineno', 'int'], ['colno', 'int'], ['statement', 'text'], ['source', 'text']],
   flakefighter_result: [['id', 'int'], ['test_execution_id', 'int'], ['test_id', 'int'], ['name', 'text'], ['flaky', 'boolean']],
   ffa_result_evidence: [['result_id', 'int'], ['evidence', 'text']],
+  ffa_learned_result: [['result_id', 'int'], ['learned_at', 'text', 'learned_at::timestamp'], ['learned_from_run', 'text']],
 };
 
 function insertStatement(table: string): string {
@@ -793,6 +795,7 @@ async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Re
       ]),
     ],
     ['ffa_result_evidence', flat.evidence.map((e) => [resultIds[e.resultIndex], e.evidence])],
+    ['ffa_learned_result', flat.learned.map((l) => [resultIds[l.resultIndex], l.learned_at, l.learned_from_run])],
   ];
 
   // Every statement below is independent of the others' results, so they are sent together
@@ -819,9 +822,11 @@ async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Re
     for (const chunk of jsonChunks(rows)) pending.push(tx.unsafe(INSERTS[table], [chunk]));
   }
   await settleAll(pending);
+  // This run's passes show stored failures of the same code and environment to be flaky (issue 18).
+  const learned = await learnOnSavePostgres(tx, runId, flat);
 
   const pruned = await prune(tx, runId, retention);
-  return { runId, pruned, inserted: true };
+  return { runId, pruned, inserted: true, ...(learned.length ? { learned } : {}) };
 }
 
 /** Like Promise.all, but waits for every pipelined statement so none is left unhandled. */
@@ -861,6 +866,7 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
   const excs = `SELECT id FROM test_exception WHERE execution_id IN (${execs})`;
   const results = `SELECT id FROM flakefighter_result WHERE test_id IN (${tests}) UNION SELECT id FROM flakefighter_result WHERE test_execution_id IN (${execs})`;
   const statements = [
+    `DELETE FROM ffa_learned_result WHERE result_id IN (${results})`,
     `DELETE FROM ffa_result_evidence WHERE result_id IN (${results})`,
     `DELETE FROM flakefighter_result WHERE id IN (${results})`,
     `DELETE FROM tracebackentry WHERE exception_id IN (${excs})`,
@@ -910,7 +916,7 @@ async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Req
   const text = (col: string) => (load.full ? col : `CASE WHEN e.outcome IN ${FAILING} THEN ${col} END AS ${col}`);
   const q = (s: string) => tx.unsafe(s, ids) as unknown as Promise<never[]>;
   // Independent set queries, pipelined on the transaction's connection.
-  const [ffaRuns, activeFlakefighters, testList, executions, exceptions, frames, resultRows, evidence] = await Promise.all([
+  const [ffaRuns, activeFlakefighters, testList, executions, exceptions, frames, resultRows, evidence, learned] = await Promise.all([
     q(`SELECT * FROM ffa_run WHERE run_id IN (SELECT unnest($1::text::int[]))`),
     q(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN (SELECT unnest($1::text::int[])) ORDER BY id`),
     q(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE ${testFilter} ORDER BY id`),
@@ -923,6 +929,7 @@ async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Req
     q(`SELECT id, exception_id, path, lineno, colno, statement, source FROM tracebackentry WHERE exception_id IN (${excs}) ORDER BY id`),
     q(`SELECT id, test_execution_id, test_id, name, flaky FROM flakefighter_result WHERE id IN (${results}) ORDER BY id`),
     q(`SELECT result_id, evidence FROM ffa_result_evidence WHERE result_id IN (${results})`),
+    q(`SELECT result_id, learned_at::text AS learned_at, learned_from_run FROM ffa_learned_result WHERE result_id IN (${results})`),
   ]);
-  return { runs, ffaRuns, activeFlakefighters, tests: testList, executions, exceptions, frames, results: resultRows, evidence };
+  return { runs, ffaRuns, activeFlakefighters, tests: testList, executions, exceptions, frames, results: resultRows, evidence, learned };
 }

@@ -143,6 +143,15 @@ export interface EvidenceRow {
   evidence: string;
 }
 
+/** ffa_learned_result: a verdict learned after its run was saved (learn-from-reruns.ts). */
+export interface LearnedRow {
+  result_id: number;
+  /** UTC. */
+  learned_at: Timestamp;
+  /** The teaching run's uuid. */
+  learned_from_run: string | null;
+}
+
 export interface RunRows {
   runs: RunRow[];
   ffaRuns: FfaRunRow[];
@@ -153,6 +162,8 @@ export interface RunRows {
   frames: FrameRow[];
   results: ResultRow[];
   evidence: EvidenceRow[];
+  /** Absent from back ends or databases that do not read ffa_learned_result: no result is marked learned. */
+  learned?: LearnedRow[];
 }
 
 /**
@@ -264,6 +275,7 @@ export function hydrateRuns(rows: RunRows, opts: HydrateOptions = {}): Run[] {
   const warn = opts.warn ?? (() => {});
   const ffaByRun = new Map(rows.ffaRuns.map((r) => [r.run_id, r]));
   const evidenceByResult = new Map(rows.evidence.map((r) => [r.result_id, r.evidence]));
+  const learnedByResult = new Map((rows.learned ?? []).map((r) => [r.result_id, r]));
   const affByRun = groupBy(sortedById(rows.activeFlakefighters), (r) => r.run_id);
   const testsByRun = groupBy(sortedById(rows.tests), (r) => r.run_id);
   const execsByTest = groupBy(sortedById(rows.executions), (r) => r.test_id);
@@ -285,6 +297,8 @@ export function hydrateRuns(rows: RunRows, opts: HydrateOptions = {}): Run[] {
         out.evidence = { reason: ev };
       }
     }
+    const learned = learnedByResult.get(r.id);
+    if (learned) out.learned = { at: parseTimestamp(learned.learned_at, 'utc') ?? new Date(0), fromRunUuid: learned.learned_from_run ?? null };
     return out;
   };
 
@@ -414,6 +428,13 @@ export type NewFrameRow = {
 };
 export type NewResultRow = { testIndex: number | null; executionIndex: number | null; name: string; flaky: boolean };
 export type NewEvidenceRow = { resultIndex: number; evidence: string };
+/** learned_at is UTC text with milliseconds (formatLearnedAt). */
+export type NewLearnedRow = { resultIndex: number; learned_at: string; learned_from_run: string | null };
+
+/** `YYYY-MM-DD HH:MM:SS.fff` in UTC: learned_at keeps milliseconds, so "learned after a run's start" is exact. */
+export function formatLearnedAt(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
 
 export interface FlatRun {
   run: NewRunRow;
@@ -426,6 +447,13 @@ export interface FlatRun {
   /** Exactly one of testIndex / executionIndex is set (the plugin's CHECK). */
   results: NewResultRow[];
   evidence: NewEvidenceRow[];
+  /** Learned verdicts the run carries (a copy made by sync keeps them learned). */
+  learned: NewLearnedRow[];
+  /**
+   * When verdicts this run's passes teach count as learned (UTC, formatLearnedAt): the run's created_at when it
+   * has one (a copy keeps the moment it was first saved), else `now`.
+   */
+  learnedAt: string;
 }
 
 /** An execution time the report did not give (or gave unparseable) is stored as NULL, like the plugin's missing values. */
@@ -447,6 +475,7 @@ export const FLAT_COLUMNS = {
   tracebackentry: ['exception_id', 'path', 'lineno', 'colno', 'statement', 'source'],
   flakefighter_result: ['test_execution_id', 'test_id', 'name', 'flaky'],
   ffa_result_evidence: ['result_id', 'evidence'],
+  ffa_learned_result: ['result_id', 'learned_at', 'learned_from_run'],
 } as const;
 
 /**
@@ -493,11 +522,14 @@ export function flattenRun(run: Run, now: Date = new Date()): FlatRun {
     frames: [],
     results: [],
     evidence: [],
+    learned: [],
+    learnedAt: formatLearnedAt(run.createdAt instanceof Date && Number.isFinite(run.createdAt.getTime()) ? run.createdAt : now),
   };
   const addResult = (r: FlakefighterResult, testIndex: number | null, executionIndex: number | null) => {
     const resultIndex = flat.results.length;
     flat.results.push({ testIndex, executionIndex, name: r.name, flaky: !!r.flaky });
     if (r.evidence !== undefined && r.evidence !== null) flat.evidence.push({ resultIndex, evidence: JSON.stringify(r.evidence) });
+    if (r.learned) flat.learned.push({ resultIndex, learned_at: formatLearnedAt(r.learned.at), learned_from_run: r.learned.fromRunUuid });
   };
   run.tests.forEach((t, testIndex) => {
     flat.tests.push({ fspath: t.fspath, line_no: t.lineNo ?? null, name: t.name, skipped: !!t.skipped });

@@ -28,14 +28,15 @@ export const PLUGIN_TABLES = [
 ] as const;
 export type PluginTable = (typeof PLUGIN_TABLES)[number];
 
-export const FFA_TABLES = ['ffa_meta', 'ffa_run', 'ffa_result_evidence'] as const;
+export const FFA_TABLES = ['ffa_meta', 'ffa_run', 'ffa_result_evidence', 'ffa_learned_result'] as const;
 export type FfaTable = (typeof FFA_TABLES)[number];
 
 /**
  * Version of OUR tables (ffa_*); bump with a migration when they change.
  * 2: ffa_run.environment, environment_label, dirty_tree (FFA_RUN_V2_COLUMNS), added in place to older tables.
+ * 3: ffa_learned_result (verdicts learned after their run was saved), created when missing.
  */
-export const FFA_SCHEMA_VERSION = 2;
+export const FFA_SCHEMA_VERSION = 3;
 export const FFA_VERSION_KEY = 'schema_version';
 
 /** SQLAlchemy's CreateTable layout: tab-indented columns joined by ", \n". */
@@ -146,7 +147,7 @@ export function ffaRunUpgrades(have: readonly string[]): string[] {
  * so each plugin row has at most one of ours; `uuid` UNIQUE makes concurrent or repeated saves of
  * the same run fail instead of duplicating it. No cascades, like the plugin's tables.
  */
-function ffaDdl(): Record<FfaTable, string> {
+function ffaDdl(timestamp: string): Record<FfaTable, string> {
   return {
     ffa_meta: table('ffa_meta', ['key VARCHAR NOT NULL', 'value TEXT', 'PRIMARY KEY (key)']),
     ffa_run: table('ffa_run', [
@@ -175,11 +176,20 @@ function ffaDdl(): Record<FfaTable, string> {
       'PRIMARY KEY (result_id)',
       'FOREIGN KEY(result_id) REFERENCES flakefighter_result (id)',
     ]),
+    // A verdict learned after its run was saved (store/learn-from-reruns.ts): when (UTC) and from which run (its
+    // uuid, no foreign key: the teaching run may be pruned before the failure it taught about).
+    ffa_learned_result: table('ffa_learned_result', [
+      'result_id INTEGER NOT NULL',
+      `learned_at ${timestamp} NOT NULL`,
+      'learned_from_run VARCHAR',
+      'PRIMARY KEY (result_id)',
+      'FOREIGN KEY(result_id) REFERENCES flakefighter_result (id)',
+    ]),
   };
 }
 
-export const SQLITE_FFA_DDL = ffaDdl();
-export const POSTGRES_FFA_DDL = ffaDdl();
+export const SQLITE_FFA_DDL = ffaDdl('DATETIME');
+export const POSTGRES_FFA_DDL = ffaDdl('TIMESTAMP WITHOUT TIME ZONE');
 
 /** Columns our code reads and writes; a table with the same name lacking one is not the plugin's. */
 export const PLUGIN_COLUMNS: Record<PluginTable, readonly string[]> = {
@@ -199,6 +209,7 @@ export const FFA_COLUMNS: Record<FfaTable, readonly string[]> = {
     'repository', 'event_name', 'source', 'dialects', 'counts',
   ],
   ffa_result_evidence: ['result_id', 'evidence'],
+  ffa_learned_result: ['result_id', 'learned_at', 'learned_from_run'],
 };
 
 /**

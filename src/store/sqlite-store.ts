@@ -32,6 +32,7 @@ import {
 } from './rows.ts';
 import { PLUGIN_TABLES, FFA_TABLES } from './schema.ts';
 import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
+import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 
 export interface OpenSqliteOptions {
   /** Never create tables, move files or write on close (sync sources, reports). */
@@ -227,6 +228,7 @@ class SqlJsStore implements SqliteStore {
       ),
       results: this.all(`SELECT x.id, x.test_execution_id, x.test_id, x.name, x.flaky FROM ${resultFrom} ORDER BY x.id`),
       evidence: this.all(`SELECT v.result_id, v.evidence FROM ffa_result_evidence v JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = v.result_id')}`),
+      learned: this.all(`SELECT l.result_id, l.learned_at, l.learned_from_run FROM ffa_learned_result l JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = l.result_id')}`),
     };
     return applyLoadOptions(hydrateRuns(rows, { warn: (m) => this.warnings.push(`${this.path}: ${m}`) }), opts);
   }
@@ -408,13 +410,17 @@ class SqlJsStore implements SqliteStore {
       }
       const evStmt = insert('ffa_result_evidence', false);
       for (const ev of flat.evidence) evStmt.run([resultIds[ev.resultIndex], ev.evidence]);
+      const learnedStmt = insert('ffa_learned_result', false);
+      for (const l of flat.learned) learnedStmt.run([resultIds[l.resultIndex], l.learned_at, l.learned_from_run]);
+      // This run's passes show stored failures of the same code and environment to be flaky (issue 18).
+      const learned = learnOnSaveSqlite(db, runId, flat);
 
       const pruned = this.prune(runId, retention);
       db.run('COMMIT');
       this.dirty = true;
       // New runs always get an ffa_run row; only pruning can remove plugin runs.
       if (pruned > 0) this.pluginKeys = null;
-      return { runId, pruned, inserted: true };
+      return { runId, pruned, inserted: true, ...(learned.length ? { learned } : {}) };
     } catch (err) {
       try {
         db.run('ROLLBACK');
@@ -464,6 +470,7 @@ class SqlJsStore implements SqliteStore {
       db.run(
         'INSERT INTO temp.ffa_del_res SELECT id FROM flakefighter_result WHERE test_id IN (SELECT id FROM temp.ffa_del_test) OR test_execution_id IN (SELECT id FROM temp.ffa_del_exec)',
       );
+      db.run('DELETE FROM ffa_learned_result WHERE result_id IN (SELECT id FROM temp.ffa_del_res)');
       db.run('DELETE FROM ffa_result_evidence WHERE result_id IN (SELECT id FROM temp.ffa_del_res)');
       db.run('DELETE FROM flakefighter_result WHERE id IN (SELECT id FROM temp.ffa_del_res)');
       db.run('DELETE FROM tracebackentry WHERE exception_id IN (SELECT id FROM temp.ffa_del_exc)');

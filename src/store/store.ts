@@ -4,6 +4,7 @@
  */
 import type { Run } from '../model.ts';
 import type { LoadOptions } from './rows.ts';
+import type { LearnedVerdict } from './learn-from-reruns.ts';
 import type { TestFlakiness } from './flakiest-query.ts';
 
 export interface HistoryQuery {
@@ -29,6 +30,8 @@ export interface SaveResult {
   pruned: number;
   /** False when a run with the same uuid was already there (idempotent save). */
   inserted: boolean;
+  /** Stored failures this run's passes showed to be flaky, each given a learned verdict (learn-from-reruns.ts). */
+  learned?: LearnedVerdict[];
 }
 
 export interface Store {

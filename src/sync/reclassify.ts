@@ -11,6 +11,7 @@ import { createFlakefighter, REGISTRY } from '../flakefighters/registry.ts';
 import { countRun, verdictOf, type RunCounts, type Execution, type FlakefighterResult, type Run, type Test, type Verdict } from '../model.ts';
 import { PickleDict, type PickleValue } from '../store/pickle-types.ts';
 import type { AppendedResult } from './append-results.ts';
+import { hideLearnedAfter, isLearned } from '../learned-verdicts.ts';
 
 export interface VerdictChange {
   runId: number;
@@ -58,10 +59,13 @@ function paramsRecord(p: unknown): Record<string, PickleValue> {
   return out;
 }
 
-/** The verdict a flakefighter currently stands by: its newest result row (appended rows come last). */
+/**
+ * The verdict a flakefighter currently stands by: its newest result row (appended rows come last). A verdict learned
+ * after the run was saved is not one it gave (and no replay as of the run's start can know it): left out.
+ */
 function latest(results: FlakefighterResult[], name: string): FlakefighterResult | undefined {
   let best: FlakefighterResult | undefined;
-  for (const r of results) if (r.name === name && (!best || (r.id ?? 0) >= (best.id ?? 0))) best = r;
+  for (const r of results) if (r.name === name && !isLearned(r) && (!best || (r.id ?? 0) >= (best.id ?? 0))) best = r;
   return best;
 }
 
@@ -104,7 +108,8 @@ export async function reclassifyRun(run: Run, history: Run[], opts: ReclassifyOp
         executions: t.executions.map((e): Execution => ({ ...e, results: keep(e.results) })),
       })),
     };
-    await classifyRun(build(), { run: copy, history: h, root: run.root, warn: (m) => warn(`run ${run.id}: ${m}`) });
+    // As of the run's start: verdicts learned later (a re-run's pass, learn-from-reruns.ts) were not known then.
+    await classifyRun(build(), { run: copy, history: hideLearnedAfter(h, run.startTime), root: run.root, warn: (m) => warn(`run ${run.id}: ${m}`) });
     return copy;
   };
   const fresh = await classifyWith(history);
