@@ -95,7 +95,7 @@ export async function reclassifyRun(run: Run, history: Run[], opts: ReclassifyOp
   const build = (): Flakefighter[] => usable.map((a) => createFlakefighter(a.name, paramsRecord(a.params), { root: run.root }));
   // Kept verdicts (DiffCov, unknown ones) stay in place so post-run flakefighters read them.
   const keep = (rs: FlakefighterResult[]) => {
-    const names = [...new Set(rs.map((r) => r.name))].filter((n) => !recomputed.has(n));
+    const names = [...new Set(rs.filter((r) => !isLearned(r)).map((r) => r.name))].filter((n) => !recomputed.has(n));
     return names.map((n) => ({ ...latest(rs, n)! }));
   };
   const classifyWith = async (h: Run[]): Promise<Run> => {
