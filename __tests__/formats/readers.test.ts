@@ -232,7 +232,7 @@ describe('ids', () => {
       ['DotnetTests.XUnitTests.CalculatorTests.Passing_Test', 1],
       ['DotnetTests.XUnitTests.CalculatorTests.Passing_Test [2]', 1],
     ]);
-    assert.match(r.warnings.join('\n'), /written more than once .* never as a retry/);
+    assert.match(r.warnings.join('\n'), /written more than once .* never merged/);
   });
 });
 

@@ -5,13 +5,12 @@
  */
 import { attemptsAsWritten, type RetryRule } from './retries.ts';
 import type { TestCollector } from './test-collector.ts';
+import { repeatsWarning } from './junit-notices.ts';
 
 export const DISTINCT_TESTS: RetryRule = { repeatsAreAttempts: () => false, readAttempts: attemptsAsWritten };
 
-/** One line for the run's warnings when some ids were written more than once, else null. */
+/** One line for the run's warnings when some ids were written more than once, else null (worded as for JUnit). */
 export function repeatNotice(collector: TestCollector, file: string, format: string): string | null {
   const s = collector.repeatSummary();
-  if (s.groups === 0) return null;
-  const ex = s.examples.map((e) => JSON.stringify(e)).join(', ');
-  return `${file}: ${s.groups} test id(s) of this ${format} report are written more than once with nothing to tell them apart (e.g. ${ex}); each later one is kept as its own test with an ordinal ([2], [3] …), never as a retry.`;
+  return s.groups === 0 ? null : repeatsWarning(file, format, s);
 }
