@@ -77,7 +77,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   }
   log.info(`Read ${ingest.tests.length} tests from ${ingest.files.length} file(s) (${ingest.dialects.join(', ') || 'no dialect'}).`);
 
-  const code = readCodeState({ workspace: cfg.workspace, targetCommit: cfg.targetCommit, runnerSha: ctx?.sha });
+  // Under workflow_run (fork pull requests) the results are the triggering run's: its commit, not the base branch's.
+  const runnerSha = (ctx?.eventName === 'workflow_run' && typeof ctx.payload.workflow_run?.head_sha === 'string' && ctx.payload.workflow_run.head_sha) || ctx?.sha;
+  const code = readCodeState({ workspace: cfg.workspace, targetCommit: cfg.targetCommit, runnerSha });
   const run = buildRun({
     tests: ingest.tests,
     root: cfg.root,

@@ -66,7 +66,20 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
       else log.warning(a.message, props);
     }
   }
-  if (ctx && cfg.comment && ctx.prNumber) {
+  if (ctx && cfg.comment && (ctx.prNumber || ctx.eventName === 'workflow_run')) {
+    const { workflowRunPullRequest } = await import('./github/pr-comment-api.ts');
+    // Under workflow_run (fork pull requests) the comment goes on the triggering run's pull request, written with this
+    // base-repository workflow's token, and belongs to the triggering workflow (its file names the comment).
+    let target: GitHubContext | null = ctx;
+    if (!ctx.prNumber) {
+      const pr = await workflowRunPullRequest(cfg.githubToken, ctx);
+      if (pr.warning) warn(pr.warning);
+      const path = String(ctx.payload.workflow_run?.path ?? '');
+      target = pr.number ? { ...ctx, prNumber: pr.number, isForkPr: false, ...(path ? { workflowRef: `${ctx.repository}/${path}@${ctx.ref}` } : {}) } : null;
+    }
+    if (target) await commentOn(target);
+  }
+  async function commentOn(ctx: GitHubContext): Promise<void> {
     const { upsertLegComment, workflowCommentMarker } = await import('./github/pr-comment-api.ts');
     const { legSection } = await import('./report/pr-comment.ts');
     const { jobSuffix, workflowFile } = await import('./github/context.ts');

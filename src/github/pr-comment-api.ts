@@ -176,3 +176,29 @@ export async function upsertLegComment(opts: UpsertLegCommentOptions): Promise<U
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The pull request of the run that triggered a `workflow_run` workflow (the fork pattern: the pull request's workflow
+ * uploads its results, this one classifies them in the base repository). GitHub lists the pull request in the event
+ * for branches of the base repository but leaves the list empty for forks; then the open pull request whose head is
+ * the run's repository and branch at the run's commit is looked up. Null when the run was not for a pull request.
+ */
+export async function workflowRunPullRequest(token: string, ctx: GitHubContext): Promise<{ number: number | null; warning?: string }> {
+  const wr = ctx.payload.workflow_run as Record<string, any> | undefined;
+  if (ctx.eventName !== 'workflow_run' || !wr || !String(wr.event ?? '').startsWith('pull_request')) return { number: null };
+  const listed = (Array.isArray(wr.pull_requests) ? wr.pull_requests : []) as { number?: number; head?: { sha?: string } }[];
+  const direct = listed.find((p) => p.head?.sha === wr.head_sha) ?? listed[0];
+  if (typeof direct?.number === 'number') return { number: direct.number };
+  const owner = wr.head_repository?.owner?.login as string | undefined;
+  const branch = wr.head_branch as string | undefined;
+  if (!owner || !branch) return { number: null, warning: 'PR comment skipped: the workflow_run event names no pull request and no head branch to find it by.' };
+  if (!token) return { number: null, warning: "PR comment skipped: no github-token (it needs the 'pull-requests: write' permission)." };
+  try {
+    const octokit = makeOctokit(token, ctx);
+    const { data } = await octokit.rest.pulls.list({ owner: ctx.owner, repo: ctx.repo, state: 'open', head: `${owner}:${branch}`, per_page: 10 });
+    const pr = data.find((p) => p.head.sha === wr.head_sha) ?? data[0];
+    return pr ? { number: pr.number } : { number: null, warning: `PR comment skipped: no open pull request from ${owner}:${branch} (the run's head).` };
+  } catch (e) {
+    return { number: null, warning: describeApiError(e, 'PR comment skipped: finding the pull request of the triggering run failed', 'pull-requests: read') };
+  }
+}
