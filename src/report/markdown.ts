@@ -47,7 +47,7 @@ export function whyLine(data: ReportData, r: FlakyReason): string {
 // Not after '_': names like test_add_item read (and are searched for) whole.
 const BREAK_AFTER = new Set(['/', '.', ':', '[', '(', ',', '=', '\\']);
 const LONG_RUN = 30;
-const SHORT_WORD = 20;
+const SHORT_WORD = 30;
 
 /**
  * Escaped Markdown with `<wbr>` break chances after path and name separators and inside any long unbroken run, so a
