@@ -8,7 +8,7 @@
 import { classifyRun } from '../classify.ts';
 import type { Flakefighter } from '../flakefighters/flakefighter.ts';
 import { createFlakefighter, REGISTRY } from '../flakefighters/registry.ts';
-import { countRun, verdictOf, type RunCounts, type Execution, type FlakefighterResult, type Run, type Test, type Verdict } from '../model.ts';
+import { countRun, verdictOf, type ActiveFlakefighter, type RunCounts, type Execution, type FlakefighterResult, type Run, type Test, type Verdict } from '../model.ts';
 import { PickleDict, type PickleValue } from '../store/pickle-types.ts';
 import type { AppendedResult } from './append-results.ts';
 import { hideLearnedAfter, isLearned } from '../learned-verdicts.ts';
@@ -49,7 +49,7 @@ const NEEDS_OUTSIDE_INPUT: Record<string, string> = {
   DiffCov: 'DiffCov verdicts were kept: recomputing them needs the git diff between the run\'s commits, which the database does not hold',
 };
 
-function paramsRecord(p: unknown): Record<string, PickleValue> {
+export function paramsRecord(p: unknown): Record<string, PickleValue> {
   const out: Record<string, PickleValue> = {};
   if (p instanceof PickleDict || p instanceof Map) {
     for (const [k, v] of p as Map<PickleValue, PickleValue>) if (typeof k === 'string') out[k] = v;
@@ -81,39 +81,72 @@ export interface ReclassifyOptions {
   baselineHistory?: Run[];
 }
 
-export async function reclassifyRun(run: Run, history: Run[], opts: ReclassifyOptions): Promise<ReclassifyOutcome> {
+export interface ClassifyAsOfOptions {
+  warn?: (m: string) => void;
+  /** The flakefighters to recompute; default: the run's own activeflakefighter rows. */
+  active?: ActiveFlakefighter[];
+  /**
+   * Instances to use instead of fresh ones (by name), so a caller replaying many runs keeps their caches
+   * (CosineSimilarity's documents); only flakefighters whose state is a cache of their inputs may be given.
+   */
+  instances?: ReadonlyMap<string, Flakefighter>;
+  /** Stored runs of the run's commit and environment before it, with every execution (OutcomeFlip). */
+  sameCommitRuns?: Run[];
+}
+
+export interface ClassifiedAsOf {
+  /** A copy of the run with the recomputed results (and the kept verdicts of the others). */
+  run: Run;
+  /** Names recomputed. */
+  recomputed: Set<string>;
+  notRecomputed: string[];
+}
+
+/**
+ * The run as its flakefighters would classify it with `history` (stored runs before it, newest first):
+ * the one replay `sync --reclassify` and `evaluate` share. Verdicts that cannot be recomputed (DiffCov,
+ * unknown names) stay in place so post-run flakefighters read them, as they did originally.
+ */
+export async function classifyAsOf(run: Run, history: Run[], opts: ClassifyAsOfOptions = {}): Promise<ClassifiedAsOf> {
   const warn = opts.warn ?? (() => {});
   const notRecomputed: string[] = [];
-  const usable = run.activeFlakefighters.filter((a) => {
+  const usable = (opts.active ?? run.activeFlakefighters).filter((a) => {
     if (NEEDS_OUTSIDE_INPUT[a.name]) notRecomputed.push(NEEDS_OUTSIDE_INPUT[a.name]);
     else if (!REGISTRY.has(a.name)) notRecomputed.push(`${a.name} verdicts were kept: it is not a flakefighter this version knows`);
     else return true;
     return false;
   });
   const recomputed = new Set(usable.map((a) => a.name));
-  // Fresh instances per classification: nothing carries over between the two.
-  const build = (): Flakefighter[] => usable.map((a) => createFlakefighter(a.name, paramsRecord(a.params), { root: run.root }));
+  // Fresh instances per classification unless the caller shares caches: nothing else carries over.
+  const build = (): Flakefighter[] =>
+    usable.map((a) => opts.instances?.get(a.name) ?? createFlakefighter(a.name, paramsRecord(a.params), { root: run.root }));
   // Kept verdicts (DiffCov, unknown ones) stay in place so post-run flakefighters read them.
   const keep = (rs: FlakefighterResult[]) => {
     const names = [...new Set(rs.filter((r) => !isLearned(r)).map((r) => r.name))].filter((n) => !recomputed.has(n));
     return names.map((n) => ({ ...latest(rs, n)! }));
   };
-  const classifyWith = async (h: Run[]): Promise<Run> => {
-    const copy: Run = {
-      ...run,
-      activeFlakefighters: [...run.activeFlakefighters],
-      tests: run.tests.map((t): Test => ({
-        ...t,
-        results: keep(t.results),
-        executions: t.executions.map((e): Execution => ({ ...e, results: keep(e.results) })),
-      })),
-    };
-    // As of the run's start: verdicts learned later (a re-run's pass, learn-from-reruns.ts) were not known then.
-    await classifyRun(build(), { run: copy, history: hideLearnedAfter(h, run.startTime), root: run.root, warn: (m) => warn(`run ${run.id}: ${m}`) });
-    return copy;
+  const copy: Run = {
+    ...run,
+    activeFlakefighters: [...run.activeFlakefighters],
+    tests: run.tests.map((t): Test => ({
+      ...t,
+      results: keep(t.results),
+      executions: t.executions.map((e): Execution => ({ ...e, results: keep(e.results) })),
+    })),
   };
-  const fresh = await classifyWith(history);
-  const baseline = opts.baselineHistory ? await classifyWith(opts.baselineHistory) : null;
+  // As of the run's start: verdicts learned later (a re-run's pass, learn-from-reruns.ts) were not known then.
+  const asOf = (runs: Run[] | undefined) => (runs ? hideLearnedAfter(runs, run.startTime) : runs);
+  await classifyRun(build(), { run: copy, history: asOf(history)!, sameCommitRuns: asOf(opts.sameCommitRuns), root: run.root, warn: (m) => warn(`run ${run.id}: ${m}`) });
+  return { run: copy, recomputed, notRecomputed };
+}
+
+export async function reclassifyRun(run: Run, history: Run[], opts: ReclassifyOptions): Promise<ReclassifyOutcome> {
+  const warn = opts.warn ?? (() => {});
+  const classifyWith = async (h: Run[]) => classifyAsOf(run, h, { warn });
+  const first = await classifyWith(history);
+  const { recomputed, notRecomputed } = first;
+  const fresh = first.run;
+  const baseline = opts.baselineHistory ? (await classifyWith(opts.baselineHistory)).run : null;
   let drifted = 0;
 
   const appended: AppendedResult[] = [];
