@@ -134,7 +134,10 @@ describe('result files anywhere on the machine', () => {
     const { project, elsewhere } = layout();
     const rel = cli(project, ['classify', '--results', '../elsewhere/results/*.xml', '--results', 'run-2/*.xml', '--no-save']);
     assert.equal(rel.code, 0, rel.all);
-    assert.match(rel.stderr, /Read 6 tests from 2 file\(s\)/);
+    // Both files are read. They hold the same 6 tests and neither is a rerun of the other's failures, so each
+    // copy is its own test (issue 12: files of two legs are never merged), and a note says so.
+    assert.match(rel.stderr, /Read 12 tests from 2 file\(s\)/);
+    assert.match(rel.stderr, /6 tests are in more than one of these files/);
     const inside = cli(project, ['classify', '--results', join(project, 'run-2', 'junit.xml'), '--no-save']);
     assert.equal(inside.code, 0, inside.all);
     assert.match(inside.stderr, /Read \d+ tests from 1 file\(s\)/);
