@@ -96,6 +96,7 @@ function sequences(b: Backend) {
     const seen: Record<string, JsonResult[]> = {};
     let learnedAfterRerun: Record<string, unknown>[] = [];
     let uuids: Record<string, unknown>[] = [];
+    let d1html = '';
     before(async () => {
       const extra = await b.inputs(ws);
       runs.c1 = await job(ws, extra, { results: 'run-3', sha: C, runNumber: 40 });
@@ -105,6 +106,7 @@ function sequences(b: Backend) {
       runs.d1 = await job(ws, extra, { results: 'run-3', sha: D, runNumber: 42 });
       seen.d1 = results(ws, TOTAL, 'TracebackMatching');
       seen.d1supplier = results(ws, SUPPLIER, 'TracebackMatching');
+      d1html = readFileSync(join(ws, 'flakefighters-report', 'flakefighters.html'), 'utf8');
       // A later failure on C (attempt 3) after the learned verdict, then another pass (attempt 4).
       runs.c3 = await job(ws, extra, { results: 'run-3', sha: C, runNumber: 40, attempt: 3 });
       seen.c3 = results(ws, TOTAL, 'OutcomeFlip');
@@ -153,6 +155,13 @@ function sequences(b: Backend) {
         assert.equal(r.evidence?.learnedFrom?.runUuid, uuids.find((u) => Number(u.run_attempt) === 2)!.uuid);
       }
       assert.match(runs.d1.summary.replace(/<wbr>|\\/g, ''), /which passed later in run #40 attempt 2/);
+    });
+
+    test("the summary's history and the HTML strips mark the re-run's lesson: flaky, learned later", () => {
+      // The history row of run #40 attempt 1: 2 failed, 2 flaky (both learned later), 0 genuine.
+      assert.match(runs.d1.summary, /\| 2 \| 2 \(2 flaky, learned later\) \| 0 \|/);
+      assert.match(d1html, /<i class="learned"><\/i>/);
+      assert.match(d1html, /flaky, learned later in 1/);
     });
 
     test('a later failure on C after the learned verdict is flaky, and the learned verdict stays', async () => {

@@ -7,6 +7,7 @@ import { isFailing, runRef, testFailed, testFlaky, verdictOf, type Evidence, typ
 export { countRun, type RunCounts } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { firstLine } from './text.ts';
+import { learnedFlakyOnly } from '../learned-verdicts.ts';
 
 
 export interface FlakyReason {
@@ -101,13 +102,14 @@ export function chronologicalRuns(data: ReportData): Run[] {
  * One cell of a per-test history strip: a verdict; `ok` where the run was loaded with its failures only and the test
  * did not fail there (it passed, or did not run); `absent` where the test is not in the run.
  */
-export type Cell = Verdict | 'ok' | 'absent';
+export type Cell = Verdict | 'learned' | 'ok' | 'absent';
 
 /** What a cell means, in words (tooltips and text alternatives). */
 export const CELL_TEXT: Record<Cell, string> = {
   passed: 'passed',
   skipped: 'skipped',
   flaky: 'flaky',
+  learned: 'flaky, learned later',
   genuine: 'genuine',
   ok: 'no failure (passed or not run)',
   absent: 'not run',
@@ -126,10 +128,26 @@ export function timelines(data: ReportData, names: Iterable<string>, maxRuns = 3
     if (data.historyFailuresOnly && run !== data.run && (run.meta.counts?.total ?? 0) > 0) for (const row of cells.values()) row[i] = 'ok';
     for (const t of run.tests) {
       const row = cells.get(t.name);
-      if (row && (row[i] === 'absent' || row[i] === 'ok')) row[i] = verdictOf(t);
+      if (row && (row[i] === 'absent' || row[i] === 'ok')) row[i] = cellOf(t);
     }
   });
   return { runs, cells };
+}
+
+/**
+ * A test's cell: `learned` when it was genuine when its run was classified and is flaky only by a verdict learned later
+ * (it passed on a re-run of its commit, store/learn-from-reruns.ts).
+ */
+function cellOf(t: Test): Cell {
+  const v = verdictOf(t);
+  return v === 'flaky' && learnedFlakyOnly(t) ? 'learned' : v;
+}
+
+/** How many of a run's flaky tests are flaky only by verdicts learned later (they were genuine when it was classified). */
+export function learnedLater(run: Run): number {
+  let n = 0;
+  for (const t of run.tests) if (testFailed(t) && learnedFlakyOnly(t)) n++;
+  return n;
 }
 
 export interface FlipRank {

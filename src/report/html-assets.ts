@@ -50,7 +50,7 @@ tbody.item.open .tw{transform:rotate(90deg)}
 .strip{display:flex;gap:2px;align-items:center}
 .strip i{display:block;width:10px;height:16px;border-radius:2px;background:var(--skipped-bg)}
 .strip i.passed{background:var(--passed)}.strip i.genuine{background:var(--genuine)}.strip i.flaky{background:var(--flaky)}
-.strip i.skipped{background:var(--skipped)}.strip i.absent{background:transparent;box-shadow:inset 0 0 0 1px var(--line)}
+.strip i.learned{background:var(--flaky-bg);box-shadow:inset 0 0 0 2px var(--flaky)}.strip i.skipped{background:var(--skipped)}.strip i.absent{background:transparent;box-shadow:inset 0 0 0 1px var(--line)}
 .strip i.ok{background:var(--passed-bg);box-shadow:inset 0 0 0 1px var(--passed)}
 .strip i.now{outline:2px solid var(--fg);outline-offset:1px}
 tr.detail>td{background:var(--bg);padding:12px 16px 16px}
@@ -120,7 +120,7 @@ export const HTML_JS = `
     var cell=e.target;
     if(!cell.parentNode||!cell.parentNode.classList||!cell.parentNode.classList.contains('strip')||cell.title)return;
     var run=runs[[].indexOf.call(cell.parentNode.children,cell)]||['?',''];
-    var state={absent:'not run',ok:'no failure (passed or not run)'}[cell.classList[0]]||cell.classList[0];
+    var state={absent:'not run',ok:'no failure (passed or not run)',learned:'flaky, learned later'}[cell.classList[0]]||cell.classList[0];
     cell.title=run[0]+(run[1]?' · '+run[1]:'')+' · '+state;
   });
   document.addEventListener('keydown',function(e){

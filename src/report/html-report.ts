@@ -138,7 +138,7 @@ function strip(cells: Cell[] | undefined, runs: Run[], current: Run): string {
   if (!cells) return '';
   const tally = new Map<Cell, number>();
   for (const c of cells) tally.set(c, (tally.get(c) ?? 0) + 1);
-  const order: Cell[] = ['genuine', 'flaky', 'passed', 'ok', 'skipped', 'absent'];
+  const order: Cell[] = ['genuine', 'flaky', 'learned', 'passed', 'ok', 'skipped', 'absent'];
   const parts = order.filter((c) => tally.has(c)).map((c) => `${CELL_TEXT[c]} in ${tally.get(c)}`);
   const now = cells[runs.indexOf(current)];
   const label = `History of ${plural(cells.length, 'run')}: ${parts.join(', ')}${now ? `; this run: ${CELL_TEXT[now]}` : ''}`;

@@ -3,7 +3,7 @@
  * left under `maxBytes` (GitHub refuses step summaries over 1 MiB), genuine failures first.
  */
 import type { ReportData } from './report-data.ts';
-import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, runLabel, workflowRunUrl, type Failure } from './facts.ts';
+import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, learnedLater, runLabel, workflowRunUrl, type Failure } from './facts.ts';
 import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, fitRows, headlineIcon, markdownUrl } from './markdown.ts';
 import { escapeMarkdown, formatCount, formatDate, hideUrls, plural, shortSha, truncate } from './text.ts';
 
@@ -76,10 +76,16 @@ function historySection(data: ReportData): string {
     const label = runLabel(r, data.run);
     const url = workflowRunUrl(data, r);
     const cell = url ? `[${label}](${markdownUrl(url)})` : label;
-    return `| ${r === data.run ? `**${cell}**` : cell} | ${formatDate(r.startTime)} | ${r.commitSha ? `\`${escapeMarkdown(shortSha(r.commitSha))}\`` : ''} | ${formatCount(c.total)} | ${formatCount(c.failed)} | ${formatCount(c.flaky)} | ${formatCount(c.genuine)} |\n`;
+    return `| ${r === data.run ? `**${cell}**` : cell} | ${formatDate(r.startTime)} | ${r.commitSha ? `\`${escapeMarkdown(shortSha(r.commitSha))}\`` : ''} | ${formatCount(c.total)} | ${formatCount(c.failed)} | ${formatCount(c.flaky)}${learnedCell(r)} | ${formatCount(c.genuine)} |\n`;
   });
   const older = data.history.length + 1 - runs.length;
   return `\n### History\n\n| Run | Date | Commit | Tests | Failed | Flaky | Genuine |\n| --- | --- | --- | ---: | ---: | ---: | ---: |\n${rows.join('')}${older > 0 ? `\n${plural(older, 'older run')} not shown.\n` : ''}`;
+}
+
+/** " (2 flaky, learned later)": failures that were genuine when the run was classified and passed on a re-run since. */
+function learnedCell(run: Parameters<typeof learnedLater>[0]): string {
+  const n = learnedLater(run);
+  return n ? ` (${formatCount(n)} flaky, learned later)` : '';
 }
 
 function sfflSection(data: ReportData): string {
