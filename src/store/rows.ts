@@ -17,7 +17,8 @@
  *   flattenRun(run: Run, now?: Date): FlatRun                  // rows without ids + parent indexes
  *       FlatRun.run / .ffaRun / .activeFlakefighters / .tests / .executions{testIndex} /
  *       .exceptions{executionIndex} / .frames{exceptionIndex} /
- *       .results{testIndex|null, executionIndex|null} / .evidence{resultIndex}
+ *       .results{testIndex|null, executionIndex|null} / .evidence{resultIndex} / .learned{resultIndex}
+ *       (ffa_learned_result: verdicts learned after their run was saved; .learnedAt: when this run's passes teach)
  *       Insert in that order; index i of each array is the i-th row inserted in its table.
  *       Timestamps are text in the plugin's formats, booleans are JS booleans (SQLite binds 0/1),
  *       pickled columns are protocol-4 bytes.
