@@ -74,6 +74,12 @@ test('the example workflow, step by step through dist/index.js: run 3 shows a fl
   assert.equal(last!.outputs['genuine-failures'], '1');
   assert.deepEqual(JSON.parse(last!.outputs['flaky-tests']!), ['tests/test_shop.py::TestInventory::test_supplier_online']);
   assert.match(last!.summary, /TracebackMatching/);
+  // The reports rank the flakiest tests from the stored history, passes included.
+  const report = JSON.parse(readFileSync(join(temp, 'report-3', 'flakefighters.json'), 'utf8')) as { flakiest: { name: string }[]; flakiestStored: { name: string; flakyRuns: number; runs: number }[] };
+  assert.deepEqual(report.flakiestStored.map((f) => [f.name, f.flakyRuns, f.runs]), [['tests/test_shop.py::TestInventory::test_supplier_online', 2, 3], ['tests/test_shop.py::TestCart::test_total', 0, 3]]);
+  assert.ok(report.flakiest.some((f) => f.name.endsWith('test_supplier_online')), 'the flip ranking sees the passes of run 2');
+  const html = readFileSync(join(temp, 'report-3', 'flakefighters.html'), 'utf8');
+  assert.doesNotMatch(html, /No test changed between passing and failing/);
   // The traceback paths resolve under root, so the summary links the test files.
   assert.match(last!.summary, /blob\/3333333333333333333333333333333333333333\/samples\/project\/tests\/test_shop\.py#L/);
 });

@@ -92,3 +92,20 @@ test('history loaded with failures only: a stored run without a failure of the t
   // Without the flag (the CLI's full load) a missing test is not in the run.
   assert.deepEqual(timelines({ ...data, historyFailuresOnly: false }, ['tests/test_a.py::test_nowhere']).cells.get('tests/test_a.py::test_nowhere'), ['absent', 'absent', 'absent']);
 });
+
+test('the flip ranking over history loaded with failures only counts a stored run without a failure as a pass', async () => {
+  const { flipRanking } = await import('../../src/report/facts.ts');
+  const all = runs();
+  for (const r of all) r.meta.counts = { total: 4, passed: 3, failed: 1, skipped: 0, flaky: 0, genuine: 1 };
+  const current = all.pop()!;
+  // As loaded failures-only: stored runs keep only their failing tests.
+  const history = all.map((r) => ({ ...r, tests: r.tests.filter((x) => x.executions.some((e) => e.outcome === 'failed')) })).reverse();
+  const data: ReportData = { run: current, history, files: [], dialects: [], flakefighters: [], warnings: [], database: { kind: 'sqlite', description: '' }, historyFailuresOnly: true };
+  const once = flipRanking(data).find((f) => f.name.endsWith('test_once'));
+  // test_once: pass, pass, pass, fail, pass, pass over the six runs: two flips.
+  assert.deepEqual(once && [once.flips, once.runs, once.failures], [2, 6, 1]);
+  assert.equal(flipRanking(data).some((f) => f.name.endsWith('test_broken')), false, 'a test that always fails never flips');
+  // Without the flag the stored passes are missing: only the fail in run 4 and this run's pass are seen.
+  const partial = flipRanking({ ...data, historyFailuresOnly: false }).find((f) => f.name.endsWith('test_once'));
+  assert.deepEqual(partial && [partial.flips, partial.runs], [1, 2]);
+});

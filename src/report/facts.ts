@@ -163,21 +163,39 @@ export interface FlipRank {
   failures: number;
 }
 
-/** Tests ranked by flip rate (then flips), over the stored runs and this one; only tests that flipped at least once. */
+/**
+ * Tests ranked by flip rate (then flips), over the loaded runs and this one; only tests that flipped at least once.
+ * The whole stored history is ranked by the database (ReportData.flakiest); this ranks what the report loaded.
+ */
 export function flipRanking(data: ReportData, limit = 100): FlipRank[] {
-  const state = new Map<string, { last: boolean | null; flips: number; executions: number; runs: number; failures: number }>();
-  for (const run of chronologicalRuns(data)) {
+  type State = { last: boolean | null; flips: number; executions: number; runs: number; failures: number };
+  const state = new Map<string, State>();
+  const step = (s: State, failing: boolean) => {
+    if (s.last !== null && s.last !== failing) s.flips++;
+    s.last = failing;
+    s.executions++;
+    if (failing) s.failures++;
+  };
+  const runs = chronologicalRuns(data);
+  // History loaded with its failures only keeps no passes: a stored run with tests that holds no failure of a test
+  // that failed somewhere counts as one pass of it (or it did not run; only a test that fails somewhere can flip).
+  const failing = data.historyFailuresOnly ? new Set(runs.flatMap((r) => r.tests.filter(testFailed).map((t) => t.name))) : null;
+  for (const run of runs) {
+    const seen = failing ? new Set<string>() : null;
     for (const t of run.tests) {
+      seen?.add(t.name);
       let s = state.get(t.name);
       if (!s) state.set(t.name, (s = { last: null, flips: 0, executions: 0, runs: 0, failures: 0 }));
       s.runs++;
-      for (const e of t.executions) {
-        if (e.outcome === 'skipped') continue;
-        const failing = isFailing(e.outcome);
-        if (s.last !== null && s.last !== failing) s.flips++;
-        s.last = failing;
-        s.executions++;
-        if (failing) s.failures++;
+      for (const e of t.executions) if (e.outcome !== 'skipped') step(s, isFailing(e.outcome));
+    }
+    if (failing && seen && run !== data.run && (run.meta.counts?.total ?? 0) > 0) {
+      for (const name of failing) {
+        if (seen.has(name)) continue;
+        let s = state.get(name);
+        if (!s) state.set(name, (s = { last: null, flips: 0, executions: 0, runs: 0, failures: 0 }));
+        s.runs++;
+        step(s, false);
       }
     }
   }
