@@ -57,7 +57,7 @@ describe('schema DDL', () => {
     assert.equal(checkTableColumns('run', ['id', 'start_time', 'created_at', 'root', 'commit_sha', 'extra'], 'x.db'), null);
     const msg = checkTableColumns('run', ['x'], 'x.db')!;
     assert.match(msg, /^x\.db is not a pytest-flakefighters database: its table "run" has columns \(x\) but lacks id, start_time/);
-    assert.ok(Object.keys(PLUGIN_COLUMNS).length === 7 && Object.keys(FFA_COLUMNS).length === 3);
+    assert.ok(Object.keys(PLUGIN_COLUMNS).length === 7 && Object.keys(FFA_COLUMNS).length === 4);
   });
   test('schema version check', () => {
     checkFfaVersion(null, 'x');
