@@ -21,6 +21,7 @@ const scenarios: Record<string, () => Promise<{ default: (ctx: BenchContext) => 
   'db-size': () => import('./db-size.bench.ts'),
   history: () => import('./history.bench.ts'),
   flakefighters: () => import('./flakefighters.bench.ts'),
+  classifiers: () => import('./classifiers.bench.ts'),
   postgres: () => import('./postgres.bench.ts'),
 };
 

@@ -6,7 +6,7 @@
 import type { Execution } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
-import { termCounts, tfidfCosineSimilarities, tracebackDocument, type TermCounts } from './tfidf.ts';
+import { termCounts, TfidfCorpus, tracebackDocument, type TermCounts } from './tfidf.ts';
 import {
   describeRef, flakyRefs, frameTuple, hasRootedFrame, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
 } from './traceback-history.ts';
@@ -25,6 +25,14 @@ export interface CosineSimilarityOptions {
  * is that they always match at threshold 1.
  */
 export const SIMILARITY_EPSILON = 1e-12;
+
+/** Distinct earlier documents: the first ref of each and how many refs it stands for. */
+interface DistinctSet {
+  index: Map<string, number>;
+  refs: TracebackRef[];
+  docs: TermCounts[];
+  counts: number[];
+}
 
 export class CosineSimilarity implements Flakefighter {
   readonly name = 'CosineSimilarity';
@@ -56,9 +64,9 @@ export class CosineSimilarity implements Flakefighter {
    * each distinct document keeps its first ref and how many it stands for, which gives the same
    * idf, the same similarities and the same first best match as comparing every copy.
    */
-  private distinct(refs: TracebackRef[]): { refs: TracebackRef[]; docs: TermCounts[]; counts: number[] } {
-    const index = new Map<string, number>();
-    const out = { refs: [] as TracebackRef[], docs: [] as TermCounts[], counts: [] as number[] };
+  private distinct(refs: TracebackRef[], base?: DistinctSet): DistinctSet {
+    const index = new Map(base?.index);
+    const out = { index, refs: [...(base?.refs ?? [])], docs: [...(base?.docs ?? [])], counts: [...(base?.counts ?? [])] };
     for (const ref of refs) {
       const doc = this.doc(ref);
       // Rootedness is part of the key: `src/x.py` and `../src/x.py` give the same tokens.
@@ -79,6 +87,16 @@ export class CosineSimilarity implements Flakefighter {
     const history = flakyRefs(ctx.history.map(runTracebacks));
     const historyDistinct = this.distinct(history);
     const current = this.runLive ? null : runTracebacks(ctx.run);
+    // The earlier documents are prepared once (idf, term ids, weights per document); with this run's own flaky
+    // failures in the corpus, again only when that set has changed since the last failure judged.
+    let corpus: { set: DistinctSet; tfidf: TfidfCorpus; own: TracebackRef[] } | null = null;
+    const corpusFor = (own: TracebackRef[]) => {
+      if (!corpus || own.length !== corpus.own.length || own.some((r, i) => r !== corpus!.own[i])) {
+        const set = own.length ? this.distinct(own, historyDistinct) : historyDistinct;
+        corpus = { set, tfidf: new TfidfCorpus(set.docs, set.counts), own };
+      }
+      return corpus;
+    };
     let emptyVocabulary = 0;
     for (const test of ctx.run.tests) {
       for (const execution of test.executions) {
@@ -93,14 +111,14 @@ export class CosineSimilarity implements Flakefighter {
           execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
           continue;
         }
-        const previous = current ? [...history, ...flakyRefs([current])] : history;
-        if (previous.length === 0) {
+        const own = current ? flakyRefs([current]) : [];
+        if (history.length + own.length === 0) {
           execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure to compare with' } });
           continue;
         }
         const query = termCounts(tracebackDocument(execution.exception.frames.map((f) => frameTuple(f, root))));
-        const set = current ? this.distinct(previous) : historyDistinct;
-        const sims = tfidfCosineSimilarities(query, set.docs, set.counts);
+        const { set, tfidf } = corpusFor(own);
+        const sims = tfidf.similarities(query);
         if (!sims) {
           emptyVocabulary++;
           continue;

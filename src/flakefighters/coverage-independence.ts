@@ -8,7 +8,7 @@ import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { noVerdict } from './no-verdict.ts';
 import {
-  fclusterDistance, linkage, LinkageError, packRows, pdistBool,
+  fclusterDistance, linkage, LinkageError, pdistRows, singleLinkageRows,
   type DistanceMetric, type Linkage, type LinkageMethod,
 } from './hierarchy.ts';
 
@@ -28,7 +28,8 @@ export interface CoverageRow {
 
 export interface Clustering {
   ncols: number;
-  distances: Float64Array;
+  /** The condensed distance matrix, computed when asked for (single linkage does without it). */
+  readonly distances: Float64Array;
   Z: Linkage;
   /** fcluster ids 1..k, one per row. */
   labels: Int32Array;
@@ -57,9 +58,17 @@ export function coverageRows(rows: readonly CoverageRow[]): { columns: number; c
 /** pdist → linkage → fcluster exactly as the plugin calls them; throws LinkageError where scipy raises. */
 export function clusterRows(rows: readonly CoverageRow[], metric: DistanceMetric, method: LinkageMethod, threshold: number): Clustering {
   const { columns, cols } = coverageRows(rows);
-  const distances = pdistBool(packRows(cols, columns), metric);
-  const Z = linkage(distances, rows.length, method);
-  return { ncols: columns, distances, Z, labels: fclusterDistance(Z, rows.length, threshold) };
+  // Single linkage (the default) needs no condensed matrix: distances are computed as the MST reaches them.
+  let distances: Float64Array | null = null;
+  const Z = method === 'single' ? singleLinkageRows(cols, columns, metric) : linkage((distances = pdistRows(cols, columns, metric)), rows.length, method);
+  return {
+    ncols: columns,
+    get distances() {
+      return (distances ??= pdistRows(cols, columns, metric));
+    },
+    Z,
+    labels: fclusterDistance(Z, rows.length, threshold),
+  };
 }
 
 export class CoverageIndependence implements Flakefighter {

@@ -96,6 +96,168 @@ export function pdistBool(x: BitRows, metric: DistanceMetric): Float64Array {
   return out;
 }
 
+/**
+ * Boolean rows as an inverted index: for each column that tells rows apart (set in more than one
+ * row but not in all), the rows that have it, ascending (CSR). Coverage is sparse (a test runs a few
+ * dozen of thousands of lines), so intersections counted through the index touch only pairs that
+ * share a line.
+ */
+interface SparseRows {
+  n: number;
+  ncols: number;
+  ones: Int32Array;
+  common: number;
+  start: Int32Array;
+  post: Int32Array;
+  rowStart: Int32Array;
+  rowCols: Int32Array;
+  /** Whether the index is cheaper than packed bit rows for all pairs. */
+  cheaper: boolean;
+}
+
+function sparseRows(rows: readonly (readonly number[])[], ncols: number): SparseRows {
+  const n = rows.length;
+  const count = new Int32Array(ncols);
+  const seen = new Int32Array(ncols).fill(-1);
+  const ones = new Int32Array(n);
+  rows.forEach((cols, r) => {
+    for (const c of cols) {
+      if (seen[c] === r) continue;
+      seen[c] = r;
+      count[c]++;
+      ones[r]++;
+    }
+  });
+  let common = 0;
+  let width = 0;
+  let pairWork = 0;
+  const start = new Int32Array(ncols + 1);
+  for (let c = 0; c < ncols; c++) {
+    if (count[c] === n) common++;
+    const indexed = count[c] > 1 && count[c] < n;
+    if (indexed) {
+      width++;
+      pairWork += (count[c] * (count[c] - 1)) / 2;
+    }
+    start[c + 1] = start[c] + (indexed ? count[c] : 0);
+  }
+  const post = new Int32Array(start[ncols]);
+  const fill = start.slice(0, ncols);
+  const rowStart = new Int32Array(n + 1);
+  const rowCols = new Int32Array(start[ncols]);
+  seen.fill(-1);
+  let k = 0;
+  rows.forEach((cols, r) => {
+    rowStart[r] = k;
+    for (const c of cols) {
+      if (seen[c] === r || start[c + 1] === start[c]) continue;
+      seen[c] = r;
+      post[fill[c]++] = r;
+      rowCols[k++] = c;
+    }
+  });
+  rowStart[n] = k;
+  // Packed rows cost a word AND and two lookups per word per pair; the index one increment per shared column.
+  const cheaper = pairWork <= ((n * (n - 1)) / 2) * Math.max(1, Math.ceil(width / 32));
+  return { n, ncols, ones, common, start, post, rowStart, rowCols, cheaper };
+}
+
+/** jaccard or hamming of two rows from their set-column counts and intersection: pdistBool's arithmetic. */
+function boolDistance(metric: DistanceMetric, total: number, shared: number, ncols: number): number {
+  const diff = total - 2 * shared;
+  if (metric === 'jaccard') {
+    const union = total - shared;
+    return union === 0 ? 0 : diff / union;
+  }
+  return diff / ncols;
+}
+
+/**
+ * pdist(X, metric) on booleans given as each row's set columns: through the inverted index when it
+ * is cheaper, else packed bit rows; both count the same integers, hence the same distances bit for bit.
+ */
+export function pdistRows(rows: readonly (readonly number[])[], ncols: number, metric: DistanceMetric): Float64Array {
+  const x = sparseRows(rows, ncols);
+  if (!x.cheaper) return pdistBool(packRows(rows, ncols), metric);
+  const { n, ones, common, start, post, rowStart, rowCols } = x;
+  const cursor = start.slice(0, ncols);
+  const inter = new Int32Array(n);
+  const out = new Float64Array((n * (n - 1)) / 2);
+  let o = 0;
+  for (let i = 0; i < n - 1; i++) {
+    // Row i is next in each of its columns' postings (rows are visited in order): the rest are the j > i.
+    for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
+      const c = rowCols[p];
+      const end = start[c + 1];
+      for (let q = ++cursor[c]; q < end; q++) inter[post[q]]++;
+    }
+    const oi = ones[i];
+    for (let j = i + 1; j < n; j++) {
+      out[o++] = boolDistance(metric, oi + ones[j], inter[j] + common, ncols);
+      inter[j] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * linkage(pdist(X, metric), 'single') without the condensed matrix when the inverted index is the
+ * cheaper way: scipy's MST algorithm (the same visiting order, comparisons and ties) with each
+ * needed row of distances computed from the index as it is reached. Same Z as the two-step path.
+ */
+export function singleLinkageRows(rows: readonly (readonly number[])[], ncols: number, metric: DistanceMetric): Linkage {
+  const x = sparseRows(rows, ncols);
+  const { n, ones, common, start, post, rowStart, rowCols } = x;
+  if (!x.cheaper) return linkage(pdistBool(packRows(rows, ncols), metric), n, 'single');
+  if (n < 2) throw new LinkageError('linkage needs at least 2 observations');
+  if (metric === 'hamming' && ncols === 0) throw new LinkageError('The condensed distance matrix must contain only finite values.');
+  const Z = new Float64Array((n - 1) * 4);
+  const D = new Float64Array(n).fill(Infinity);
+  const inter = new Int32Array(n);
+  // The rows not yet merged, ascending (scipy scans i ascending: the first of equal minima wins).
+  const alive = Int32Array.from({ length: n }, (_, i) => i);
+  let m = n;
+  const jaccard = metric === 'jaccard';
+  let cur = 0;
+  let y = 0;
+  for (let k = 0; k < n - 1; k++) {
+    let currentMin = Infinity;
+    let at = 0;
+    for (let hi = m; at < hi; ) {
+      const mid = (at + hi) >> 1;
+      if (alive[mid] < cur) at = mid + 1;
+      else hi = mid;
+    }
+    alive.copyWithin(at, at + 1, m--);
+    const from = rowStart[cur];
+    const to = rowStart[cur + 1];
+    for (let p = from; p < to; p++) {
+      const c = rowCols[p];
+      for (let q = start[c]; q < start[c + 1]; q++) inter[post[q]]++;
+    }
+    const ox = ones[cur];
+    for (let t = 0; t < m; t++) {
+      const i = alive[t];
+      // Counts of merged rows are left behind: they are never read again.
+      const shared = inter[i] + common;
+      inter[i] = 0;
+      const total = ox + ones[i];
+      // No shared column: jaccard is total/total, exactly 1 (or 0 for two empty rows), without the division.
+      const dist = jaccard && shared === 0 ? (total === 0 ? 0 : 1) : boolDistance(metric, total, shared, ncols);
+      if (D[i] > dist) D[i] = dist;
+      if (D[i] < currentMin) {
+        y = i;
+        currentMin = D[i];
+      }
+    }
+    Z[k * 4] = cur;
+    Z[k * 4 + 1] = y;
+    Z[k * 4 + 2] = currentMin;
+    cur = y;
+  }
+  return label(sortByHeight(Z, n), n);
+}
+
 type Update = (dxi: number, dyi: number, dxy: number, nx: number, ny: number, ni: number) => number;
 
 // _hierarchy_distance_update.pxi, operation for operation.

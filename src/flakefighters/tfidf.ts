@@ -99,40 +99,130 @@ export function fitTfidf(docs: readonly TermCounts[]): TfidfFit | null {
  * others[i] counts as that many identical documents (its similarity is the same for each copy).
  */
 export function tfidfCosineSimilarities(query: TermCounts, others: readonly TermCounts[], multiplicity?: readonly number[]): number[] | null {
-  let df: Map<string, number>;
-  let n: number;
-  if (multiplicity) {
-    // others[i] stands for multiplicity[i] identical documents: same df and n as the expanded corpus.
-    df = documentFrequencies([query]);
-    n = 1;
-    others.forEach((d, i) => {
-      n += multiplicity[i];
-      for (const t of d.terms) df.set(t, (df.get(t) ?? 0) + multiplicity[i]);
-    });
-  } else {
-    df = documentFrequencies([query, ...others]);
-    n = others.length + 1;
-  }
-  if (df.size === 0) return null;
-  const cache = new Map<string, number>();
-  const idf = (t: string): number => {
-    let v = cache.get(t);
-    if (v === undefined) cache.set(t, (v = idfOf(n, df.get(t)!)));
-    return v;
-  };
-  // cosine_similarity normalises its (already normalised) inputs once more.
-  const q = l2(weights(query, idf));
-  return others.map((d) => {
-    const w = l2(weights(d, idf));
-    let dot = 0;
-    let i = 0;
-    let j = 0;
-    while (i < query.terms.length && j < d.terms.length) {
-      const c = compareCodePoints(query.terms[i], d.terms[j]);
-      if (c === 0) dot += q[i++] * w[j++];
-      else if (c < 0) i++;
-      else j++;
+  return new TfidfCorpus(others, multiplicity).similarities(query);
+}
+
+/**
+ * The earlier documents of tfidfCosineSimilarities, prepared once for many queries: terms become
+ * integer ids in code point order (so id order is the vectorizer's column order), document
+ * frequencies and both idfs a term can have (query has it or not) are computed once, and a query
+ * only recomputes the documents that share a term with it; the others are orthogonal (similarity 0).
+ * Per document the operations and their order are those of the one-shot fit, so results are bit for bit the same.
+ */
+export class TfidfCorpus {
+  private readonly vocab = new Map<string, number>();
+  private readonly n: number;
+  private readonly docStart: Int32Array;
+  private readonly docTerms: Int32Array;
+  private readonly docCounts: Float64Array;
+  private readonly postStart: Int32Array;
+  private readonly postDocs: Int32Array;
+  private readonly idfWithout: Float64Array;
+  private readonly idfWith: Float64Array;
+  private readonly queryStamp: Int32Array;
+  private readonly queryWeight: Float64Array;
+  private readonly docStamp: Int32Array;
+  private stamp = 0;
+  private scratch = new Float64Array(16);
+
+  constructor(readonly docs: readonly TermCounts[], multiplicity?: readonly number[]) {
+    const terms = new Set<string>();
+    let size = 0;
+    for (const d of docs) {
+      for (const t of d.terms) terms.add(t);
+      size += d.terms.length;
     }
-    return dot;
-  });
+    [...terms].sort(compareCodePoints).forEach((t, i) => this.vocab.set(t, i));
+    const v = this.vocab.size;
+    const df = new Float64Array(v);
+    const postCount = new Int32Array(v + 1);
+    this.docStart = new Int32Array(docs.length + 1);
+    this.docTerms = new Int32Array(size);
+    this.docCounts = new Float64Array(size);
+    let k = 0;
+    let n = 1;
+    docs.forEach((d, i) => {
+      const m = multiplicity ? multiplicity[i] : 1;
+      n += m;
+      this.docStart[i] = k;
+      for (let j = 0; j < d.terms.length; j++, k++) {
+        const id = this.vocab.get(d.terms[j])!;
+        this.docTerms[k] = id;
+        this.docCounts[k] = d.counts[j];
+        df[id] += m;
+        postCount[id + 1]++;
+      }
+    });
+    this.docStart[docs.length] = k;
+    this.n = n;
+    this.postStart = new Int32Array(v + 1);
+    for (let id = 0; id < v; id++) this.postStart[id + 1] = this.postStart[id] + postCount[id + 1];
+    this.postDocs = new Int32Array(size);
+    const fill = this.postStart.slice(0, v);
+    for (let i = 0; i < docs.length; i++) for (let p = this.docStart[i]; p < this.docStart[i + 1]; p++) this.postDocs[fill[this.docTerms[p]]++] = i;
+    this.idfWithout = new Float64Array(v);
+    this.idfWith = new Float64Array(v);
+    // idf depends on the document frequency only, and few frequencies occur: one correctly rounded log each.
+    const byDf = new Map<number, number>();
+    const idfAt = (f: number) => {
+      let x = byDf.get(f);
+      if (x === undefined) byDf.set(f, (x = idfOf(n, f)));
+      return x;
+    };
+    for (let id = 0; id < v; id++) {
+      this.idfWithout[id] = idfAt(df[id]);
+      this.idfWith[id] = idfAt(df[id] + 1);
+    }
+    this.queryStamp = new Int32Array(v);
+    this.queryWeight = new Float64Array(v);
+    this.docStamp = new Int32Array(docs.length);
+  }
+
+  /** One similarity per document; null where sklearn raises "empty vocabulary". */
+  similarities(query: TermCounts): number[] | null {
+    if (this.vocab.size === 0 && query.terms.length === 0) return null;
+    const stamp = ++this.stamp;
+    const queryOnly = idfOf(this.n, 1);
+    const ids = query.terms.map((t) => this.vocab.get(t) ?? -1);
+    // cosine_similarity normalises its (already normalised) inputs once more.
+    const q = l2(l2(Float64Array.from(query.counts, (c, i) => c * (ids[i] < 0 ? queryOnly : this.idfWith[ids[i]]))));
+    const sims = new Array<number>(this.docs.length).fill(0);
+    const { queryStamp, queryWeight, postStart, postDocs, docStamp, docStart, docTerms, docCounts, idfWith, idfWithout } = this;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (id < 0) continue;
+      queryStamp[id] = stamp;
+      queryWeight[id] = q[i];
+    }
+    let w = this.scratch;
+    for (const id of ids) {
+      if (id < 0) continue;
+      for (let p = postStart[id]; p < postStart[id + 1]; p++) {
+        const d = postDocs[p];
+        if (docStamp[d] === stamp) continue;
+        docStamp[d] = stamp;
+        const from = docStart[d];
+        const len = docStart[d + 1] - from;
+        if (w.length < len) this.scratch = w = new Float64Array(len * 2);
+        for (let k = 0; k < len; k++) {
+          const t = docTerms[from + k];
+          w[k] = docCounts[from + k] * (queryStamp[t] === stamp ? idfWith[t] : idfWithout[t]);
+        }
+        // Twice, as l2(weights(...)) in the one-shot fit: the fitted row, then cosine_similarity's normalisation.
+        for (let pass = 0; pass < 2; pass++) {
+          let sum = 0;
+          for (let k = 0; k < len; k++) sum += w[k] * w[k];
+          const norm = Math.sqrt(sum);
+          if (norm !== 0) for (let k = 0; k < len; k++) w[k] = w[k] / norm;
+        }
+        let dot = 0;
+        for (let k = 0; k < len; k++) {
+          const t = docTerms[from + k];
+          if (queryStamp[t] === stamp) dot += queryWeight[t] * w[k];
+        }
+        sims[d] = dot;
+      }
+    }
+    return sims;
+  }
 }
