@@ -28,6 +28,8 @@ const RUNNER_ENV = JSON.stringify(['action', '.github/workflows/ci.yml', 'test',
 let seq = 0;
 interface RunOptions {
   outcome: 'failed' | 'passed';
+  /** Drop OutcomeFlip from the run's flakefighters (turned off in the configuration). */
+  noOutcomeFlip?: boolean;
   sha?: string | null;
   environment?: string | null;
   dirty?: boolean;
@@ -38,11 +40,14 @@ interface RunOptions {
 
 function run(o: RunOptions): Run {
   const failed = o.outcome === 'failed';
-  return {
+  const r: Run = {
     startTime: o.start,
     root: ROOT,
     commitSha: o.sha === undefined ? C : o.sha,
-    activeFlakefighters: [{ name: 'TracebackMatching', params: { run_live: true, root: ROOT } }],
+    activeFlakefighters: [
+      { name: 'OutcomeFlip', params: {} },
+      { name: 'TracebackMatching', params: { run_live: true, root: ROOT } },
+    ],
     meta: {
       uuid: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
       source: 'action',
@@ -78,6 +83,8 @@ function run(o: RunOptions): Run {
       },
     ],
   };
+  if (o.noOutcomeFlip) r.activeFlakefighters = r.activeFlakefighters.filter((a) => a.name !== 'OutcomeFlip');
+  return r;
 }
 
 const at = (minute: number) => new Date(2026, 10, 25, 12, minute, 0, 0);
@@ -101,7 +108,7 @@ interface Backend {
 
 function cases(b: Backend) {
   describe(`learn on save (${b.name})`, () => {
-    test('a pass of the same commit and environment teaches; a dirty tree, an unknown commit or environment, or another environment does not', async () => {
+    test('a pass of the same commit and environment teaches; a dirty tree, an unknown commit or environment, another environment, or a run without OutcomeFlip does not', async () => {
       const store = await b.open();
       try {
         const fail = run({ outcome: 'failed', start: at(0) });
@@ -111,6 +118,7 @@ function cases(b: Backend) {
           run({ outcome: 'passed', start: at(2), environment: null }),
           run({ outcome: 'passed', start: at(3), environment: LEG.replace('3.12', '3.9') }),
           run({ outcome: 'passed', start: at(4), sha: D }),
+          run({ outcome: 'passed', start: at(4), attempt: 2, noOutcomeFlip: true }),
         ]) {
           const saved = await store.save(never);
           assert.equal(saved.learned, undefined, `nothing learned from ${JSON.stringify(never.meta)}`);

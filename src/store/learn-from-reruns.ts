@@ -8,7 +8,8 @@
  * Only this direction: nothing is ever turned back into genuine, and a run of unknown commit or environment, from a
  * working tree with uncommitted changes, or of another environment teaches nothing; neither does one whose
  * environment may mix matrix legs when two stored runs of one attempt share it (OutcomeFlip's rule).
- * The run's own failures are not touched: its in-run retries were judged when it was classified.
+ * The run's own failures are not touched: its in-run retries were judged when it was classified. A run whose
+ * flakefighters did not include OutcomeFlip (turned off in the configuration) teaches nothing either.
  *
  * Both back ends run the same few set queries: the same commit's runs (usually none, which ends it), their failing
  * executions, and the flaky verdicts those already have; then inserts. The dialects differ only in booleans and
@@ -82,6 +83,8 @@ function* learnFromReruns(dialect: 'sqlite' | 'postgres', runId: number, flat: F
   const f = flat.ffaRun;
   const commit = flat.run.commit_sha;
   if (!commit || f.environment == null || f.dirty_tree === true) return [];
+  // A learned verdict is OutcomeFlip's: a run classified without it (the user turned it off) teaches nothing.
+  if (!flat.activeFlakefighters.some((a) => a.name === LEARNED_FLAKEFIGHTER)) return [];
   const passed = new Set<string>();
   for (const e of flat.executions) if (e.outcome === 'passed') passed.add(flat.tests[e.testIndex].name);
   if (passed.size === 0) return [];
