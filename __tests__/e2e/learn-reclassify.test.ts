@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, runAction, type ActionRun } from '../../scripts/local-runner.ts';
@@ -75,5 +75,22 @@ describe('sync --reclassify hides verdicts learned after the replayed run starte
     assert.doesNotMatch(sync.stdout, /recomputed verdict\(s\) differ/);
     const appended = await dbRows(x, `SELECT name FROM sqlite_master WHERE name = 'ffa_reclassification'`);
     if (appended.length) assert.deepEqual(await dbRows(x, 'SELECT run_id FROM ffa_reclassification'), []);
+
+    // The stored failed attempt, reported from the database: its learned verdicts say when and from which run.
+    const [teacher] = await dbRows(x, 'SELECT uuid FROM ffa_run WHERE run_number = 40 AND run_attempt = 2');
+    const [failed] = await dbRows(x, 'SELECT run_id FROM ffa_run WHERE run_number = 40 AND run_attempt = 1');
+    const dir = join(ws, 'report-40');
+    const rep = await cli(['report', '--database', x, '--report-dir', dir, '--run', String(failed.run_id), '--quiet']);
+    assert.equal(rep.code, 0, rep.stdout + rep.stderr);
+    const json = JSON.parse(readFileSync(join(dir, 'flakefighters.json'), 'utf8'));
+    const learned = json.tests.flatMap((t: { executions: Array<{ results: Array<{ learned?: { at: string; fromRunUuid: string } }> }> }) =>
+      t.executions.flatMap((e) => e.results.filter((r) => r.learned)),
+    );
+    assert.equal(learned.length, 2);
+    for (const r of learned) {
+      assert.equal(r.learned.fromRunUuid, teacher.uuid);
+      assert.ok(Date.parse(r.learned.at) > Date.parse(json.run.startTime), 'learned after the run started');
+      assert.equal(r.evidence.reason, 'passed later in run #40 attempt 2 (ci.yml › test › python 3.12)');
+    }
   });
 });
