@@ -129,6 +129,11 @@ export interface RunMeta {
    * same code as any other run of its commit.
    */
   dirtyTree?: boolean | null;
+  /**
+   * Result files matched by test-results that could not be read (malformed, truncated): their tests are missing
+   * from this run, so the run never reads as all-green (it is counted in RunCounts.unreadable).
+   */
+  unreadableFiles?: string[];
 }
 
 export interface Run {
@@ -194,12 +199,15 @@ export interface RunCounts {
   skipped: number;
   flaky: number;
   genuine: number;
+  /** Result files that could not be read; their tests are missing from the other figures. */
+  unreadable?: number;
 }
 
 /** The run's totals: as stored when it was saved, else counted from its tests. */
 export function countRun(run: Run): RunCounts {
   if (run.meta.counts) return run.meta.counts;
   const c: RunCounts = { total: run.tests.length, passed: 0, failed: 0, skipped: 0, flaky: 0, genuine: 0 };
+  if (run.meta.unreadableFiles?.length) c.unreadable = run.meta.unreadableFiles.length;
   for (const t of run.tests) {
     const v = verdictOf(t);
     if (v === 'flaky' || v === 'genuine') {

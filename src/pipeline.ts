@@ -91,6 +91,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     context: ctx,
     source: input.source,
   });
+  if (ingest.unreadable.length) run.meta.unreadableFiles = ingest.unreadable.map((u) => u.file);
   if (code.dirtyTree) log.info(`The working tree has uncommitted changes to tracked files: passes in other runs of ${code.commitSha?.slice(0, 7)} do not count for this run.`);
 
   // Its warnings (an unreachable database, a history artifact that failed) belong in the summary too.

@@ -167,6 +167,8 @@ describe('one unreadable file among several', () => {
     assert.match(errors[0].message, /1 result file\(s\) \(reports\/c-cut\.xml\) could not be read; their tests are missing/);
     // The summary may escape Markdown and add <wbr> break chances inside paths.
     assert.match(r.summary.replace(/<wbr>|\\/g, ''), /reports\/c-cut\.xml: malformed XML/, 'the summary names the bad file');
+    // Its tests are missing, so the run never reads as all-green: the headline says so.
+    assert.match(r.summary, /^## ❌ flakefighters: no failures · 7 passed · 1 skipped · 1 result file unreadable/m);
     assert.ok(readFileSync(join(ws, 'flakefighters-report/flakefighters.json'), 'utf8').includes('reports/c-cut.xml'), 'the report does too');
 
     const never = await step(ws, { 'test-results': 'reports/*.xml', 'fail-on': 'never' }, 2);

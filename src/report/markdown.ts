@@ -13,11 +13,13 @@ export function countsLine(c: RunCounts): string {
   else parts.push('no failures');
   parts.push(`${formatCount(c.passed)} passed`);
   if (c.skipped) parts.push(`${formatCount(c.skipped)} skipped`);
+  if (c.unreadable) parts.push(`${formatCount(c.unreadable)} result file${c.unreadable === 1 ? '' : 's'} unreadable`);
   return parts.join(' · ');
 }
 
 /** ✅ unless a failure is genuine: flaky failures alone do not fail the build by default (fail-on: genuine). */
-export const headlineIcon = (c: RunCounts): string => (c.genuine > 0 ? '❌' : '✅');
+/** ❌ when a failure is genuine or a result file could not be read (its tests are missing), else ✅. */
+export const headlineIcon = (c: RunCounts): string => (c.genuine > 0 || (c.unreadable ?? 0) > 0 ? '❌' : '✅');
 
 /**
  * Three columns that fit GitHub's 780 px column: the message sits under the test name (the first column is never

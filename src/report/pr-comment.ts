@@ -169,7 +169,7 @@ export function renderLegComment(marker: string, title: string, sections: LegSec
   const sha = newest?.sha ?? null;
   const current = sorted.filter((s) => !sha || s.sha === sha);
   const waiting = sorted.filter((s) => sha && s.sha !== sha);
-  const genuine = current.filter((s) => s.counts.genuine > 0);
+  const genuine = current.filter((s) => s.counts.genuine > 0 || (s.counts.unreadable ?? 0) > 0);
   const flaky = current.reduce((n, s) => n + s.counts.flaky, 0);
   const icon = genuine.length ? '❌' : waiting.length ? '⏳' : '✅';
   const summary = genuine.length
