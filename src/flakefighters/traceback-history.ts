@@ -7,6 +7,7 @@ import { isFailing, runRef, testFlaky, type Execution, type Run, type Test, type
 import { pyIsUnder, pyRelpath } from './py-compat.ts';
 import type { FrameTuple } from './tfidf.ts';
 import { learnedFlakyOnly } from '../learned-verdicts.ts';
+import { isProjectFrame } from './project-frames.ts';
 
 /** Our stored frames are already relative to their run's root; plugin rows are absolute (relpath them). */
 export function relativeFramePath(path: string, root: string): string {
@@ -47,7 +48,7 @@ export const NO_ROOTED_FRAME =
 
 /** Some frame of the failure is under root: only then does its traceback say anything about the project's code. */
 export function hasRootedFrame(frames: TracebackFrame[], root: string): boolean {
-  return frames.some((f) => frameUnderRoot(f.path, root));
+  return frames.some((f) => isProjectFrame(f.path, root));
 }
 
 /** Tuples of one run's executions with an exception, computed once (frames never change). */
