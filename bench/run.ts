@@ -23,6 +23,7 @@ const scenarios: Record<string, () => Promise<{ default: (ctx: BenchContext) => 
   flakefighters: () => import('./flakefighters.bench.ts'),
   classifiers: () => import('./classifiers.bench.ts'),
   postgres: () => import('./postgres.bench.ts'),
+  evaluate: () => import('./evaluate.bench.ts'),
 };
 
 const ctx: BenchContext = { runs: Number(process.env.BENCH_RUNS ?? 5), dataDir: join(repoRoot, 'bench/.data') };

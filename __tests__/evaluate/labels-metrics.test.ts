@@ -71,7 +71,15 @@ describe('label rules', () => {
     meta: { uuid: `u${id}`, environment: env, dirtyTree: dirty },
   });
   const history = (runs: Run[]): EvaluationHistory => {
-    const hs: HistoryRun[] = runs.map((r, index) => ({ index, failures: r, flakyOnly: r, view: r, group: groupKey(r) }));
+    // What the outcomes query returns for each test of each run.
+    const outcomes = (r: Run) =>
+      new Map(r.tests.map((t) => [t.name, {
+        runId: r.id!, name: t.name, covered: false,
+        failed: t.executions.some((e) => e.outcome === 'failed' || e.outcome === 'error'),
+        passed: t.executions.some((e) => e.outcome === 'passed'),
+        ran: t.executions.some((e) => e.outcome !== 'skipped'),
+      }]));
+    const hs: HistoryRun[] = runs.map((r, index) => ({ index, failures: r, flakyOnly: r, outcomes: outcomes(r), group: groupKey(r) }));
     const groups = new Map<string, HistoryRun[]>();
     for (const h of hs) if (h.group) groups.set(h.group, [...(groups.get(h.group) ?? []), h]);
     return { runs: hs, groups, byId: new Map(hs.map((h) => [h.failures.id!, h])), byUuid: new Map(hs.map((h) => [h.failures.meta.uuid, h])) };

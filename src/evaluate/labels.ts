@@ -4,7 +4,8 @@
  * of the job, another run of that commit there), genuine when it failed in every one of at least two attempts of
  * that code and environment, and otherwise unlabelled. A team's own triage (--labels) adds or overrides.
  */
-import { isFailing, runRef, type Test } from '../model.ts';
+import { runRef } from '../model.ts';
+import type { TestOutcomes } from '../store/outcomes-query.ts';
 import { UserError } from '../store/store.ts';
 import { attemptsOf, type EvaluationHistory, type HistoryRun } from './history.ts';
 
@@ -28,20 +29,15 @@ export interface Labels {
   warnings: string[];
 }
 
-const failing = (t: Test) => t.executions.some((e) => isFailing(e.outcome));
-const passing = (t: Test) => t.executions.some((e) => e.outcome === 'passed');
-const ran = (t: Test) => t.executions.some((e) => e.outcome !== 'skipped');
-
 /** The label the history gives one failure, or null with none. */
-function labelOf(history: EvaluationHistory, h: HistoryRun, test: Test): { label: Label; why: string } | null {
-  if (passing(test)) return { label: 'flaky', why: 'failed and passed in this run (a retry)' };
-  const attempts = attemptsOf(history, h);
+function labelOf(history: EvaluationHistory, h: HistoryRun, test: TestOutcomes): { label: Label; why: string } | null {
+  if (test.passed) return { label: 'flaky', why: 'failed and passed in this run (a retry)' };
   let failedIn = 0;
-  for (const o of attempts) {
-    const t = o.view?.tests.find((x) => x.name === test.name);
-    if (!t || !ran(t)) continue;
-    if (o !== h && passing(t)) return { label: 'flaky', why: `passed in run ${runRef(o.failures)}, another attempt of this commit in this environment` };
-    if (failing(t)) failedIn++;
+  for (const o of attemptsOf(history, h)) {
+    const t = o.outcomes.get(test.name);
+    if (!t || !t.ran) continue;
+    if (o !== h && t.passed) return { label: 'flaky', why: `passed in run ${runRef(o.failures)}, another attempt of this commit in this environment` };
+    if (t.failed) failedIn++;
   }
   if (failedIn >= 2) return { label: 'genuine', why: `failed in all ${failedIn} attempts of this commit in this environment` };
   return null;
@@ -52,8 +48,8 @@ export function deriveLabels(history: EvaluationHistory): Labels {
   const labelled: LabelledFailure[] = [];
   let unlabelled = 0;
   for (const h of history.runs) {
-    for (const test of h.view?.tests ?? []) {
-      if (!failing(test)) continue;
+    for (const test of [...h.outcomes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (!test.failed) continue;
       const l = labelOf(history, h, test);
       if (l) labelled.push({ run: h, test: test.name, source: 'history', ...l });
       else unlabelled++;
@@ -140,8 +136,7 @@ export function applyLabelRows(history: EvaluationHistory, labels: Labels, rows:
       warnings.push(`--labels ${file} line ${r.line}: no stored run ${r.run} (give a database id or a run uuid); ignored`);
       continue;
     }
-    const t = h.view?.tests.find((x) => x.name === r.test);
-    if (!t || !failing(t)) {
+    if (!h.outcomes.get(r.test)?.failed) {
       warnings.push(`--labels ${file} line ${r.line}: ${r.test} did not fail in run ${r.run}; ignored`);
       continue;
     }

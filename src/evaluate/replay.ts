@@ -10,18 +10,20 @@
 import { SIMILARITY_EPSILON } from '../flakefighters/cosine-similarity.ts';
 import type { Flakefighter } from '../flakefighters/flakefighter.ts';
 import { isNoVerdict } from '../flakefighters/no-verdict.ts';
-import { hideLearnedAfter } from '../learned-verdicts.ts';
+import { hideLearnedAfter, isLearned } from '../learned-verdicts.ts';
 import { createFlakefighter } from '../flakefighters/registry.ts';
-import { isFailing, verdictOf, type ActiveFlakefighter, type Run, type Test } from '../model.ts';
+import { isFailing, verdictOf, type ActiveFlakefighter, type FlakefighterResult, type Run, type Test } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import { classifyAsOf, paramsRecord } from '../sync/reclassify.ts';
 import type { AnyStore } from '../sync/open-any.ts';
-import { attemptsOf, type EvaluationHistory, type HistoryRun } from './history.ts';
+import { attemptsOf, passesOf, type EvaluationHistory, type HistoryRun } from './history.ts';
 import type { LabelledFailure } from './labels.ts';
 
 /** The flakefighters evaluate replays one by one (DiffCov needs the git diff, which the database does not hold). */
 export const REPLAYED = ['OutcomeFlip', 'TracebackMatching', 'CosineSimilarity', 'CoverageIndependence'] as const;
 export const COMBINATION = 'combination';
+/** Labelled runs per query when some must be loaded whole. */
+const WHOLE_CHUNK = 25;
 /** What a run that stored no flakefighters ran: the defaults without coverage. */
 const DEFAULT_ACTIVE: ActiveFlakefighter[] = [{ name: 'OutcomeFlip', params: {} }, { name: 'TracebackMatching', params: {} }];
 
@@ -99,9 +101,28 @@ export async function replayLabelled(store: AnyStore, history: EvaluationHistory
     }
   };
   const runs = [...byRun.keys()].sort((a, b) => a.index - b.index);
+  const outcome = (h: HistoryRun, i: number) => h.outcomes.get(labelled[i].test);
+  // A run is loaded whole only when its failures alone would not do: a labelled test also passed in it (OutcomeFlip
+  // reads the retry), or has per-test coverage (CoverageIndependence clusters every execution). A chunk at a time:
+  // one query for many runs costs little more than for one.
+  const covered = (h: HistoryRun) => byRun.get(h)!.some((i) => outcome(h, i)?.covered);
+  const needsWhole = (h: HistoryRun) => covered(h) || byRun.get(h)!.some((i) => outcome(h, i)?.passed);
   let done = 0;
   opts.onProgress?.(0, runs.length);
-  for (const h of runs) {
+  for (let c = 0; c < runs.length; c += WHOLE_CHUNK) {
+    const chunk = runs.slice(c, c + WHOLE_CHUNK);
+    const wanted = chunk.filter(needsWhole);
+    const whole = new Map(
+      (wanted.length ? await store.loadRuns(wanted.map((h) => h.failures.id!), { coverage: wanted.some(covered) }) : []).map((r) => [r.id, r]),
+    );
+    for (const h of chunk) {
+      await replayRun(h, whole.get(h.failures.id!) ?? null, covered(h));
+      done++;
+      opts.onProgress?.(done, runs.length);
+    }
+  }
+
+  async function replayRun(h: HistoryRun, whole: Run | null, hasCoverage: boolean): Promise<void> {
     const idx = byRun.get(h)!;
     const start = h.failures.startTime.getTime();
     const earlier: Run[] = [];
@@ -111,23 +132,19 @@ export async function replayLabelled(store: AnyStore, history: EvaluationHistory
     }
     // Verdicts learned from a later re-run (store/learn-from-reruns.ts) were not known at the run's start.
     const known = hideLearnedAfter(earlier, h.failures.startTime);
-    const asOf = (r: Run): Run => hideLearnedAfter([r], h.failures.startTime)[0];
     const sameCommitRuns = attemptsOf(history, h)
-      .filter((o) => o !== h && o.view && o.failures.startTime.getTime() < start)
+      .filter((o) => o !== h && o.failures.startTime.getTime() < start)
       .reverse()
-      .map((o) => o.view!);
-    const view = asOf(h.view!);
+      .map(passesOf);
+    const run = hideLearnedAfter([whole ?? h.failures], h.failures.startTime)[0];
     const warn = opts.warn;
     const active = (h.failures.activeFlakefighters.length ? h.failures.activeFlakefighters : DEFAULT_ACTIVE).map((a) => ({ ...a }));
-    const needsCoverage = active.some((a) => a.name === 'CoverageIndependence');
-    // The flakefighters that judge failures see the failing tests; CoverageIndependence clusters every execution.
-    let full: Run | null = null;
-    const fullRun = async (): Promise<Run> => (full ??= asOf((await store.loadRuns([h.failures.id!]))[0] ?? view));
 
     for (const name of REPLAYED) {
-      const params = opts.params?.[name] ?? {};
       const clusters = name === 'CoverageIndependence';
-      const run = clusters ? await fullRun() : view;
+      // Without coverage on the labelled tests CoverageIndependence can only abstain on them: nothing to replay.
+      if (clusters && !hasCoverage) continue;
+      const params = opts.params?.[name] ?? {};
       const inst = instance(name, params, run.root);
       const got = await classifyAsOf(run, clusters ? [] : known, {
         active: [{ name, params }],
@@ -150,44 +167,70 @@ export async function replayLabelled(store: AnyStore, history: EvaluationHistory
       }
     }
 
-    const combined = await classifyAsOf(needsCoverage ? await fullRun() : view, known, {
-      active,
-      instances: new Map(active.flatMap((a) => {
-        const f = instance(a.name, paramsRecord(a.params), h.failures.root);
-        return f ? [[a.name, f] as const] : [];
-      })),
-      sameCommitRuns,
-      warn,
-    });
-    combined.notRecomputed.forEach((n) => notes.add(n));
-    record(COMBINATION, new Map(combined.run.tests.map((t) => [t.name, t])), idx, (t) => ({
-      flaky: verdictOf(t) === 'flaky',
-      abstained: false,
-    }));
+    // Flakefighters that judge as the run goes read nothing another one wrote: when the run ran only such ones, with
+    // the parameters replayed alone, the combination calls flaky what any of them did, or a verdict kept as stored.
+    const alone = (a: ActiveFlakefighter) => {
+      const p = paramsRecord(a.params);
+      delete p.root;
+      const mine = opts.params?.[a.name as (typeof REPLAYED)[number]] ?? {};
+      return (REPLAYED as readonly string[]).includes(a.name) && a.name !== 'CoverageIndependence' && p.run_live !== false &&
+        JSON.stringify(Object.entries(p).sort()) === JSON.stringify(Object.entries(mine).sort());
+    };
+    if (active.every(alone)) {
+      const names = new Set(active.map((a) => a.name));
+      const tests = new Map(run.tests.map((t) => [t.name, t]));
+      for (const i of idx) {
+        const t = tests.get(labelled[i].test);
+        // Stored verdicts of flakefighters not replayed (DiffCov) stand, as classifyAsOf keeps them.
+        const kept = t ? [t.results, ...t.executions.map((e) => e.results)].some((rs) => keptFlaky(rs, names)) : false;
+        out.flaky.get(COMBINATION)![i] = kept || active.some((a) => out.flaky.get(a.name)![i]);
+        out.abstained.get(COMBINATION)![i] = false;
+      }
+    } else {
+      const combined = await classifyAsOf(run, known, {
+        active,
+        instances: new Map(active.flatMap((a) => {
+          const f = instance(a.name, paramsRecord(a.params), h.failures.root);
+          return f ? [[a.name, f] as const] : [];
+        })),
+        sameCommitRuns,
+        warn,
+      });
+      combined.notRecomputed.forEach((n) => notes.add(n));
+      record(COMBINATION, new Map(combined.run.tests.map((t) => [t.name, t])), idx, (t) => ({
+        flaky: verdictOf(t) === 'flaky',
+        abstained: false,
+      }));
+    }
 
-    if (opts.coverageSweep?.length) {
-      const run = await fullRun();
-      const covered = run.tests.some((t) => t.executions.some((e) => e.coverage !== null));
-      if (covered) {
-        out.withCoverage += idx.length;
-        const linkage = opts.params?.CoverageIndependence?.linkage_method ?? 'single';
-        for (const s of opts.coverageSweep) {
-          const params = { threshold: s.threshold, metric: s.metric, linkage_method: linkage };
-          const got = await classifyAsOf(run, [], { active: [{ name: 'CoverageIndependence', params }], sameCommitRuns, warn: () => {} });
-          const tests = new Map(got.run.tests.map((t) => [t.name, t]));
-          const arr = out.coverageSweep.get(settingKey(s))!;
-          for (const i of idx) {
-            const t = tests.get(labelled[i].test);
-            arr[i] = t ? resultsOf(t, 'CoverageIndependence').some((r) => r.flaky) : false;
-          }
+    if (opts.coverageSweep?.length && hasCoverage) {
+      out.withCoverage += idx.filter((i) => outcome(h, i)?.covered).length;
+      const linkage = opts.params?.CoverageIndependence?.linkage_method ?? 'single';
+      for (const s of opts.coverageSweep) {
+        const params = { threshold: s.threshold, metric: s.metric, linkage_method: linkage };
+        const got = await classifyAsOf(run, [], { active: [{ name: 'CoverageIndependence', params }], sameCommitRuns, warn: () => {} });
+        const tests = new Map(got.run.tests.map((t) => [t.name, t]));
+        const arr = out.coverageSweep.get(settingKey(s))!;
+        for (const i of idx) {
+          const t = tests.get(labelled[i].test);
+          arr[i] = t ? resultsOf(t, 'CoverageIndependence').some((r) => r.flaky) : false;
         }
       }
     }
-    done++;
-    opts.onProgress?.(done, runs.length);
   }
   out.notRecomputed = [...notes];
   return out;
+}
+
+/** A stored verdict classifyAsOf keeps (the newest of each flakefighter not replayed, learned ones aside) says flaky. */
+function keptFlaky(results: FlakefighterResult[], replayed: Set<string>): boolean {
+  const newest = new Map<string, FlakefighterResult>();
+  for (const r of results) {
+    if (replayed.has(r.name) || isLearned(r)) continue;
+    const had = newest.get(r.name);
+    if (!had || (r.id ?? 0) >= (had.id ?? 0)) newest.set(r.name, r);
+  }
+  return [...newest.values()].some((r) => r.flaky);
 }
 
 /** CosineSimilarity's verdict at another threshold, from the similarity of the one replay (the best match does not depend on it). */

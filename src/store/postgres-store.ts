@@ -4,6 +4,7 @@
  * number of statements whatever its size, and loading history with set queries.
  */
 import { flakiestSql, toFlakiness, type TestFlakiness } from './flakiest-query.ts';
+import { TEST_OUTCOMES_SQL, toTestOutcomes, type TestOutcomes } from './outcomes-query.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, isIP } from 'node:net';
 import postgres from 'postgres';
@@ -603,6 +604,12 @@ export class PostgresStore implements Store {
   async flakiestTests(limit: number): Promise<TestFlakiness[]> {
     this.assertOpen();
     return this.retrying('rank the flakiest tests', async () => (await this.sql.unsafe(flakiestSql(limit))).map((r) => toFlakiness(r as Record<string, unknown>)));
+  }
+
+  /** Outcomes of every failing test and of its namesakes on the same commit, in one query (outcomes-query.ts). */
+  async testOutcomes(): Promise<TestOutcomes[]> {
+    this.assertOpen();
+    return this.retrying('read test outcomes', async () => (await this.sql.unsafe(TEST_OUTCOMES_SQL)).map((r) => toTestOutcomes(r as Record<string, unknown>)));
   }
 
   async hasRun(uuid: string): Promise<boolean> {

@@ -11,6 +11,7 @@
  * to tables that are not ours). See LoadOptions in rows.ts for what history may leave out.
  */
 import { flakiestSql, toFlakiness, type TestFlakiness } from './flakiest-query.ts';
+import { TEST_OUTCOMES_SQL, toTestOutcomes, type TestOutcomes } from './outcomes-query.ts';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
@@ -53,6 +54,8 @@ export interface SqliteStore extends Store {
   loadRuns(ids: readonly number[], opts?: LoadOptions): Promise<Run[]>;
   /** Identity of every stored run, oldest first (plugin runs get their derived uuid). */
   listRunKeys(): Promise<RunKey[]>;
+  /** Outcomes of every failing test and of its namesakes on the same commit, in one query (outcomes-query.ts). */
+  testOutcomes(): Promise<TestOutcomes[]>;
   /** Row count of every table, ours included (tests, diagnostics). */
   tableCounts(): Promise<Record<string, number>>;
 }
@@ -329,6 +332,10 @@ class SqlJsStore implements SqliteStore {
 
   async flakiestTests(limit: number): Promise<TestFlakiness[]> {
     return this.all(flakiestSql(limit)).map(toFlakiness);
+  }
+
+  async testOutcomes(): Promise<TestOutcomes[]> {
+    return this.all(TEST_OUTCOMES_SQL).map((r) => toTestOutcomes(r as Record<string, unknown>));
   }
 
   async hasRun(uuid: string): Promise<boolean> {
