@@ -138,6 +138,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   let savedRunId: number | null = null;
   /** Set when the run could not go to the database: the side file that holds it (null: nowhere). */
   let keptIn: string | null | undefined;
+  /** Earlier failures of this code and environment that this run's passes showed to be flaky (issue 18). */
+  let taught: { testName: string; reason: string }[] = [];
   if (cfg.save) {
     const retention = { storeMaxRuns: cfg.storeMaxRuns, since };
     // Retention is the database's business: pruning the fallback file could delete runs still waiting
@@ -145,17 +147,19 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const keepAll = {};
     try {
       if (fellBack) run.meta.source = 'fallback';
-      savedRunId = (await store.save(run, fellBack ? keepAll : retention)).runId;
+      const saved = await store.save(run, fellBack ? keepAll : retention);
+      savedRunId = saved.runId;
+      taught = (saved.learned ?? []).map((t) => ({ testName: t.testName, reason: String(t.evidence.reason ?? '') }));
     } catch (err) {
       if (err instanceof SchemaDriftError && store.kind === 'sqlite') {
         // Nothing was written: the run and the history go to a side file the artifact upload takes.
-        keptIn = await keepRunAside(store as SqliteStore, run, cfg.databasePath);
+        keptIn = await (await import('./keep-aside.ts')).keepRunAside(store as SqliteStore, run, cfg.databasePath);
         warn(`${err.message}. Nothing was written to it; this run is kept in ${keptIn} instead, with the history (the artifact upload takes it).`);
       } else {
         if (db.kind !== 'postgres' || fellBack) throw err;
         warn(`Could not save this run to the database (${message(err)}); nothing was written there. The run is kept in ${cfg.databasePath} and will be uploaded by the next run that reaches the database.`);
         await store.close().catch(() => {});
-        store = await openSqliteStore(cfg.databasePath);
+        store = await (await import('./store/sqlite-store.ts')).openSqliteStore(cfg.databasePath);
         fellBack = true;
         run.meta.source = 'fallback';
         savedRunId = (await store.save(run, keepAll)).runId;
@@ -198,6 +202,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     sha: run.commitSha,
     links: [],
     historyFailuresOnly: true,
+    taught,
     flakiest,
   };
   return {

@@ -123,6 +123,8 @@ function sequences(b: Backend) {
     test("the pass on C's re-run attempt appends a learned OutcomeFlip verdict to each stored failure, naming run, attempt and leg", () => {
       assert.equal(runs.c2.code, 0, runs.c2.all);
       assert.equal(learnedAfterRerun.length, 2, JSON.stringify(learnedAfterRerun));
+      // The teaching run's own summary says what it taught.
+      assert.match(runs.c2.summary.replace(/<wbr>|\\/g, ''), /Learned from this run: 2 earlier failures of this commit and leg passed here/);
       const c2 = uuids.find((u) => Number(u.run_number) === 40 && Number(u.run_attempt) === 2)!;
       for (const row of learnedAfterRerun) {
         assert.equal(row.name, 'OutcomeFlip');

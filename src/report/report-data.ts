@@ -37,4 +37,6 @@ export interface ReportData {
   historyFailuresOnly?: boolean;
   /** The flakiest tests over every stored run, from the database's aggregate query (Store.flakiestTests). */
   flakiest?: TestFlakiness[];
+  /** Stored failures of this commit and environment that this run's passes turned into flaky evidence. */
+  taught?: { testName: string; reason: string }[];
 }

@@ -22,7 +22,7 @@ export function renderSummary(data: ReportData, opts: SummaryOptions = {}): stri
 
   // Warnings come first: an unreachable database must not read like a first run further down.
   const head = `## ${headlineIcon(counts)} flakefighters: ${countsLine(counts)}\n\n${contextLines(data)}\n${warningsSection(data)}`;
-  const tail = [flaggedSection(data), historySection(data), sfflSection(data), linksSection(data), filesSection(data)].join('');
+  const tail = [flaggedSection(data), taughtSection(data), historySection(data), sfflSection(data), linksSection(data), filesSection(data)].join('');
 
   let body = '';
   if (failures.length) {
@@ -66,6 +66,15 @@ function flaggedSection(data: ReportData): string {
   const shown = flagged.slice(0, LIST_MAX).map((t) => `- ${escapeMarkdown(truncate(t.name, 300))}\n`).join('');
   const more = flagged.length > LIST_MAX ? `- … and ${formatCount(flagged.length - LIST_MAX)} more\n` : '';
   return `\n<details><summary>${plural(flagged.length, 'test')} flagged flaky although ${flagged.length === 1 ? 'it' : 'they'} passed in this run</summary>\n\n${shown}${more}\n</details>\n`;
+}
+
+/** What this run taught the history: earlier failures on the same code and leg that passed here are flaky now. */
+function taughtSection(data: ReportData): string {
+  const taught = data.taught ?? [];
+  if (!taught.length) return '';
+  const shown = taught.slice(0, LIST_MAX).map((t) => `- ${escapeMarkdown(truncate(t.testName, 300))}: ${escapeMarkdown(truncate(t.reason, 300))}\n`).join('');
+  const more = taught.length > LIST_MAX ? `- … and ${formatCount(taught.length - LIST_MAX)} more\n` : '';
+  return `\n<details><summary>Learned from this run: ${plural(taught.length, 'earlier failure')} of this commit and leg passed here, so ${taught.length === 1 ? 'it is' : 'they are'} flaky evidence now</summary>\n\n${shown}${more}\n</details>\n`;
 }
 
 function historySection(data: ReportData): string {
