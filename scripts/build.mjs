@@ -7,6 +7,27 @@ import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * @actions/core imports its OIDC client, and with it @actions/http-client and undici (half the start-up
+ * bundle), at load time, though only getIDToken() uses it and we never call it. This plugin hands
+ * @actions/core a stand-in that loads the real client (a chunk of its own) on first use: same API.
+ */
+const lazyOidc = {
+  name: 'lazy-actions-oidc',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]/.test(args.importer)
+        ? { path: args.importer.replace(/[^\\/]+$/, 'oidc-utils.js'), namespace: 'lazy-oidc' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, (args) => ({
+      contents: `export class OidcClient { static async getIDToken(audience) { const m = await import(${JSON.stringify(args.path)}); return m.OidcClient.getIDToken(audience); } }`,
+      loader: 'js',
+      resolveDir: args.path.replace(/[^\\/]+$/, ''),
+    }));
+  },
+};
 const root = new URL('..', import.meta.url).pathname;
 // Built beside dist/ and swapped in at the end, so a test running the action meanwhile never finds it half written.
 const out = `${root}dist.tmp-${process.pid}`;
@@ -19,12 +40,17 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // Code behind a dynamic import() (artifact and REST clients, Postgres, report renderers) goes to chunks
+  // loaded only by the runs that use it: a run that uploads nothing compiles a fraction of the bundle.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: 'node24',
   minify: true,
   keepNames: false,
   legalComments: 'external',
   charset: 'utf8',
   logLevel: 'warning',
+  plugins: [lazyOidc],
   // Some bundled CommonJS dependencies call require() for node built-ins.
   banner: {
     js:

@@ -11,7 +11,8 @@ import type { Log } from './log.ts';
 import { parseDatabaseUrl } from './store/database-url.ts';
 import { redact, registerSecretsFromUrl } from './store/redact.ts';
 import { DatabaseFileError } from './store/sqlite-file.ts';
-import { openSqliteStore, type SqliteStore } from './store/sqlite-store.ts';
+import type { SqliteStore } from './store/sqlite-store.ts';
+import { emptyStore } from './store/empty-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface OpenedDatabase {
@@ -76,6 +77,11 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
 
 async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, log: Log, description: string): Promise<OpenedDatabase> {
   let historySource = existsSync(path) ? `the file ${path}` : 'none yet (fresh history)';
+  // Nothing to read, nothing to keep, nothing to upload: no sql.js (its WebAssembly is most of a small run's start).
+  if (!cfg.save && !cfg.uploadArtifact && !existsSync(path) && !(cfg.historyFromArtifact && ctx && ctx.repository)) {
+    return { store: emptyStore(), kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path };
+  }
+  const { openSqliteStore } = await import('./store/sqlite-store.ts');
   let carry: string | undefined;
   // One store from the merge to the save: the file is read (and locked) once and written once, so a
   // path that cannot be written loses neither the merged history nor this run (see sqlite-file.ts).
@@ -110,7 +116,7 @@ async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, c
   const carry = fetched.ownTooBig?.message;
   if (carry) log.warning(carry);
   if (fetched.databases.length === 0) return { source: fetched.source ?? null, carry };
-  const store = typeof target === 'string' ? await openSqliteStore(target) : target;
+  const store = typeof target === 'string' ? await (await import('./store/sqlite-store.ts')).openSqliteStore(target) : target;
   try {
     const result = await mergeDatabases(store, fetched.databases.map((d) => d.path));
     for (const w of result.warnings) log.warning(w);
@@ -129,6 +135,7 @@ async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, c
 /** Runs kept in the fallback file while Postgres was unreachable go up now, idempotently by uuid. */
 async function uploadPendingRuns(store: Store, fallbackPath: string, log: Log): Promise<void> {
   if (!existsSync(fallbackPath)) return;
+  const { openSqliteStore } = await import('./store/sqlite-store.ts');
   const local = await openSqliteStore(fallbackPath, { readonly: true });
   try {
     const runs = await local.loadHistory({ before: new Date(8.64e15) });

@@ -13,10 +13,9 @@ import { openDatabase, type OpenedDatabase } from './open-database.ts';
 import { readResults, type UnreadableFile } from './ingest/read-results.ts';
 import type { ReportData } from './report/report-data.ts';
 import { buildRun } from './run-builder.ts';
-import { openSqliteStore, type SqliteStore } from './store/sqlite-store.ts';
+import type { SqliteStore } from './store/sqlite-store.ts';
 import { redact } from './store/redact.ts';
 import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
-import { keepRunAside } from './keep-aside.ts';
 import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts';
 import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
@@ -127,7 +126,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     if (db.kind !== 'postgres') throw err;
     warn(`Could not read history from the database (${message(err)}); classifying without history and keeping this run in ${cfg.databasePath}.`);
     await store.close().catch(() => {});
-    store = await openSqliteStore(cfg.databasePath);
+    store = await (await import('./store/sqlite-store.ts')).openSqliteStore(cfg.databasePath);
     fellBack = true;
     history = [];
   }

@@ -11,7 +11,7 @@ import type { Log } from './log.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { buildAnnotations } from './report/annotations.ts';
 import { renderSummary } from './report/summary.ts';
-import { writeReportFiles, type ReportFiles } from './report/write-report-files.ts';
+import type { ReportFiles } from './report/write-report-files.ts';
 import { redact } from './store/redact.ts';
 
 export interface Publisher {
@@ -27,7 +27,8 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
   };
   let artifactId = '';
   let reports: ReportFiles | null = null;
-  if (cfg.reportDir) reports = writeReportFiles(result.data, cfg.reportDir);
+  // The renderers load only for a run that writes report files.
+  if (cfg.reportDir) reports = (await import('./report/write-report-files.ts')).writeReportFiles(result.data, cfg.reportDir);
 
   if (ctx && cfg.uploadArtifact && result.sqlitePath && (!cfg.databaseUrl || result.fellBack || result.database === 'sqlite')) {
     const { carrySuffix, uploadDatabase } = await import('./github/artifacts.ts');
