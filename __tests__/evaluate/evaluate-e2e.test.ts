@@ -14,6 +14,7 @@ import { buildHistory } from './history.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { classifyAsOf } from '../../src/sync/reclassify.ts';
 import type { EvaluationReport } from '../../src/evaluate/evaluate.ts';
+import { verdictOf } from '../../src/model.ts';
 
 const CLI = join(repoRoot, 'dist/cli.js');
 const FETCH = 'tests/test_calc.py::test_fetch_rate';
@@ -132,6 +133,21 @@ describe('evaluate on a history with known truth', () => {
     const best = report.sweep.best.CosineSimilarity;
     assert.ok(best && best.metrics.precision.value! >= 0.99);
     assert.match(table, /Recommended at precision >= 0\.99: CosineSimilarity threshold/);
+  });
+
+  test('the combination is what the flakefighters each run ran say when the run is replayed whole as of its start', async () => {
+    const store = await openSqliteStore(join(ws, 'flakefighters.db'), { readonly: true });
+    try {
+      const all = await store.loadAllRuns({ coverage: false });
+      for (const l of report.labelled) {
+        const run = all.find((r) => r.id === l.run.id)!;
+        const history = all.filter((r) => r.startTime < run.startTime).reverse();
+        const got = await classifyAsOf(run, history);
+        assert.equal(verdictOf(got.run.tests.find((t) => t.name === l.test)!) === 'flaky', l.verdicts.combination, `${l.run.ref} ${l.test}`);
+      }
+    } finally {
+      await store.close();
+    }
   });
 
   test('CoverageIndependence is swept over metric and threshold on the runs with per-test coverage', () => {
