@@ -185,6 +185,21 @@ describe('evaluate on a history with known truth', () => {
     assert.ok(j.notes.some((n) => /labels\.csv line 3: no stored run 999/.test(n)));
   });
 
+  test('--summary appends the table to the job summary; without $GITHUB_STEP_SUMMARY it is a usage error', () => {
+    const summary = join(ws, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const r = spawnSync(process.execPath, [CLI, 'evaluate', '--database', 'flakefighters.db', '--summary', '-q'], {
+      cwd: ws, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, TZ: 'UTC', GITHUB_STEP_SUMMARY: summary },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const md = readFileSync(summary, 'utf8');
+    assert.ok(md.startsWith('# earlier step\n## Flakefighters evaluation\n\n```text\n'));
+    assert.ok(md.includes(r.stdout.split('\n')[2]), 'the table row as printed');
+    const without = evaluateCli(ws, ['--database', 'flakefighters.db', '--summary']);
+    assert.equal(without.code, 2);
+    assert.match(without.stderr, /--summary needs \$GITHUB_STEP_SUMMARY/);
+  });
+
   test('bad input: one line naming the file or flag, exit 2', () => {
     writeFileSync(join(ws, 'bad.csv'), `1,${FETCH},maybe\n`);
     const bad = evaluateCli(ws, ['--database', 'flakefighters.db', '--labels', 'bad.csv']);
