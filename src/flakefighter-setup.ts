@@ -47,7 +47,7 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, no
   if (cfg.coverage.length > 0) {
     const { readCoverage } = await import('./ingest/coverage.ts');
     const { applyCoverage } = await import('./ingest/coverage-apply.ts');
-    const cov = await readCoverage({ patterns: cfg.coverage, workspace: cfg.workspace, root: cfg.root });
+    const cov = await readCoverage({ patterns: cfg.coverage, workspace: cfg.coverageDir ?? cfg.workspace, root: cfg.root });
     cov.warnings.forEach(warn);
     cov.notices.forEach(notice);
     hasCoverage = Object.keys(cov.totals).length > 0;

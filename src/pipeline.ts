@@ -19,6 +19,7 @@ import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
 import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts';
 import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
+import { downloadResultsArtifacts } from './github/run-artifacts.ts';
 
 export interface PipelineInput {
   config: Config;
@@ -47,13 +48,14 @@ export interface PipelineResult {
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
-  const { config: cfg, context: ctx, log } = input;
+  const { context: ctx, log } = input;
   const warnings: string[] = [];
   const warn = (m: string) => {
     // The summary and report files print these: no credential may reach them.
     warnings.push(redact(m));
     log.warning(m);
   };
+  const cfg = await withResultsArtifacts(input.config, ctx, log, warn);
 
   const specs = resolveConfiguredFlakefighters(cfg);
   const ingest = await readResults({
@@ -217,6 +219,30 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   };
 }
 
+
+/**
+ * Under `results-artifact` (fork pull requests through workflow_run) the result files and coverage are another
+ * run's artifacts, downloaded to a folder of their own; test-results and coverage globs are matched there.
+ */
+async function withResultsArtifacts(cfg: Config, ctx: GitHubContext | null, log: Log, warn: (m: string) => void): Promise<Config> {
+  if (cfg.resultsArtifact.length === 0) return cfg;
+  const got = await downloadResultsArtifacts({
+    patterns: cfg.resultsArtifact,
+    runId: cfg.resultsRunId,
+    token: cfg.githubToken,
+    context: ctx,
+    maxBytes: cfg.historyMaxMb * 1024 * 1024,
+  });
+  const folders = { resultsDir: got.dir, coverageDir: got.dir };
+  if (got.missing) {
+    if (cfg.ifNoFilesFound === 'error') throw new UserError(got.missing);
+    if (cfg.ifNoFilesFound === 'warn') warn(got.missing);
+    // Said once: the empty folder's own "no result files" would say it again.
+    return { ...cfg, ...folders, ifNoFilesFound: 'ignore' };
+  }
+  for (const a of got.artifacts) log.info(`Read artifact '${a.name}' (id ${a.id}) of run ${got.runId}: ${a.files.length} file(s), in ${a.folder}.`);
+  return { ...cfg, ...folders };
+}
 
 function failureOf(failOn: Config['failOn'], c: RunCounts, unreadable: UnreadableFile[]): string | null {
   const reasons: string[] = [];

@@ -48,6 +48,12 @@ export interface Config {
    * when its user gives a path outside the current directory (cli-paths.ts); the action never reads outside the workspace.
    */
   resultsDir?: string;
+  /** Artifact names or globs (input `results-artifact`): the result files and coverage come from these artifacts of another run. */
+  resultsArtifact: string[];
+  /** Input `results-run-id`: the run holding them; unset, the triggering run under workflow_run, else this run. */
+  resultsRunId: number | undefined;
+  /** The folder coverage globs are matched in; unset, the workspace. Set to the download folder of `results-artifact`. */
+  coverageDir?: string;
 }
 
 /** Input names and defaults, as action.yml documents them (a test keeps the two in step). */
@@ -81,6 +87,8 @@ export const INPUT_DEFAULTS: Record<string, string> = {
   comment: 'false',
   'github-token': '',
   matrix: '',
+  'results-artifact': '',
+  'results-run-id': '',
 };
 
 export type InputReader = (name: string) => string;
@@ -131,7 +139,27 @@ export function readConfig(input: InputReader, workspace: string): Config {
     comment: bool(get, 'comment'),
     githubToken: get('github-token'),
     matrix: get('matrix'),
+    ...resultsArtifact(get),
   };
+}
+
+/** `results-artifact` and `results-run-id`: which artifacts of which run hold the result files (run-artifacts.ts). */
+function resultsArtifact(get: (n: string) => string): Pick<Config, 'resultsArtifact' | 'resultsRunId'> {
+  const names = splitList(get('results-artifact'));
+  for (const n of names) {
+    // The artifact service refuses these in names; '*', '?' and braces are the glob's.
+    if (/[":<>|\\/\u0000-\u001f]/.test(n)) {
+      throw new UserError(`Input 'results-artifact' has '${shown(n)}'; give artifact names or globs of them (e.g. test-results-*), without " : < > | \\ / or control characters.`);
+    }
+  }
+  const raw = get('results-run-id');
+  if (raw !== '' && (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) < 1)) {
+    throw new UserError(`Input 'results-run-id' is '${shown(raw)}'; give the numeric id of a workflow run (e.g. \${{ github.event.workflow_run.id }}), or leave it empty for the triggering run.`);
+  }
+  if (raw !== '' && names.length === 0) {
+    throw new UserError("Input 'results-run-id' is set but 'results-artifact' is empty; name the artifact(s) of that run holding the result files.");
+  }
+  return { resultsArtifact: names, resultsRunId: raw === '' ? undefined : Number(raw) };
 }
 
 /** parseDatabaseUrl, with anything it did not word itself (a bad %-escape) turned into one line that never shows the URL. */
