@@ -214,10 +214,28 @@ test('no actions: read, and an expired artifact: one line each, the step fails',
   } finally {
     s.forbidden.delete('artifacts');
   }
+  s.forbidden.add('download');
+  try {
+    const r = await classify(checkout(), event, inputs);
+    assert.equal(r.code, 1, r.all);
+    assert.deepEqual(errors(r).length, 1, r.all);
+    assert.match(errors(r)[0]!, /^results-artifact: artifact 'test-results' \(id \d+\) of run 1906 \(\S+\) could not be downloaded: the github-token lacks the 'actions: read' permission \(403 .*\); add 'actions: read' to the job's permissions\.$/);
+  } finally {
+    s.forbidden.delete('download');
+  }
   s.expireOnDownload.add(a.id);
   const r = await classify(checkout(), event, inputs);
   assert.equal(r.code, 1, r.all);
   assert.deepEqual(errors(r), [`results-artifact: artifact 'test-results' (id ${a.id}) of run 1906 (https://github.com/octo/demo/actions/runs/1906) has expired (artifacts are kept for the repository's retention days); re-run that workflow to upload it again.`]);
+});
+
+test('an artifact whose bytes do not match its digest is refused in one line', async () => {
+  const event = forkRun(1908);
+  const a = s.addArtifact({ runId: 1908, name: 'test-results', files: { 'junit.xml': sample('run-3') } });
+  s.corrupt(a.id);
+  const r = await classify(checkout(), event, { 'results-artifact': 'test-results', 'test-results': '*/*.xml', 'history-from-artifact': 'false', 'upload-artifact': 'false' });
+  assert.equal(r.code, 1, r.all);
+  assert.deepEqual(errors(r), [`results-artifact: artifact 'test-results' (id ${a.id}) of run 1908 (https://github.com/octo/demo/actions/runs/1908): its content does not match its digest (${a.digest}); re-run that workflow to upload it again.`]);
 });
 
 test('bad inputs: one line each', async () => {

@@ -134,7 +134,7 @@ async function downloadOne(
   const bytes = statSync(zipPath).size;
   if (bytes > o.maxBytes) throw tooBig(bytes);
   // An artifact name may be '.' or '..' (the service allows dots); its folder must still be a folder of its own.
-  const folder = join(o.dir, /^\.+$/.test(a.name) ? `artifact-${a.id}` : a.name);
+  const folder = join(o.dir, /^\.+$|[\\/\0]/.test(a.name) ? `artifact-${a.id}` : a.name);
   mkdirSync(folder, { recursive: true });
   try {
     // Result files compress well, but twice the download limit is room enough; no further (zip bombs).
