@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Fetched {
   /** Where the extracted files are. */
@@ -25,7 +25,7 @@ export function extractFetched(dataDir: string, repo: string, paths: string[]): 
   if (!existsSync(git)) return `${repo} is not fetched (no git directory at ${git}; fetch it, or set BENCH_GIT_… to one)`;
   try {
     const commit = execFileSync('git', ['--git-dir', git, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dir = join(dataDir, 'fetched', repo.replace('/', '+'));
+    const dir = resolve(dataDir, 'fetched', repo.replace('/', '+'));
     const stamp = join(dir, '.commit');
     if (!existsSync(stamp) || execFileSync('cat', [stamp], { encoding: 'utf8' }).trim() !== commit) {
       rmSync(dir, { recursive: true, force: true });

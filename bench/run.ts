@@ -22,6 +22,7 @@ const scenarios: Record<string, () => Promise<{ default: (ctx: BenchContext) => 
   history: () => import('./history.bench.ts'),
   flakefighters: () => import('./flakefighters.bench.ts'),
   classifiers: () => import('./classifiers.bench.ts'),
+  peers: () => import('./peers.bench.ts'),
   postgres: () => import('./postgres.bench.ts'),
   evaluate: () => import('./evaluate.bench.ts'),
 };
