@@ -3,7 +3,8 @@
 // wasm beside them. esbuild over ncc/rollup: one fast, deterministic step that bundles the ESM-only
 // @actions/* packages and TypeScript without a separate tsc pass (type checking is `npm run lint`).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -58,7 +59,13 @@ await build({
       'const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);',
   },
 });
-copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), `${out}/sql-wasm.wasm`);
+// sql.js's loader looks for the wasm beside the file its code landed in (an entry or a chunk): put it there.
+const wasmUsers = new Set();
+for (const f of readdirSync(out, { recursive: true })) {
+  if (String(f).endsWith('.js') && readFileSync(join(out, String(f)), 'utf8').includes('sql-wasm.wasm')) wasmUsers.add(dirname(join(out, String(f))));
+}
+if (wasmUsers.size === 0) throw new Error('build: no output file loads sql-wasm.wasm; where does sql.js look for it?');
+for (const dir of wasmUsers) copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(dir, 'sql-wasm.wasm'));
 rmSync(`${root}dist.old`, { recursive: true, force: true });
 try {
   renameSync(`${root}dist`, `${root}dist.old`);
