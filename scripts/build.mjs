@@ -35,16 +35,11 @@ const out = `${root}dist.tmp-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-await build({
-  entryPoints: { index: `${root}src/main.ts`, cli: `${root}src/cli.ts` },
+const options = {
   outdir: out,
   bundle: true,
   platform: 'node',
   format: 'esm',
-  // Code behind a dynamic import() (artifact and REST clients, Postgres, report renderers) goes to chunks
-  // loaded only by the runs that use it: a run that uploads nothing compiles a fraction of the bundle.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   target: 'node24',
   minify: true,
   keepNames: false,
@@ -58,7 +53,12 @@ await build({
       "import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';" +
       'const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);',
   },
-});
+};
+// The action: code behind a dynamic import() (artifact and REST clients, sql.js, Postgres, report renderers)
+// goes to chunks loaded only by the runs that use it, so a run that uploads nothing compiles a fraction of it.
+await build({ ...options, entryPoints: { index: `${root}src/main.ts` }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+// The CLI stays one self-contained file (`bin`, copied or linked on its own).
+await build({ ...options, entryPoints: { cli: `${root}src/cli.ts` } });
 // sql.js's loader looks for the wasm beside the file its code landed in (an entry or a chunk): put it there.
 const wasmUsers = new Set();
 for (const f of readdirSync(out, { recursive: true })) {
