@@ -19,7 +19,6 @@ import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
 import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts';
 import { UserError } from './store/store.ts';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
-import { downloadResultsArtifacts } from './github/run-artifacts.ts';
 
 export interface PipelineInput {
   config: Config;
@@ -226,6 +225,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
  */
 async function withResultsArtifacts(cfg: Config, ctx: GitHubContext | null, log: Log, warn: (m: string) => void): Promise<Config> {
   if (cfg.resultsArtifact.length === 0) return cfg;
+  // The REST and artifact clients load only for a run that reads another run's artifacts.
+  const { downloadResultsArtifacts } = await import('./github/run-artifacts.ts');
   const got = await downloadResultsArtifacts({
     patterns: cfg.resultsArtifact,
     runId: cfg.resultsRunId,
