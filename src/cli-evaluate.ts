@@ -1,5 +1,5 @@
 /**
- * `flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--summary] [--load-max-runs N]`:
+ * `flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--html FILE] [--summary] [--load-max-runs N]`:
  * how often each flakefighter was right on this history, and which genuine failures it would have hidden.
  */
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -8,11 +8,13 @@ import { wantsHelp } from './cli-flags.ts';
 import { evaluate } from './evaluate/evaluate.ts';
 import { parseLabelsCsv } from './evaluate/labels.ts';
 import { renderEvaluation } from './evaluate/render.ts';
+import { renderEvaluationPage } from './evaluate/render-html.ts';
+import { renderEvaluationMarkdown } from './evaluate/render-markdown.ts';
 import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
 
-const USAGE = 'usage: flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--summary] [--load-max-runs N] [--quiet]';
+const USAGE = 'usage: flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--html FILE] [--summary] [--load-max-runs N] [--quiet]';
 
 const HELP = `Usage: flakefighters evaluate --database PATH|URL [options]
 
@@ -30,7 +32,8 @@ Options:
   --labels FILE         CSV of run,test,flaky|genuine (run: database id or uuid) adding to or overriding
                         the labels from the history
   --json FILE           also write the evaluation as JSON (docs/evaluate-schema.json)
-  --summary             also append the table to the job summary ($GITHUB_STEP_SUMMARY)
+  --html FILE           also write the evaluation as a self-contained HTML page (the report's styles)
+  --summary             also append the table, as Markdown, to the job summary ($GITHUB_STEP_SUMMARY)
   --load-max-runs N     replay with at most N earlier runs as history, as the action's load-max-runs  [all]
   --server-url URL      where run links point                       [$GITHUB_SERVER_URL or https://github.com]
   --quiet, -q           print only the table and errors
@@ -54,6 +57,7 @@ export async function evaluateCommand(args: string[]): Promise<number> {
         'database-url': { type: 'string' },
         labels: { type: 'string' },
         json: { type: 'string' },
+        html: { type: 'string' },
         summary: { type: 'boolean' },
         'load-max-runs': { type: 'string' },
         'server-url': { type: 'string' },
@@ -92,12 +96,21 @@ export async function evaluateCommand(args: string[]): Promise<number> {
       onProgress: progress,
     });
     const text = renderEvaluation(report);
-    if (values.json) writeFileSync(String(values.json), `${JSON.stringify(report, null, 2)}\n`);
-    if (values.summary) appendFileSync(summaryPath!, `## Flakefighters evaluation\n\n\`\`\`text\n${text}\`\`\`\n`);
+    if (values.json) writeOutput('--json', String(values.json), `${JSON.stringify(report, null, 2)}\n`);
+    if (values.html) writeOutput('--html', String(values.html), redact(renderEvaluationPage(report)));
+    if (values.summary) appendFileSync(summaryPath!, redact(renderEvaluationMarkdown(report)));
     process.stdout.write(redact(text));
     return 0;
   } finally {
     await db?.store.close().catch(() => {});
+  }
+}
+
+function writeOutput(flag: string, path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    throw new UserError(`evaluate: ${flag} ${path} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a file path in an existing, writable directory`);
   }
 }
 

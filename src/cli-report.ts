@@ -4,11 +4,14 @@
  * the newest unless `--run` names one, with the runs before it as history — from the database
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { useColor } from './cli-color.ts';
 import { wantsHelp } from './cli-flags.ts';
 import { NO_PROGRESS, startProgress } from './cli-progress.ts';
+import { evaluate } from './evaluate/evaluate.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
+import { renderHtmlReport } from './report/html-report.ts';
 import type { ReportData } from './report/report-data.ts';
 import { renderTerminalTable } from './report/terminal.ts';
 import { writeReportFiles } from './report/write-report-files.ts';
@@ -16,7 +19,7 @@ import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
 
-const USAGE = 'usage: flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--quiet]';
+const USAGE = 'usage: flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--evaluate] [--quiet]';
 
 const HELP = `Usage: flakefighters report --database PATH|URL --report-dir DIR [options]
 
@@ -29,6 +32,8 @@ Options:
   --report-dir DIR      where the report files go                                                  [required]
   --run ID              the run to report (its database id)                                      [the newest]
   --load-max-runs N     use at most N runs before it as history                                      [all]
+  --evaluate            add "How right is each flakefighter?" to the HTML report: every flakefighter replayed
+                        on the whole history, as \`flakefighters evaluate\` does (--load-max-runs applies)
   --quiet, -q           print only the table and errors
   --help, -h            this help
 
@@ -49,6 +54,7 @@ export async function reportCommand(args: string[]): Promise<number> {
         'report-dir': { type: 'string' },
         run: { type: 'string' },
         'load-max-runs': { type: 'string' },
+        evaluate: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
       },
       strict: true,
@@ -73,6 +79,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     if (db.store.kind === 'sqlite') for (const w of db.store.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
     const data = await loadReportData(db, { runId, loadMaxRuns });
     const files = writeReportFiles(data, dir);
+    if (values.evaluate) {
+      // Over every stored run, not only those before the reported one: the labels need the later attempts.
+      const evaluation = await evaluate(db.store, { database: db.description, loadMaxRuns, serverUrl: process.env.GITHUB_SERVER_URL });
+      writeFileSync(files.html, redact(renderHtmlReport(data, { evaluation })));
+    }
     progress.stop();
     if (!quiet) process.stderr.write(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}\n`);
     process.stdout.write(`${renderTerminalTable(data, { color: useColor(process.stdout) })}\n`);

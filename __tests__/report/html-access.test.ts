@@ -2,7 +2,8 @@
  * The HTML report for people: text contrast computed from the page's own computed styles in Chromium (WCAG 2 ratio
  * of every text element's colour against the background it sits on, pills included, light and dark schemes), usable
  * at 390 px (nothing wider than the screen but inside its own scrolling section), history strips with text
- * alternatives, and evidence that shows the run link, matched test and similarity rather than internal ids.
+ * alternatives, and evidence that shows the run link, matched test and similarity rather than internal ids. The
+ * evaluation section (`report --evaluate`, `evaluate --html`) is held to the same rules, in the report and on its own page.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
+import { renderEvaluationPage } from '../../src/evaluate/render-html.ts';
+import { makeEvaluation } from '../evaluate/evaluation-fixture.ts';
 import { requireSystem } from '../helpers/require-system.ts';
 import { makeReportData } from './report-fixture.ts';
 
@@ -69,14 +72,20 @@ describe('the HTML report for people', () => {
   for (const scheme of ['light', 'dark'] as const) {
     test(`contrast of every text and pill is at least 4.5:1 (${scheme})`, async () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
-      await page.setContent(renderHtmlReport(data()));
+      await page.setContent(renderHtmlReport(data(), { evaluation: makeEvaluation() }));
       // Open every detail row, so the evidence tables and execution pills are measured too.
       await page.$$eval('tr.detail', (rows) => rows.forEach((r) => r.removeAttribute('hidden')));
       const all = await contrasts(page);
       assert.ok(all.length > 100, `${all.length} text elements measured`);
       assert.ok(all.some((c) => c.text === 'flaky'), 'the pills are measured');
+      assert.ok(all.some((c) => c.text === 'recommended') && all.some((c) => c.text === '[0.44–1.00]'), 'the evaluation section is measured');
       const low = all.filter((c) => c.ratio < 4.5);
       assert.deepEqual(low.map((c) => `${c.text} ${c.fg} on ${c.bg}: ${c.ratio.toFixed(2)}`), []);
+      // The evaluation on its own page, header included.
+      await page.setContent(renderEvaluationPage(makeEvaluation()));
+      const own = await contrasts(page);
+      assert.ok(own.length > 50, `${own.length} text elements measured on the evaluation page`);
+      assert.deepEqual(own.filter((c) => c.ratio < 4.5).map((c) => `${c.text} ${c.fg} on ${c.bg}: ${c.ratio.toFixed(2)}`), []);
       await page.close();
     });
   }
@@ -111,6 +120,27 @@ describe('the HTML report for people', () => {
     assert.doesNotMatch(detail, /runUuid|executionIndex|00000000-0000-4000/);
     const href = await page.getAttribute('#failures tbody.item:has-text("test_timeout") tr.detail a', 'href');
     assert.equal(href, 'https://github.com/acme/shop/actions/runs/1007');
+    await page.close();
+  });
+  test('the evaluation at 390 px and its intervals described in words', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    for (const [name, html] of [['report', renderHtmlReport(data(), { evaluation: makeEvaluation() })], ['page', renderEvaluationPage(makeEvaluation())]] as const) {
+      await page.setContent(html);
+      await page.screenshot({ path: join(OUT, `evaluation-${name}-390.png`), fullPage: true });
+      assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 390'), `${name}: the page does not scroll sideways`);
+      const section = await page.$eval('#evaluation', (e) => e.getBoundingClientRect().right);
+      assert.ok(section <= 390, `${name}: the section ends at ${section} px`);
+      // Wide tables scroll inside the section; the hidden failures' names wrap within their cells.
+      const scrolls = await page.evaluate("getComputedStyle(document.getElementById('evaluation')).overflowX");
+      assert.equal(scrolls, 'auto');
+      const bars = await page.$$eval('#evaluation .ci-bar', (els) => els.map((e) => [e.getAttribute('role'), e.getAttribute('aria-label')]));
+      assert.ok(bars.length >= 15, `${bars.length} interval bars`);
+      for (const [role, label] of bars) {
+        assert.equal(role, 'img');
+        assert.match(label!, /^(precision|recall|F1) \d\.\d\d, 95% interval \d\.\d\d to \d\.\d\d$/);
+      }
+      assert.ok(bars.some(([, l]) => l === 'precision 1.00, 95% interval 0.44 to 1.00'), 'OutcomeFlip 3 of 3');
+    }
     await page.close();
   });
 });

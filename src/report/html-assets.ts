@@ -71,6 +71,16 @@ svg.trend .genuine{fill:var(--genuine)}svg.trend .flaky{fill:var(--flaky)}svg.tr
 svg.trend .hit{fill:transparent}svg.trend g.bar:hover .hit{fill:var(--bg)}
 svg.trend .legend text{fill:var(--muted);font-size:12px}
 ul.plain{margin:0;padding-left:20px}
+#evaluation h3{font-size:14px;margin:0;padding:14px 16px 6px;border-top:1px solid var(--line)}#evaluation h3 .sub{color:var(--muted);font-weight:400;font-size:13px}
+#evaluation h4{margin:4px 0;font-size:13px}#evaluation .intro{margin:0;color:var(--muted);font-size:13px}
+#evaluation tbody th{text-align:left;text-transform:none;letter-spacing:0;font-size:13px;color:var(--fg);background:transparent;border-bottom:1px solid var(--line);vertical-align:top}
+#evaluation td.bad{color:var(--genuine);font-weight:600}#evaluation tr.combo th,#evaluation tr.combo td{font-weight:600}
+#evaluation td.est{white-space:nowrap}#evaluation .range{color:var(--muted);font-size:12px}
+.ci-bar{position:relative;height:6px;width:100px;margin-top:4px;border-radius:3px;background:var(--skipped-bg);box-shadow:inset 0 0 0 1px var(--line)}
+.ci-bar i{position:absolute;top:0;bottom:0;min-width:2px;border-radius:3px;background:var(--accent)}
+.ci-bar b{position:absolute;top:-3px;width:3px;height:12px;margin-left:-1px;border-radius:1px;background:var(--fg)}
+#evaluation tr.best{background:var(--passed-bg)}#evaluation tr.best th{color:var(--passed)}
+#evaluation .advice li{margin:2px 0}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:8px 0 24px}
 section{overflow-x:auto}
 @media (max-width:640px){

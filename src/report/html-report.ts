@@ -25,6 +25,8 @@ import {
   type Failure,
 } from './facts.ts';
 import { HTML_CSS, HTML_JS } from './html-assets.ts';
+import type { EvaluationReport } from '../evaluate/evaluate.ts';
+import { renderEvaluationSection } from '../evaluate/render-html.ts';
 import { renderTrendSvg, type TrendPoint } from './trend-chart.ts';
 import { escapeHtml as h, formatCount, formatDate, hideUrls, plural, shortSha, stripInvalidXmlChars, truncate } from './text.ts';
 
@@ -33,6 +35,8 @@ export interface HtmlReportOptions {
   maxRows?: number;
   /** Runs in the trend chart and the history strips (default 40). */
   maxRuns?: number;
+  /** `report --evaluate`: how right each flakefighter was on this history, as a section after the rankings. */
+  evaluation?: EvaluationReport;
 }
 
 const TEXT_MAX = 4000;
@@ -64,6 +68,7 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
     flakiestSection(flips, strips, data.flakiest?.slice(0, Math.min(maxRows, 500))),
     sfflSection(data, maxRows),
     flaggedSection(data, maxRows),
+    opts.evaluation ? renderEvaluationSection(opts.evaluation, { maxRows: Math.min(maxRows, 500) }) : '',
     warningsSection(data),
     filesSection(data),
     '</main>',
