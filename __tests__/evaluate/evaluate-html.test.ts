@@ -55,8 +55,19 @@ describe('evaluate --html, --summary and report --evaluate through dist/cli.js',
   let html = '';
   let summary = '';
   let stdout = '';
+  // Without the triage label: the history's own labels, where a CosineSimilarity setting reaches precision 0.99.
+  let plainJson: EvaluationReport;
+  let plainHtml = '';
+  let plainSummary = '';
 
   before(() => {
+    const plainSummaryFile = join(ws, 'plain-summary.md');
+    const p = cli(ws, ['evaluate', '--database', 'flakefighters.db', '--json', 'p.json', '--html', 'p.html', '--summary', '-q'], { GITHUB_STEP_SUMMARY: plainSummaryFile });
+    assert.equal(p.code, 0, p.stderr);
+    plainJson = JSON.parse(readFileSync(join(ws, 'p.json'), 'utf8')) as EvaluationReport;
+    plainHtml = readFileSync(join(ws, 'p.html'), 'utf8');
+    plainSummary = readFileSync(plainSummaryFile, 'utf8');
+
     const summaryFile = join(ws, 'summary.md');
     writeFileSync(summaryFile, '# earlier step\n');
     const r = cli(ws, ['evaluate', '--database', 'flakefighters.db', '--labels', 'labels.csv', '--json', 'e.json', '--html', 'e.html', '--summary', '-q'], { GITHUB_STEP_SUMMARY: summaryFile });
@@ -87,14 +98,19 @@ describe('evaluate --html, --summary and report --evaluate through dist/cli.js',
 
   test('the page names the genuine failure OutcomeFlip would have hidden, linked to its run, and marks the recommended setting', async () => {
     const hidden = await rows(html, '#evaluation table.hidden-genuine tbody tr');
-    assert.ok(hidden.includes(`OutcomeFlip | ${FETCH} | run #12 (attempt 2) ci.yml › test · bbbbbbb`), hidden.join('\n'));
+    // Every flakefighter that caught it as flaky would have hidden it once it is labelled genuine.
+    assert.deepEqual(hidden, ['OutcomeFlip', 'TracebackMatching', 'CosineSimilarity', 'combination'].map((n) => `${n} | ${FETCH} | run #12 (attempt 2) ci.yml › test › Linux · bbbbbbb`));
     assert.match(html, /<a href="https:\/\/github\.com\/octo\/shop\/actions\/runs\/5002\/attempts\/2">run #12 \(attempt 2\)<\/a>/);
-    const sweep = await rows(html, '#evaluation table.sweep tbody tr');
-    assert.equal(sweep.length, json.sweep.rows.length);
-    const best = json.sweep.best.CosineSimilarity!;
+    // With it no setting is safe, and the page says so.
+    assert.match(html, /CosineSimilarity: no setting reaches precision ≥ 0\.99 with a flaky verdict on this history\./);
+    assert.doesNotMatch(html, /class="pill passed">recommended/);
+    const sweep = await rows(plainHtml, '#evaluation table.sweep tbody tr');
+    assert.equal(sweep.length, plainJson.sweep.rows.length);
+    const best = plainJson.sweep.best.CosineSimilarity!;
     const marked = sweep.filter((r) => r.includes('recommended'));
     assert.ok(marked.some((r) => r.startsWith(`CosineSimilarity threshold ${best.threshold} recommended`)), marked.join('\n'));
-    assert.match(html, new RegExp(`Recommended at precision ≥ 0\\.99: <b>CosineSimilarity threshold ${best.threshold}</b>`));
+    assert.match(plainHtml, new RegExp(`Recommended at precision ≥ 0\\.99: <b>CosineSimilarity threshold ${best.threshold}</b>`));
+    assert.match(plainHtml, /None: no flakefighter called a labelled genuine failure flaky\./);
   });
 
   test('--summary appends Markdown: the table as rows, the hidden failure linked, the sweep folded', () => {
@@ -104,9 +120,12 @@ describe('evaluate --html, --summary and report --evaluate through dist/cli.js',
     assert.ok(summary.includes(`\n| OutcomeFlip | 2 | **1** | 4 | 4 | ${estimate(m.precision)} | ${estimate(m.recall)} | ${estimate(m.f1)} | 0 | 11 |\n`), summary);
     assert.equal(estimate(m.precision), '0.67 [0.21–0.94]');
     assert.match(summary, /^\| \*\*combination\*\* \(as each run ran\) \| /m);
-    assert.ok(summary.includes('- **OutcomeFlip**: tests/test\\_calc.py::test\\_fetch\\_rate in [run #12 (attempt 2)](https://github.com/octo/shop/actions/runs/5002/attempts/2)\n'), summary);
+    assert.ok(summary.includes('- **OutcomeFlip**: tests/<wbr>test\\_calc.<wbr>py::<wbr>test\\_fetch\\_rate in [run \\#12 (attempt 2)](https://github.com/octo/shop/actions/runs/5002/attempts/2)\n'), summary);
     assert.match(summary, /<details><summary>Threshold sweep<\/summary>\n\n\| Setting \|/);
-    assert.match(summary, /\*\*Recommended\*\* at precision ≥ 0\.99: CosineSimilarity threshold/);
+    assert.match(summary, /^CosineSimilarity: no setting reaches precision ≥ 0\.99/m);
+    assert.match(plainSummary, new RegExp(`\\*\\*Recommended\\*\\* at precision ≥ 0\\.99: CosineSimilarity threshold ${plainJson.sweep.best.CosineSimilarity!.threshold} \\(recall`));
+    assert.match(plainSummary, /\*\*Genuine failures hidden:\*\* none\./);
+    assert.match(plainSummary, /^\| CosineSimilarity threshold [\d.]+ ✅ recommended \|/m);
     assert.doesNotMatch(summary, /```/);
     // The terminal still gets the plain table.
     assert.match(stdout, /OutcomeFlip\s+2\s+1\s+4\s+4/);
@@ -173,8 +192,8 @@ describe('hostile names and links are text', () => {
     const line = md.split('\n').find((l) => l.includes('test\\_param'))!;
     assert.ok(line.startsWith('- **CosineSimilarity**: '), line);
     assert.doesNotMatch(line, /<script|\*\*bold\*\*|`tick`/);
-    assert.match(line, /&lt;script&gt;alert\(1\)&lt;\/script&gt;\\\|\\\*\\\*bold\\\*\\\*\\\|\\`tick\\`/);
-    assert.match(line, /in \[run #12 \(attempt 2\)\]\(https:\/\/github\.com\/acme\/shop\/actions\/runs\/7001\/attempts\/2\)$/);
+    assert.ok(line.includes('&lt;script&gt;alert(<wbr>1)&lt;/<wbr>script&gt;\\|\\*\\*bold\\*\\*\\|\\`tick\\`"quote\'<wbr>&amp;amp;\\]'), line);
+    assert.match(line, /in \[run \\#12 \(attempt 2\)\]\(https:\/\/github\.com\/acme\/shop\/actions\/runs\/7001\/attempts\/2\)$/);
     const other = md.split('\n').find((l) => l.includes('test\\_also\\_genuine'))!;
     assert.doesNotMatch(other, /javascript:|\]\(/);
     assert.match(md, /> labels\.csv line 3: no stored run 999 &lt;img src=x onerror=alert\(1\)&gt;/);

@@ -22,7 +22,7 @@ const pct = (v: number): string => `${(Math.max(0, Math.min(1, v)) * 100).toFixe
 /** The estimate as text, with its interval drawn as a bar whose text alternative says the same. */
 function estimateCell(e: Estimate, what: string): string {
   if (e.value === null || e.low === null || e.high === null) {
-    return `<td class="est"><span class="v">–</span><span class="range">no ${what === 'precision' ? 'flaky call' : 'case'} to measure</span></td>`;
+    return `<td class="est"><span class="v">–</span> <span class="range">no ${what === 'precision' ? 'flaky call' : 'case'} to measure</span></td>`;
   }
   const label = `${what} ${num(e.value)}, 95% interval ${num(e.low)} to ${num(e.high)}`;
   return `<td class="est"><span class="v">${num(e.value)}</span> <span class="range">[${num(e.low)}–${num(e.high)}]</span>` +
@@ -46,7 +46,7 @@ function runCell(f: FailureInfo): string {
   const label = `run ${f.run.ref}`;
   const link = f.run.url && /^https?:\/\//i.test(f.run.url) ? `<a href="${h(f.run.url)}">${t(label)}</a>` : t(label);
   const when = [f.run.environment ? t(truncate(f.run.environment, 200)) : '', f.run.commitSha ? `<code>${t(f.run.commitSha.slice(0, 7))}</code>` : ''].filter(Boolean).join(' · ');
-  return `<td>${link}${when ? `<span class="loc">${when}</span>` : ''}</td>`;
+  return `<td>${link}${when ? ` <span class="loc">${when}</span>` : ''}</td>`;
 }
 
 function hiddenPart(r: EvaluationReport, maxRows: number): string {
