@@ -195,7 +195,7 @@ describe('evaluate on a history with known truth', () => {
     const md = readFileSync(summary, 'utf8');
     assert.ok(md.startsWith('# earlier step\n## Flakefighters evaluation\n\n'));
     // Markdown, not the terminal's text: the same numbers as a table row (evaluate-html.test.ts checks the rest).
-    assert.match(r.stdout.split('\n')[2]!, /^OutcomeFlip\s+3\s+0\s+4\s+4\s/);
+    assert.match(r.stdout, /^OutcomeFlip\s+3\s+0\s+4\s+4\s/m);
     assert.ok(md.includes('\n| OutcomeFlip | 3 | 0 | 4 | 4 | 1.00 [0.44–1.00] | 0.43 [0.16–0.75] | 0.60 [0.23–0.88] | 0 | 11 |\n'), md);
     const without = evaluateCli(ws, ['--database', 'flakefighters.db', '--summary']);
     assert.equal(without.code, 2);
