@@ -57,6 +57,8 @@ function check(schema: Schema, v: unknown, at: string, defs: Record<string, Sche
     });
     const passing = results.filter((e) => e.length === 0).length;
     if (passing !== 1) errors.push(`${at}: matches ${passing} of oneOf (${results.flat().slice(0, 3).join('; ')})`);
+    // Also the errors of the nearest alternative, so a wrong field inside a oneOf is named by its own path.
+    if (passing === 0) errors.push(...results.reduce((best, e) => (e.length < best.length ? e : best)));
   }
   if (typeOf(v) === 'object') {
     const obj = v as Record<string, unknown>;

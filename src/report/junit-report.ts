@@ -1,13 +1,15 @@
 /**
  * JUnit XML of the run, each testcase carrying the plugin's `<flakefighterresults>` element in the plugin's exact
  * shape, without its bugs: each `<execution>` has its own outcome, every verdict (live and post-processing) is
- * listed, and tests in subdirectories and skipped tests get their element too.
+ * listed, and tests in subdirectories and skipped tests get their element too. Written testcase by testcase
+ * (writeEnrichedJunit), never held whole.
  */
 import { GENERATED_BY_PROPERTY, GENERATOR, PER_EXECUTION_PROPERTY } from '../generated-marker.ts';
 import { isFailing, type Execution, type Test } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { executionMessage, testSeconds } from './facts.ts';
 import { escapeXml, firstLine } from './text.ts';
+import { StringSink, type TextSink } from './text-sink.ts';
 
 /** classname/name the way pytest's junitxml writes a nodeid (`mangle_test_address`); else split `classname.name`. */
 export function junitNames(testId: string): { classname: string; name: string } {
@@ -45,34 +47,38 @@ const attr = (name: string, value: string | number | null | undefined): string =
   value === null || value === undefined ? '' : ` ${name}="${escapeXml(String(value), true)}"`;
 
 export function renderEnrichedJunit(data: ReportData): string {
+  const sink = new StringSink();
+  writeEnrichedJunit(data, sink);
+  return sink.toString();
+}
+
+/** Writes the document testcase by testcase; the suite's counts, needed first, come from a pass that builds no text. */
+export function writeEnrichedJunit(data: ReportData, out: TextSink): void {
   const run = data.run;
   let failures = 0;
   let errors = 0;
   let skipped = 0;
   let seconds = 0;
-  const cases: string[] = [];
   for (const t of run.tests) {
     const last = t.executions[t.executions.length - 1];
     if (last?.outcome === 'failed') failures++;
     else if (last?.outcome === 'error') errors++;
     else if (t.skipped || !last || last.outcome === 'skipped') skipped++;
-    const s = testSeconds(t);
-    seconds += s;
-    cases.push(testcase(t, s));
+    seconds += testSeconds(t);
   }
   const suiteName = data.dialects.length === 1 ? data.dialects[0] : 'flakefighters';
   const counts = `${attr('errors', errors)}${attr('failures', failures)}${attr('skipped', skipped)}${attr('tests', run.tests.length)}${attr('time', seconds.toFixed(3))}`;
-  return (
+  out.write(
     '<?xml version="1.0" encoding="utf-8"?>\n' +
-    `<testsuites${attr('name', 'flakefighters')}${counts}>` +
-    `<testsuite${attr('name', suiteName)}${counts}${attr('timestamp', isoMicros(run.startTime))}>` +
-    // Unlike the plugin's files, each <execution outcome> here is that execution's own: readers need not repair it.
-    // generated-by keeps the action from reading its own report back as test results (a broad glob, a persisting workspace).
-    `<properties><property${attr('name', PER_EXECUTION_PROPERTY)}${attr('value', 'per-execution')} />` +
-    `<property${attr('name', GENERATED_BY_PROPERTY)}${attr('value', GENERATOR)} /></properties>` +
-    cases.join('') +
-    '</testsuite></testsuites>\n'
+      `<testsuites${attr('name', 'flakefighters')}${counts}>` +
+      `<testsuite${attr('name', suiteName)}${counts}${attr('timestamp', isoMicros(run.startTime))}>` +
+      // Unlike the plugin's files, each <execution outcome> here is that execution's own: readers need not repair it.
+      // generated-by keeps the action from reading its own report back as test results (a broad glob, a persisting workspace).
+      `<properties><property${attr('name', PER_EXECUTION_PROPERTY)}${attr('value', 'per-execution')} />` +
+      `<property${attr('name', GENERATED_BY_PROPERTY)}${attr('value', GENERATOR)} /></properties>`,
   );
+  for (const t of run.tests) out.write(testcase(t, testSeconds(t)));
+  out.write('</testsuite></testsuites>\n');
 }
 
 function testcase(t: Test, seconds: number): string {

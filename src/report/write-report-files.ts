@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sfflCsv } from '../flakefighters/sffl.ts';
 import { renderHtmlReport } from './html-report.ts';
-import { renderJsonReport } from './json-report.ts';
-import { renderEnrichedJunit } from './junit-report.ts';
+import { writeJsonReport } from './json-report.ts';
+import { writeEnrichedJunit } from './junit-report.ts';
+import { writeRendered } from './text-sink.ts';
 import type { ReportData } from './report-data.ts';
 
 export interface ReportFiles {
@@ -22,9 +23,10 @@ export function writeReportFiles(data: ReportData, dir: string): ReportFiles {
     junit: join(dir, 'junit-flakefighters.xml'),
     sffl: null,
   };
-  writeFileSync(files.json, renderJsonReport(data));
+  // The JSON and JUnit reports of a 100k-test run are tens of MB: streamed to their files, never whole strings.
+  writeRendered(files.json, (sink) => writeJsonReport(data, sink));
   writeFileSync(files.html, renderHtmlReport(data));
-  writeFileSync(files.junit, renderEnrichedJunit(data));
+  writeRendered(files.junit, (sink) => writeEnrichedJunit(data, sink));
   if (data.sffl && data.sffl.rows.length > 0) {
     files.sffl = join(dir, 'sffl.csv');
     writeFileSync(files.sffl, sfflCsv(data.sffl.rows));
