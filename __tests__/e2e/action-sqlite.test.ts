@@ -112,7 +112,7 @@ describe('three consecutive sample runs on one sql.js database', () => {
     assert.equal(r.outputs['report-json'], 'flakefighters-report/flakefighters.json');
     assert.equal(r.outputs['report-html'], 'flakefighters-report/flakefighters.html');
     const json = JSON.parse(readFileSync(join(dir, 'flakefighters.json'), 'utf8'));
-    assert.equal(json.schemaVersion, 1);
+    assert.equal(json.schemaVersion, 2);
     assert.ok(readFileSync(join(dir, 'flakefighters.html'), 'utf8').includes('test_supplier_online'));
     assert.ok(readFileSync(join(dir, 'junit-flakefighters.xml'), 'utf8').includes('<flakefighterresults>'));
   });

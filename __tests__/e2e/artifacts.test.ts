@@ -517,7 +517,7 @@ describe('upload-report: a second artifact outside the history lookup', () => {
     const files = unzip(report);
     assert.deepEqual([...files.keys()].sort(), ['flakefighters.html', 'flakefighters.json', 'junit-flakefighters.xml']);
     const json = JSON.parse(readFileSync(files.get('flakefighters.json')!, 'utf8'));
-    assert.equal(json.schemaVersion, 1);
+    assert.equal(json.schemaVersion, 2);
     assert.ok(readFileSync(files.get('flakefighters.html')!, 'utf8').includes('test_supplier_online'));
     assert.match(r.summary, new RegExp(`actions/runs/3501/artifacts/${report.id}`), 'the summary links the report artifact');
   });

@@ -41,7 +41,7 @@ describe('flakefighters classify', () => {
   test('the runs are saved to the local database and reports are written', () => {
     assert.ok(existsSync(join(ws, 'local.db')));
     const json = JSON.parse(readFileSync(join(ws, 'out-3', 'flakefighters.json'), 'utf8'));
-    assert.equal(json.schemaVersion, 1);
+    assert.equal(json.schemaVersion, 2);
     const report = cli(ws, ['report', '--database', 'local.db', '--report-dir', 'from-db']);
     assert.equal(report.code, 0, report.all);
     assert.ok(readFileSync(join(ws, 'from-db', 'flakefighters.html'), 'utf8').includes('test_supplier_online'));

@@ -83,8 +83,9 @@ describe('sync --reclassify hides verdicts learned after the replayed run starte
     const rep = await cli(['report', '--database', x, '--report-dir', dir, '--run', String(failed.run_id), '--quiet']);
     assert.equal(rep.code, 0, rep.stdout + rep.stderr);
     const json = JSON.parse(readFileSync(join(dir, 'flakefighters.json'), 'utf8'));
-    const learned = json.tests.flatMap((t: { executions: Array<{ results: Array<{ learned?: { at: string; fromRunUuid: string } }> }> }) =>
-      t.executions.flatMap((e) => e.results.filter((r) => r.learned)),
+    // Schema version 2: a simply-passing test has no executions array.
+    const learned = json.tests.flatMap((t: { executions?: Array<{ results: Array<{ learned?: { at: string; fromRunUuid: string } }> }> }) =>
+      (t.executions ?? []).flatMap((e) => e.results.filter((r) => r.learned)),
     );
     assert.equal(learned.length, 2);
     for (const r of learned) {
