@@ -80,7 +80,8 @@ function classify(dir: string, results: string, extra: string[] = []) {
   });
   const report = JSON.parse(readFileSync(join(dir, 'out', 'flakefighters.json'), 'utf8'));
   const t = report.tests.find((x: { name: string }) => x.name === TOTAL);
-  const flip = t?.executions.flatMap((e: { results: { name: string; flaky: boolean; evidence: { reason: string } }[] }) => e.results).find((x: { name: string }) => x.name === 'OutcomeFlip');
+  // Schema version 2: a simply-passing test has no executions array.
+  const flip = (t?.executions ?? []).flatMap((e: { results: { name: string; flaky: boolean; evidence: { reason: string } }[] }) => e.results).find((x: { name: string }) => x.name === 'OutcomeFlip');
   return { code: r.status, all: r.stdout + r.stderr, verdict: t ? (t.verdict as string) : null, reason: (flip?.evidence?.reason as string | undefined) ?? null };
 }
 
