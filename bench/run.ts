@@ -19,6 +19,7 @@ const scenarios: Record<string, () => Promise<{ default: (ctx: BenchContext) => 
   ingest: () => import('./ingest.bench.ts'),
   'cold-start': () => import('./cold-start.bench.ts'),
   'db-size': () => import('./db-size.bench.ts'),
+  'artifact-history': () => import('./artifact-history.bench.ts'),
   history: () => import('./history.bench.ts'),
   flakefighters: () => import('./flakefighters.bench.ts'),
   classifiers: () => import('./classifiers.bench.ts'),

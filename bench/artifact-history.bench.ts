@@ -1,0 +1,102 @@
+/**
+ * One CI step on a fresh runner whose history is an artifact of 1,000 stored runs of a 1,000-test
+ * suite (issue 17, goal 6): the built dist/index.js run as the runner runs it, against the artifact
+ * stand-in server (REST listing, 302 to the blob, real zip), downloading that history, classifying
+ * a new run of the suite, saving and uploading the database. The baseline is the same step with a
+ * local database file already on disk (one earlier run), where the downloaded history is merged
+ * into it run by run, as every fresh runner did before it adopted the download.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distIndex, runnerEnv, runnerFiles } from '../scripts/local-runner.ts';
+import { startArtifactStandIn, type ArtifactStandIn } from '../__tests__/helpers/artifact-stand-in.ts';
+import { openSqliteStore } from '../src/store/sqlite-store.ts';
+import { loadSqlJs } from '../src/store/sqljs.ts';
+import type { BenchContext } from './run.ts';
+import { MAX_ID_SQL, replicationSql, templateRuns, writeJunit, type HistorySpec } from './generate.ts';
+import { repeat, runNode, type Sample } from './measure.ts';
+import { kib, type Row } from './row.ts';
+
+const SPEC: HistorySpec = { tests: 1000, failureRate: 0.02, templates: 10, depth: 4, version: 1 };
+const STORED_RUNS = 1000;
+const LEG = 'flakefighters-db-test-a';
+const TARGET_MS = 5000;
+
+/** The artifact's database: the templates saved through the store, then copied with SQL (cached). */
+async function historyFile(dataDir: string): Promise<string> {
+  const path = join(dataDir, `artifact-history-${STORED_RUNS}runs-${SPEC.tests}tests-v${SPEC.version}.db`);
+  if (existsSync(path)) return path;
+  const tmp = `${path}.building`;
+  rmSync(tmp, { force: true });
+  const store = await openSqliteStore(tmp);
+  for (const run of await templateRuns(SPEC)) await store.save(run);
+  await store.close();
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(readFileSync(tmp));
+  try {
+    const [res] = db.exec(MAX_ID_SQL);
+    const maxIds = Object.fromEntries(res!.columns.map((c, i) => [c, Number(res!.values[0]![i])]));
+    db.run('BEGIN');
+    for (const stmt of replicationSql('sqlite', STORED_RUNS / SPEC.templates, maxIds, SPEC.templates)) db.run(stmt);
+    db.run('COMMIT');
+    writeFileSync(tmp, db.export());
+  } finally {
+    db.close();
+  }
+  renameSync(tmp, path);
+  return path;
+}
+
+let nextRun = 5000;
+
+/** One CI step of a new workflow run in a fresh workspace (with `localDb` copied in first, if given). */
+async function step(s: ArtifactStandIn, localDb: string | null): Promise<Sample> {
+  const id = nextRun++;
+  s.defineRun({ id, runStartedAt: new Date(), runNumber: id % 1000 });
+  const ws = mkdtempSync(join(tmpdir(), 'ff-bench-art-'));
+  try {
+    writeJunit(join(ws, 'junit.xml'), { tests: SPEC.tests, seed: 77, failureRate: SPEC.failureRate, depth: SPEC.depth });
+    if (localDb) copyFileSync(localDb, join(ws, 'flakefighters.db'));
+    const opts = { workspace: ws, inputs: { 'test-results': 'junit.xml', 'github-token': 'ghs_bench', matrix: '{"leg":"a"}', 'report-dir': '', 'fail-on': 'never' } };
+    const env = { ...runnerEnv(opts, runnerFiles()), ...s.env(id, { GITHUB_WORKSPACE: ws }) };
+    return await runNode([distIndex], env, ws);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+    // Only the stored history stays: every step starts from the same artifact.
+    for (let i = s.artifacts.length - 1; i >= 0; i--) if (s.artifacts[i]!.runId === id) s.artifacts.splice(i, 1);
+  }
+}
+
+export default async function artifactHistory(ctx: BenchContext): Promise<Row[]> {
+  const db = await historyFile(ctx.dataDir);
+  const s = await startArtifactStandIn();
+  try {
+    s.defineRun({ id: 41, runStartedAt: new Date(Date.now() - 3_600_000), runNumber: 41 });
+    const a = s.addArtifact({ runId: 41, name: LEG, files: { 'flakefighters.db': readFileSync(db) } });
+    const scenario = `CI step, artifact of ${STORED_RUNS} runs × ${SPEC.tests} tests`;
+    const size = `${kib(statSync(db).size)} file, zip ${kib(a.bytes.length)}`;
+    const fresh = await repeat(() => step(s, null), Math.max(1, Math.min(ctx.runs, 3)));
+    const rows: Row[] = [
+      { scenario, measure: `fresh runner (adopts the download; ${size})`, value: `${(fresh.wallMs / 1000).toFixed(2)} s, ${fresh.rssMiB.toFixed(0)} MiB`, target: `≤ ${TARGET_MS / 1000} s`, met: fresh.wallMs <= TARGET_MS },
+    ];
+    if (process.env.BENCH_MERGE_BASELINE !== '0') {
+      // A local file of one other run: the download cannot be adopted and is merged run by run.
+      const local = join(mkdtempSync(join(tmpdir(), 'ff-bench-art-local-')), 'flakefighters.db');
+      const store = await openSqliteStore(local);
+      await store.save((await templateRuns({ ...SPEC, templates: 1 }))[0]!);
+      await store.close();
+      const merged = await step(s, local);
+      rows.push({
+        scenario,
+        measure: 'a local file exists (merges the download run by run), 1 run',
+        value: `${(merged.wallMs / 1000).toFixed(2)} s, ${merged.rssMiB.toFixed(0)} MiB`,
+        baseline: `fresh ${(fresh.wallMs / 1000).toFixed(2)} s`,
+        ratio: merged.wallMs / fresh.wallMs,
+      });
+    }
+    return rows;
+  } finally {
+    await s.close();
+  }
+}
