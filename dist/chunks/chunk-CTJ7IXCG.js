@@ -1,0 +1,2 @@
+import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
+var n=e=>e.learned!==void 0;function r(e){let s=null;for(let t of[...e.results,...e.executions.flatMap(l=>l.results)])if(t.flaky){if(!n(t))return null;s??=t}return s}export{r as a};
