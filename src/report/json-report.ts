@@ -31,6 +31,11 @@ export function renderJsonReport(data: ReportData): string {
  * would give. `schemaVersion` and `generator` come first: ingest recognises the file by them in its first bytes.
  */
 export function writeJsonReport(data: ReportData, out: TextSink): void {
+  for (const piece of jsonReportPieces(data)) out.write(piece);
+}
+
+/** The report's text in pieces of at most one test each, for a sink or a stream that waits for drain. */
+export function* jsonReportPieces(data: ReportData): Generator<string> {
   const run = data.run;
   const fields: [string, unknown][] = [
     ['schemaVersion', JSON_REPORT_SCHEMA_VERSION],
@@ -76,22 +81,18 @@ export function writeJsonReport(data: ReportData, out: TextSink): void {
     const json = JSON.stringify(v, replacer, indent || undefined);
     return indent ? json.replaceAll('\n', `\n${pad}`) : json;
   };
-  out.write('{');
-  fields.forEach(([key, v], i) => {
-    out.write(`${i ? ',' : ''}${nl}${pad1}${JSON.stringify(key)}${colon}`);
-    if (v !== TESTS) {
-      out.write(value(v, pad1));
-      return;
+  yield '{';
+  for (const [i, [key, v]] of fields.entries()) {
+    yield `${i ? ',' : ''}${nl}${pad1}${JSON.stringify(key)}${colon}`;
+    if (v !== TESTS) yield value(v, pad1);
+    else if (!run.tests.length) yield '[]';
+    else {
+      yield '[';
+      for (const [j, t] of run.tests.entries()) yield `${j ? ',' : ''}${nl}${pad2}${value(testJson(t, run.root), pad2)}`;
+      yield `${nl}${pad1}]`;
     }
-    if (!run.tests.length) {
-      out.write('[]');
-      return;
-    }
-    out.write('[');
-    run.tests.forEach((t, j) => out.write(`${j ? ',' : ''}${nl}${pad2}${value(testJson(t, run.root), pad2)}`));
-    out.write(`${nl}${pad1}]`);
-  });
-  out.write(`${nl}}\n`);
+  }
+  yield `${nl}}\n`;
 }
 
 /** Marks where the tests are streamed in the field list. */

@@ -54,6 +54,11 @@ export function renderEnrichedJunit(data: ReportData): string {
 
 /** Writes the document testcase by testcase; the suite's counts, needed first, come from a pass that builds no text. */
 export function writeEnrichedJunit(data: ReportData, out: TextSink): void {
+  for (const piece of enrichedJunitPieces(data)) out.write(piece);
+}
+
+/** The document's text testcase by testcase, for a sink or a stream that waits for drain. */
+export function* enrichedJunitPieces(data: ReportData): Generator<string> {
   const run = data.run;
   let failures = 0;
   let errors = 0;
@@ -68,17 +73,17 @@ export function writeEnrichedJunit(data: ReportData, out: TextSink): void {
   }
   const suiteName = data.dialects.length === 1 ? data.dialects[0] : 'flakefighters';
   const counts = `${attr('errors', errors)}${attr('failures', failures)}${attr('skipped', skipped)}${attr('tests', run.tests.length)}${attr('time', seconds.toFixed(3))}`;
-  out.write(
+  yield (
     '<?xml version="1.0" encoding="utf-8"?>\n' +
       `<testsuites${attr('name', 'flakefighters')}${counts}>` +
       `<testsuite${attr('name', suiteName)}${counts}${attr('timestamp', isoMicros(run.startTime))}>` +
       // Unlike the plugin's files, each <execution outcome> here is that execution's own: readers need not repair it.
       // generated-by keeps the action from reading its own report back as test results (a broad glob, a persisting workspace).
       `<properties><property${attr('name', PER_EXECUTION_PROPERTY)}${attr('value', 'per-execution')} />` +
-      `<property${attr('name', GENERATED_BY_PROPERTY)}${attr('value', GENERATOR)} /></properties>`,
+      `<property${attr('name', GENERATED_BY_PROPERTY)}${attr('value', GENERATOR)} /></properties>`
   );
-  for (const t of run.tests) out.write(testcase(t, testSeconds(t)));
-  out.write('</testsuite></testsuites>\n');
+  for (const t of run.tests) yield testcase(t, testSeconds(t));
+  yield '</testsuite></testsuites>\n';
 }
 
 function testcase(t: Test, seconds: number): string {
