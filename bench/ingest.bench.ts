@@ -30,11 +30,15 @@ export default async function ingest(ctx: BenchContext): Promise<Row[]> {
   const vsAttrs = await pair(endToEnd(), () => runNode([bare, file, 'attributes']), ctx.runs);
   // Where the time goes: the same run without saving 200k rows to SQLite and without report files.
   const lean = await pair(endToEnd({ save: 'false', 'report-dir': '' }), () => runNode([bare, file]), ctx.runs);
+  // What the report files alone cost (JSON and JUnit streamed to disk, the HTML page): save: false with and without them.
+  const reports = await pair(endToEnd({ save: 'false' }), endToEnd({ save: 'false', 'report-dir': '' }), ctx.runs);
   const size = bytes ? `${(bytes / 1e6).toFixed(1)} MB` : '100k testcases';
   return [
     { scenario: 'ingest 100k JUnit', measure: `end to end, empty history (${size})`, value: ms(vsDefault.a.wallMs), baseline: `bare parse ${ms(vsDefault.b.wallMs)}`, ratio: vsDefault.ratio, target: '≤ 1.5×', met: vsDefault.ratio <= 1.5 },
     { scenario: 'ingest 100k JUnit', measure: 'end to end vs parse with attributes', value: ms(vsAttrs.a.wallMs), baseline: `attrs parse ${ms(vsAttrs.b.wallMs)}`, ratio: vsAttrs.ratio },
     { scenario: 'ingest 100k JUnit', measure: 'read + classify + summary (save: false, no report-dir)', value: ms(lean.a.wallMs), baseline: `bare parse ${ms(lean.b.wallMs)}`, ratio: lean.ratio, target: '≤ 1.5×', met: lean.ratio <= 1.5 },
+    { scenario: 'ingest 100k JUnit', measure: 'report files: time with vs without (save: false)', value: ms(reports.a.wallMs), baseline: `no report-dir ${ms(reports.b.wallMs)}`, ratio: reports.ratio },
+    { scenario: 'ingest 100k JUnit', measure: 'report files: peak RSS with vs without (save: false)', value: mib(reports.a.rssMiB), baseline: `no report-dir ${mib(reports.b.rssMiB)}`, ratio: reports.a.rssMiB / reports.b.rssMiB },
     { scenario: 'ingest 100k JUnit', measure: 'peak RSS end to end', value: mib(vsDefault.a.rssMiB), baseline: `bare parse ${mib(vsDefault.b.rssMiB)}`, target: '≤ 400 MiB', met: vsDefault.a.rssMiB <= 400 },
   ];
 }
