@@ -83,12 +83,15 @@ async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, 
   }
   const { openSqliteStore } = await import('./store/sqlite-store.ts');
   let carry: string | undefined;
+  // Downloaded before the file is opened: a fresh runner adopts the first one as its file (see adoptFirst).
+  const fetched = cfg.historyFromArtifact && ctx && ctx.repository ? await fetchArtifactHistory(cfg, ctx, log) : null;
+  const adopted = fetched ? await adoptFirst(path, fetched, log) : null;
   // One store from the merge to the save: the file is read (and locked) once and written once, so a
   // path that cannot be written loses neither the merged history nor this run (see sqlite-file.ts).
   const store = await openSqliteStore(path);
   try {
-    if (cfg.historyFromArtifact && ctx && ctx.repository) {
-      const merged = await mergeArtifactHistory(store, cfg, ctx, log);
+    if (fetched) {
+      const merged = await mergeFetched(store, fetched, adopted, log);
       if (merged.source) historySource = merged.source;
       carry = merged.carry;
     }
@@ -100,10 +103,11 @@ async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, 
   return { store, kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path, ...(carry ? { carry } : {}) };
 }
 
-/** Brings earlier runs' database artifacts into the local file; every failure is a warning. */
-async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, ctx: GitHubContext, log: Log): Promise<{ source: string | null; carry?: string }> {
+type Fetched = Awaited<ReturnType<typeof import('./github/artifact-history.ts').fetchHistoryArtifacts>>;
+
+/** Downloads the newest earlier runs' database artifacts; every failure is a warning. */
+async function fetchArtifactHistory(cfg: Config, ctx: GitHubContext, log: Log): Promise<Fetched> {
   const { fetchHistoryArtifacts } = await import('./github/artifact-history.ts');
-  const { mergeDatabases } = await import('./github/merge-history.ts');
   const { jobSuffix } = await import('./github/context.ts');
   const fetched = await fetchHistoryArtifacts({
     name: cfg.artifactName,
@@ -113,23 +117,68 @@ async function mergeArtifactHistory(target: SqliteStore | string, cfg: Config, c
     maxBytes: cfg.historyMaxMb * 1024 * 1024,
   });
   for (const w of fetched.warnings) log.warning(w);
-  const carry = fetched.ownTooBig?.message;
-  if (carry) log.warning(carry);
-  if (fetched.databases.length === 0) return { source: fetched.source ?? null, carry };
-  const store = typeof target === 'string' ? await (await import('./store/sqlite-store.ts')).openSqliteStore(target) : target;
-  try {
-    const result = await mergeDatabases(store, fetched.databases.map((d) => d.path));
-    for (const w of result.warnings) log.warning(w);
-  } finally {
-    if (typeof target === 'string') {
-      await store.close().catch((err: unknown) => {
-        // The carried runs could not be written next to us; the artifact they came from still holds them.
-        if (err instanceof DatabaseFileError) log.warning(err.message);
-        else throw err;
-      });
-    }
+  if (fetched.ownTooBig) log.warning(fetched.ownTooBig.message);
+  return fetched;
+}
+
+interface Adopted {
+  /** The downloaded file now at the database path. */
+  from: string;
+  uuids: string[];
+}
+
+/**
+ * With no database file yet (a fresh runner), the first downloaded database (this job's own leg
+ * when it has one) becomes the file as it is, instead of being merged into an empty one run by run.
+ * One that cannot be adopted is merged as before, with the merge's warnings.
+ */
+async function adoptFirst(path: string, fetched: Fetched, log: Log): Promise<Adopted | null> {
+  const first = fetched.databases[0];
+  if (!first) return null;
+  const { resolveDatabasePath } = await import('./store/sqlite-file.ts');
+  const target = await resolveDatabasePath(path);
+  if (existsSync(target)) return null;
+  const { adoptDatabase } = await import('./github/merge-history.ts');
+  const got = await adoptDatabase(first.path, target);
+  if (!got.adopted) {
+    log.info(`History artifact '${first.artifactName}' is merged run by run rather than taken as ${path}: ${got.reason}.`);
+    return null;
   }
+  log.info(`History: took artifact '${first.artifactName}' (${got.uuids.length} run(s)) as ${path}.`);
+  return { from: first.path, uuids: got.uuids };
+}
+
+/** Merges the downloaded databases (all but an adopted one) into the open local file. */
+async function mergeFetched(store: SqliteStore, fetched: Fetched, adopted: Adopted | null, log: Log): Promise<{ source: string | null; carry?: string }> {
+  const carry = fetched.ownTooBig?.message;
+  if (fetched.databases.length === 0) return { source: fetched.source ?? null, carry };
+  let sources = fetched.databases.map((d) => d.path);
+  if (adopted) {
+    // The file read is the adopted one unless another writer replaced it meanwhile: then merge it too.
+    const have = new Set((await store.listRunKeys()).map((k) => k.uuid));
+    if (adopted.uuids.every((u) => have.has(u))) sources = sources.filter((p) => p !== adopted.from);
+  }
+  const { mergeDatabases } = await import('./github/merge-history.ts');
+  const result = await mergeDatabases(store, sources);
+  for (const w of result.warnings) log.warning(w);
   return { source: fetched.source ?? `${fetched.databases.length} artifact(s) of earlier runs`, carry };
+}
+
+/** Brings earlier runs' database artifacts into the file at `path` (the Postgres fallback file), adopting the first when there is none. */
+async function mergeArtifactHistory(path: string, cfg: Config, ctx: GitHubContext, log: Log): Promise<{ source: string | null; carry?: string }> {
+  const fetched = await fetchArtifactHistory(cfg, ctx, log);
+  if (fetched.databases.length === 0) return { source: fetched.source ?? null, carry: fetched.ownTooBig?.message };
+  const adopted = await adoptFirst(path, fetched, log);
+  const store = await (await import('./store/sqlite-store.ts')).openSqliteStore(path);
+  try {
+    return await mergeFetched(store, fetched, adopted, log);
+  } finally {
+    await store.close().catch((err: unknown) => {
+      // The carried runs could not be written next to us; the artifact they came from still holds them.
+      if (err instanceof DatabaseFileError) log.warning(err.message);
+      else throw err;
+    });
+  }
 }
 
 /** Runs kept in the fallback file while Postgres was unreachable go up now, idempotently by uuid. */
