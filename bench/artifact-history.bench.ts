@@ -2,7 +2,8 @@
  * One CI step on a fresh runner whose history is an artifact of 1,000 stored runs of a 1,000-test
  * suite (issue 17, goal 6): the built dist/index.js run as the runner runs it, against the artifact
  * stand-in server (REST listing, 302 to the blob, real zip), downloading that history, classifying
- * a new run of the suite, saving and uploading the database. The baseline is the same step with a
+ * a new run of the suite, saving and uploading the database (no report files: `report-dir: ''`;
+ * `fail-on: never`, so its genuine failures do not fail the step). The baseline is the same step with a
  * local database file already on disk (one earlier run), where the downloaded history is merged
  * into it run by run, as every fresh runner did before it adopted the download.
  */
