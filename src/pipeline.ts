@@ -166,10 +166,11 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       }
     }
   }
-  // The reports rank the flakiest tests over every stored run; history above holds only failures.
+  // The report files rank the flakiest tests over every stored run (history above holds only failures). The
+  // query reads every stored execution, so it runs only when report files are written.
   let flakiest: ReportData['flakiest'];
   try {
-    flakiest = await store.flakiestTests(100);
+    if (cfg.reportDir) flakiest = await store.flakiestTests(100);
   } catch (err) {
     warn(`Could not rank the flakiest tests from the database (${message(err)}); the reports rank them from the loaded history.`);
   }
