@@ -10,7 +10,7 @@ import type { GitHubContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import { parseDatabaseUrl } from './store/database-url.ts';
 import { redact, registerSecretsFromUrl } from './store/redact.ts';
-import { DatabaseFileError } from './store/sqlite-file.ts';
+import { DatabaseFileError, type FileIdentity } from './store/sqlite-file.ts';
 import type { SqliteStore } from './store/sqlite-store.ts';
 import { emptyStore } from './store/empty-store.ts';
 import type { Store } from './store/store.ts';
@@ -88,7 +88,7 @@ async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, 
   const adopted = fetched ? await adoptFirst(path, fetched, log) : null;
   // One store from the merge to the save: the file is read (and locked) once and written once, so a
   // path that cannot be written loses neither the merged history nor this run (see sqlite-file.ts).
-  const store = await openSqliteStore(path);
+  const store = await openSqliteStore(path, { checked: adopted?.checked ?? null });
   try {
     if (fetched) {
       const merged = await mergeFetched(store, fetched, adopted, log);
@@ -125,6 +125,8 @@ interface Adopted {
   /** The downloaded file now at the database path. */
   from: string;
   uuids: string[];
+  /** The file as adoptDatabase checked it: the store opening it need not quick_check it again. */
+  checked: FileIdentity | null;
 }
 
 /**
@@ -145,7 +147,7 @@ async function adoptFirst(path: string, fetched: Fetched, log: Log): Promise<Ado
     return null;
   }
   log.info(`History: took artifact '${first.artifactName}' (${got.uuids.length} run(s)) as ${path}.`);
-  return { from: first.path, uuids: got.uuids };
+  return { from: first.path, uuids: got.uuids, checked: got.checked };
 }
 
 /** Merges the downloaded databases (all but an adopted one) into the open local file. */
@@ -169,7 +171,7 @@ async function mergeArtifactHistory(path: string, cfg: Config, ctx: GitHubContex
   const fetched = await fetchArtifactHistory(cfg, ctx, log);
   if (fetched.databases.length === 0) return { source: fetched.source ?? null, carry: fetched.ownTooBig?.message };
   const adopted = await adoptFirst(path, fetched, log);
-  const store = await (await import('./store/sqlite-store.ts')).openSqliteStore(path);
+  const store = await (await import('./store/sqlite-store.ts')).openSqliteStore(path, { checked: adopted?.checked ?? null });
   try {
     return await mergeFetched(store, fetched, adopted, log);
   } finally {

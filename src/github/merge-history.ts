@@ -7,7 +7,7 @@ import { copyFile, link, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Database } from 'sql.js';
 import { coverageFromPickle, unpickle } from '../store/pickle.ts';
-import { readDatabaseFile } from '../store/sqlite-file.ts';
+import { fileIdentity, readDatabaseFile, sameFile, type FileIdentity } from '../store/sqlite-file.ts';
 import { createMissingTables, inspectSqliteSchema } from '../store/sqlite-schema.ts';
 import { loadSqlJs } from '../store/sqljs.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.ts';
@@ -50,7 +50,10 @@ export async function mergeDatabases(target: SqliteStore, sources: string[]): Pr
   return result;
 }
 
-export type AdoptResult = { adopted: true; uuids: string[] } | { adopted: false; reason: string };
+export type AdoptResult =
+  /** `checked`: the placed file as it was checked (for openSqliteStore's `checked`), null when that cannot be vouched for. */
+  | { adopted: true; uuids: string[]; checked: FileIdentity | null }
+  | { adopted: false; reason: string };
 
 /**
  * A fresh runner has no database of its own: instead of merging the downloaded one into an empty
@@ -67,6 +70,7 @@ export type AdoptResult = { adopted: true; uuids: string[] } | { adopted: false;
  */
 export async function adoptDatabase(source: string, target: string): Promise<AdoptResult> {
   const refuse = (reason: string): AdoptResult => ({ adopted: false, reason });
+  const read = await fileIdentity(source);
   let file;
   try {
     file = await readDatabaseFile(source);
@@ -113,7 +117,9 @@ export async function adoptDatabase(source: string, target: string): Promise<Ado
   } catch (e) {
     return refuse(`it could not be placed at ${target}: ${(e as Error).message}`);
   }
-  return { adopted: true, uuids };
+  // The source unchanged since it was read: the file placed (the same inode, or a copy of it) holds the bytes checked.
+  const placed = sameFile(read, await fileIdentity(source)) ? await fileIdentity(target) : null;
+  return { adopted: true, uuids, checked: placed };
 }
 
 const PICKLED: ReadonlyArray<readonly [table: string, column: string, decode: (b: Uint8Array) => unknown]> = [

@@ -174,6 +174,31 @@ export async function readDatabaseFile(path: string): Promise<FileState> {
   return { kind: 'bytes', bytes };
 }
 
+/**
+ * Which file is at a path, as far as a later read needs to know it is the same bytes: the inode and
+ * its size and modification time. The store writes by renaming a new file in (a new inode), so a
+ * replaced or rewritten file never matches an identity taken before.
+ */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeNs: bigint;
+}
+
+export async function fileIdentity(path: string): Promise<FileIdentity | null> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return st.isFile() ? { dev: Number(st.dev), ino: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs } : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sameFile(a: FileIdentity | null, b: FileIdentity | null): boolean {
+  return !!a && !!b && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+}
+
 /** sql.js holds the whole file in (at most 2 GiB of) WebAssembly memory, next to its working memory. */
 export const MAX_DATABASE_BYTES = 1024 * 1024 * 1024;
 

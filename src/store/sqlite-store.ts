@@ -16,7 +16,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
 import { createMissingTables, inspectSqliteSchema, schemaNeedsWork } from './sqlite-schema.ts';
-import { moveAside, persistDatabase, readDatabaseFile, resolveDatabasePath, schemaDrift } from './sqlite-file.ts';
+import { fileIdentity, moveAside, persistDatabase, readDatabaseFile, resolveDatabasePath, sameFile, schemaDrift, type FileIdentity } from './sqlite-file.ts';
 import { acquireLock, type FileLock } from './file-lock.ts';
 import {
   FLAT_COLUMNS,
@@ -38,6 +38,11 @@ import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 export interface OpenSqliteOptions {
   /** Never create tables, move files or write on close (sync sources, reports). */
   readonly?: boolean;
+  /**
+   * The file as it was when its bytes just passed quick_check elsewhere (adoptDatabase): when the
+   * file read is still that one, unchanged, the check is not run twice. Any other file is checked.
+   */
+  checked?: FileIdentity | null;
 }
 
 export interface SqliteStore extends Store {
@@ -80,7 +85,7 @@ export async function openSqliteStore(path: string, opts: OpenSqliteOptions = {}
     if (got.kind === 'busy') disk.lockBusy = got.owner;
   }
   try {
-    return await openLocked(SQL, path, readonly, warnings, disk);
+    return await openLocked(SQL, path, readonly, warnings, disk, opts.checked ?? null);
   } catch (err) {
     await disk.lock?.release();
     throw err;
@@ -95,16 +100,25 @@ interface DiskTarget {
   lockBusy: string | null;
 }
 
-async function openLocked(SQL: Awaited<ReturnType<typeof loadSqlJs>>, path: string, readonly: boolean, warnings: string[], disk: DiskTarget): Promise<SqliteStore> {
+async function openLocked(
+  SQL: Awaited<ReturnType<typeof loadSqlJs>>,
+  path: string,
+  readonly: boolean,
+  warnings: string[],
+  disk: DiskTarget,
+  checked: FileIdentity | null,
+): Promise<SqliteStore> {
+  // The same file before and after the read (and the one checked): the bytes read are the bytes checked.
+  const before = checked ? await fileIdentity(path) : null;
   const file = await readDatabaseFile(path);
+  const alreadyChecked = checked !== null && sameFile(checked, before) && sameFile(checked, await fileIdentity(path));
   let db: Database | null = null;
   let brokenReason: string | null = null;
   if (file.kind === 'not-sqlite') brokenReason = file.reason;
   if (file.kind === 'bytes') {
     try {
       db = new SQL.Database(file.bytes);
-      const res = db.exec('PRAGMA quick_check');
-      const first = res[0]?.values[0]?.[0];
+      const first = alreadyChecked ? 'ok' : db.exec('PRAGMA quick_check')[0]?.values[0]?.[0];
       if (first !== 'ok') brokenReason = `integrity check: ${String(first ?? 'no answer').split('\n')[0]}`;
     } catch (err) {
       brokenReason = (err as Error).message;
