@@ -1,5 +1,5 @@
 /**
- * Test ids per JUnit dialect: one function per writer, built from the attributes that writer uses to tell
+ * Test ids per JUnit dialect: one rule per writer (ID_RULES), built from the attributes that writer uses to tell
  * tests apart. Two testcases that get the same id here are either attempts of one test or occurrences the
  * writer did not tell apart; retries.ts decides which, per dialect.
  */
@@ -66,7 +66,7 @@ function classnameDotName(tc: XmlElement, scope: SuiteScope, ctx: IdContext, fsp
 }
 
 /** pytest: the nodeid, rebuilt from the dotted classname by finding which prefix is a module file under root. */
-export function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdentity {
+function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdentity {
   const name = nameOf(tc);
   const classname = classnameOf(tc);
   const key = tc.attrs.file === undefined ? classname : classname + '\u0000' + tc.attrs.file;
@@ -79,10 +79,6 @@ export function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): Te
   return { id: r.prefix + name, fspath: r.fspath, group: r.prefix, key: name };
 }
 
-export function pythonXmlrunnerId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
 /** A file attribute as it goes into an id, and the file's absolute path (under root when found there). */
 function fileOf(written: string, ctx: IdContext): { rel: string; fspath: string } {
   const p = ctx.paths.of(written);
@@ -90,7 +86,7 @@ function fileOf(written: string, ctx: IdContext): { rel: string; fspath: string 
 }
 
 /** mocha-junit-reporter: `<testsuite file>`; name is the full title (suites included), classname the test's own. */
-export function mochaId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+function mochaId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
   const name = nameOf(tc);
   const written = tc.attrs.file ?? scope.file;
   if (!written) return { id: name, fspath: '' };
@@ -102,7 +98,7 @@ export function mochaId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): Test
  * mocha's built-in xunit reporter: classname is the describe chain (joined by spaces), name the test's own
  * title, `file` the spec file. The id is the one mocha-junit-reporter gives: `file › full title`.
  */
-export function mochaXunitId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdentity {
+function mochaXunitId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdentity {
   const name = nameOf(tc);
   const classname = classnameOf(tc);
   const title = classname ? `${classname} ${name}` : name;
@@ -120,7 +116,7 @@ const looksLikeSpecPath = (s: string): boolean => /^\S+\.(?:[cm]?[jt]sx?)$/.test
  * `undefined`) and so says nothing about which file the test is in. Then the classname when it adds to the
  * name (custom templates), and the name, trimmed (the default template leaves a space when there is no describe).
  */
-export function jestJunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+function jestJunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
   const name = nameOf(tc).trim();
   const classname = classnameOf(tc).trim();
   const written = tc.attrs.file ?? (looksLikeSpecPath(scope.name) ? scope.name : null);
@@ -142,7 +138,7 @@ export function jestJunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): 
  * title in the name (`[project] ` in front with includeProjectInTestName). The same test in two projects is
  * two tests: `[firefox] › login.spec.ts › logs in`.
  */
-export function playwrightId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+function playwrightId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
   const project = scope.hostname ?? '';
   let name = nameOf(tc);
   if (project && name.startsWith(`[${project}] `)) name = name.slice(project.length + 3);
@@ -179,68 +175,28 @@ function jvmId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity 
   return classnameDotName(tc, scope, ctx, fspath);
 }
 
-export function surefireId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return jvmId(tc, scope, ctx);
-}
-
-export function failsafeId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return jvmId(tc, scope, ctx);
-}
-
-export function gradleId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return jvmId(tc, scope, ctx);
-}
-
-export function testngId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return jvmId(tc, scope, ctx);
-}
-
-export function goJunitReportId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
-export function gotestsumId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
-export function phpunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
-export function netteTesterId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
-export function dotnetJunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
-export function eslintId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
-  return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
-}
-
-/** Any other writer: the generic xunit layout. */
-export function xunitId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
+/** Writers whose classname and name are the id as they stand (the generic xunit layout, and any other writer). */
+function classnameId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity {
   return classnameDotName(tc, scope, ctx, fileFspath(tc, scope, ctx));
 }
 
 export const ID_RULES: Record<JUnitDialect, IdRule> = {
   pytest: pytestId,
   'pytest-flakefighters': pytestId,
-  'python-xmlrunner': pythonXmlrunnerId,
+  'python-xmlrunner': classnameId,
   'jest-junit': jestJunitId,
   mocha: mochaId,
   'mocha-xunit': mochaXunitId,
   playwright: playwrightId,
-  'maven-surefire': surefireId,
-  'maven-failsafe': failsafeId,
-  gradle: gradleId,
-  testng: testngId,
-  'go-junit-report': goJunitReportId,
-  gotestsum: gotestsumId,
-  phpunit: phpunitId,
-  'nette-tester': netteTesterId,
-  'dotnet-junit': dotnetJunitId,
-  eslint: eslintId,
-  xunit: xunitId,
+  'maven-surefire': jvmId,
+  'maven-failsafe': jvmId,
+  gradle: jvmId,
+  testng: jvmId,
+  'go-junit-report': classnameId,
+  gotestsum: classnameId,
+  phpunit: classnameId,
+  'nette-tester': classnameId,
+  'dotnet-junit': classnameId,
+  eslint: classnameId,
+  xunit: classnameId,
 };
