@@ -7,7 +7,7 @@ import type { Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { IdPaths } from './id-paths.ts';
-import { repeatsWarning } from './junit-notices.ts';
+import { repeatNotice } from './junit-notices.ts';
 import { RETRY_RULES } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames, type Language } from './tracebacks.ts';
@@ -140,6 +140,6 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
     collector.add(id, fspath, typeof t.line === 'number' && t.line > 0 ? t.line : null, executions);
   });
   const tests = collector.tests();
-  const repeats = collector.repeatSummary();
-  return { dialect: 'ctrf', tests, warnings: repeats.groups > 0 ? [repeatsWarning(ctx.file, 'ctrf', repeats)] : [] };
+  const repeats = repeatNotice(collector, ctx.file, 'ctrf');
+  return { dialect: 'ctrf', tests, warnings: repeats === null ? [] : [repeats] };
 }

@@ -3,7 +3,7 @@
  * written in (to tell apart testcases that share an id), suites that declare tests but hold none, testcases
  * without a name, and ids written more than once by a writer that does not write retries that way.
  */
-import type { RecordPlace, RepeatSummary } from './test-collector.ts';
+import type { RecordPlace, RepeatSummary, TestCollector } from './test-collector.ts';
 import type { XmlElement } from './xml-scan.ts';
 
 export const NO_PLACE: RecordPlace = { label: '', sortKey: () => '' };
@@ -74,8 +74,14 @@ const REPEAT_ADVICE: Record<string, string> = {
   ctrf: 'give the tests distinct names (test.each rows: %s, $name)',
 };
 
-export function repeatsWarning(file: string, dialect: string, r: RepeatSummary): string {
+function repeatsWarning(file: string, dialect: string, r: RepeatSummary): string {
   const examples = r.examples.map((e) => `"${e}"`).join(', ');
   const advice = REPEAT_ADVICE[dialect] ?? 'give the tests distinct names';
   return `${file}: ${r.groups} test id${r.groups === 1 ? ' is' : 's are'} written more than once (${examples}${r.groups > r.examples.length ? ', …' : ''}); ${dialect} does not write retries that way, so the ${r.extra} later occurrence${r.extra === 1 ? ' is' : 's are'} kept as separate tests (told apart by suite, or numbered "[2]", "[3]" in a stable order), never merged. For ids of their own, ${advice}.`;
+}
+
+/** One line for the run's warnings when some ids were written more than once, else null. */
+export function repeatNotice(collector: TestCollector, file: string, format: string): string | null {
+  const s = collector.repeatSummary();
+  return s.groups === 0 ? null : repeatsWarning(file, format, s);
 }

@@ -11,7 +11,7 @@ import { hiddenFailedAttempts } from './playwright-attempts.ts';
 import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
 import type { SourceFiles } from './source-files.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
-import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatsWarning, suitePlace } from './junit-notices.ts';
+import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 import { parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
@@ -272,8 +272,8 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
   const tests = collector.tests();
   if (nameless > 0) warnings.push(namelessWarning(ctx.file, nameless));
   if (emptySuites.length) warnings.push(emptySuitesWarning(ctx.file, emptySuites));
-  const repeats = collector.repeatSummary();
-  if (repeats.groups > 0) warnings.push(repeatsWarning(ctx.file, dialect, repeats));
+  const repeats = repeatNotice(collector, ctx.file, dialect);
+  if (repeats !== null) warnings.push(repeats);
   return { dialect: pluginExecs.length && isPytest ? 'pytest-flakefighters' : dialect, tests, warnings };
 }
 

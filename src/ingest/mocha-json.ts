@@ -8,7 +8,8 @@
  */
 import type { Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
-import { DISTINCT_TESTS, repeatNotice } from './distinct-tests.ts';
+import { DISTINCT_TESTS } from './distinct-tests.ts';
+import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { newExecution, TestCollector } from './test-collector.ts';

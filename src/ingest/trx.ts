@@ -7,7 +7,8 @@
  * are the tests. TRX has no retry records: a result written twice for one id is two tests (an ordinal each).
  */
 import type { Execution, Outcome } from '../model.ts';
-import { DISTINCT_TESTS, repeatNotice } from './distinct-tests.ts';
+import { DISTINCT_TESTS } from './distinct-tests.ts';
+import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
