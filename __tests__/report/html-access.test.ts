@@ -9,15 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import { renderEvaluationPage } from '../../src/evaluate/render-html.ts';
 import { makeEvaluation } from '../evaluate/evaluation-fixture.ts';
-import { requireSystem } from '../helpers/require-system.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { makeReportData } from './report-fixture.ts';
 
 const OUT = new URL('../../test-output/', import.meta.url).pathname;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function data() {
   const d = makeReportData();
@@ -63,7 +62,7 @@ describe('the HTML report for people', () => {
   let browser: Browser;
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: requireSystem('chromium'), args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

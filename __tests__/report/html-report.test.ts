@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import { HOSTILE, makeBigReportData, makeReportData } from './report-fixture.ts';
-import { requireSystem } from '../helpers/require-system.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 
 const OUT = new URL('../../test-output/', import.meta.url).pathname;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 interface Loaded {
   page: Page;
@@ -21,7 +20,7 @@ describe('renderHtmlReport in headless Chromium', () => {
   let browser: Browser;
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: requireSystem('chromium'), args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { marked } from 'marked';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { renderSummary } from '../../src/report/summary.ts';
 import { legSection, renderLegComment } from '../../src/report/pr-comment.ts';
 import type { ReportData } from '../../src/report/report-data.ts';
-import { requireSystem } from '../helpers/require-system.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { makeReportData } from './report-fixture.ts';
 
 const OUT = new URL('../../test-output/', import.meta.url).pathname;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WIDTH = 780;
 
 /** The layout rules of GitHub's markdown-body that decide whether a table fits (github-markdown-css, MIT). */
@@ -49,7 +48,7 @@ describe('summary and PR comment at 780 px', () => {
   let browser: Browser;
   before(async () => {
     mkdirSync(OUT, { recursive: true });
-    browser = await chromium.launch({ executablePath: requireSystem('chromium'), args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
