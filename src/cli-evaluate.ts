@@ -3,8 +3,7 @@
  * how often each flakefighter was right on this history, and which genuine failures it would have hidden.
  */
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { wantsHelp } from './cli-flags.ts';
+import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { evaluate } from './evaluate/evaluate.ts';
 import { parseLabelsCsv } from './evaluate/labels.ts';
 import { renderEvaluation } from './evaluate/render.ts';
@@ -44,39 +43,27 @@ Exit status: 0 ok, 2 bad usage or input.`;
 const MAX_LABELS_BYTES = 16 * 1024 * 1024;
 
 export async function evaluateCommand(args: string[]): Promise<number> {
-  if (wantsHelp(args)) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        database: { type: 'string' },
-        'database-url': { type: 'string' },
-        labels: { type: 'string' },
-        json: { type: 'string' },
-        html: { type: 'string' },
-        summary: { type: 'boolean' },
-        'load-max-runs': { type: 'string' },
-        'server-url': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(`evaluate: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
-  }
+  const values = parseCommandFlags(
+    'evaluate',
+    args,
+    {
+      database: { type: 'string' },
+      'database-url': { type: 'string' },
+      labels: { type: 'string' },
+      json: { type: 'string' },
+      html: { type: 'string' },
+      summary: { type: 'boolean' },
+      'load-max-runs': { type: 'string' },
+      'server-url': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    USAGE,
+    HELP,
+  );
+  if (!values) return 0;
   const location = (values['database-url'] ?? values.database) as string | undefined;
   if (!location) throw new UserError(`evaluate: --database is required; ${USAGE}`);
-  let loadMaxRuns: number | undefined;
-  if (values['load-max-runs'] !== undefined) {
-    const v = String(values['load-max-runs']);
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`evaluate: --load-max-runs ${v} is not a whole number >= 1`);
-    loadMaxRuns = Number(v);
-  }
+  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumberFlag('evaluate', '--load-max-runs', String(values['load-max-runs']), 1);
   const labelsFile = values.labels as string | undefined;
   const labelRows = labelsFile ? { rows: parseLabelsCsv(readLabels(labelsFile), labelsFile), file: labelsFile } : undefined;
   const summaryPath = process.env.GITHUB_STEP_SUMMARY;

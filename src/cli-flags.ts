@@ -4,8 +4,10 @@
  * a CLI user typed flags. The CLI takes every input as a flag of the same name but two, so its messages name the
  * flag instead.
  */
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { INPUT_DEFAULTS } from './config/inputs.ts';
 import type { Log } from './log.ts';
+import { UserError } from './store/store.ts';
 
 const RENAMED: Record<string, string> = { 'test-results': 'results', 'database-path': 'database' };
 
@@ -42,4 +44,32 @@ export function inFlagTermsLog(log: Log): Log {
     error: (m, p) => log.error(inFlagTerms(m), p),
     debug: (m) => log.debug(m),
   };
+}
+
+/**
+ * A subcommand's flags: null after printing its help (--help/-h anywhere), else the parsed values. A flag parseArgs
+ * rejects is a user error naming the command, the first line of parseArgs' message and the usage line.
+ */
+export function parseCommandFlags(
+  command: string,
+  args: string[],
+  options: ParseArgsOptionsConfig,
+  usage: string,
+  help: string,
+): Record<string, string | boolean | undefined> | null {
+  if (wantsHelp(args)) {
+    process.stdout.write(`${help}\n`);
+    return null;
+  }
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    throw new UserError(`${command}: ${(err as Error).message.split('\n')[0]}; ${usage}`);
+  }
+}
+
+/** A flag's value as a whole number >= min, or a user error naming the command and flag. */
+export function wholeNumberFlag(command: string, flag: string, value: string, min: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UserError(`${command}: ${flag} ${value} is not a whole number >= ${min}`);
+  return Number(value);
 }

@@ -5,9 +5,8 @@
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { useColor } from './cli-color.ts';
-import { wantsHelp } from './cli-flags.ts';
+import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { NO_PROGRESS, startProgress } from './cli-progress.ts';
 import { evaluate } from './evaluate/evaluate.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
@@ -40,35 +39,28 @@ Options:
 Exit status: 0 ok, 2 bad usage or input.`;
 
 export async function reportCommand(args: string[]): Promise<number> {
-  if (wantsHelp(args)) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        database: { type: 'string' },
-        'database-url': { type: 'string' },
-        'report-dir': { type: 'string' },
-        run: { type: 'string' },
-        'load-max-runs': { type: 'string' },
-        evaluate: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(`report: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
-  }
+  const values = parseCommandFlags(
+    'report',
+    args,
+    {
+      database: { type: 'string' },
+      'database-url': { type: 'string' },
+      'report-dir': { type: 'string' },
+      run: { type: 'string' },
+      'load-max-runs': { type: 'string' },
+      evaluate: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    USAGE,
+    HELP,
+  );
+  if (!values) return 0;
   const location = (values['database-url'] ?? values.database) as string | undefined;
   if (!location) throw new UserError(`report: --database is required; ${USAGE}`);
   const dir = values['report-dir'] as string | undefined;
   if (!dir) throw new UserError(`report: --report-dir is required; ${USAGE}`);
-  const runId = values.run === undefined ? undefined : wholeNumber('--run', String(values.run), 1);
-  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumber('--load-max-runs', String(values['load-max-runs']), 1);
+  const runId = values.run === undefined ? undefined : wholeNumberFlag('report', '--run', String(values.run), 1);
+  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumberFlag('report', '--load-max-runs', String(values['load-max-runs']), 1);
   const quiet = !!values.quiet;
 
   let db: OpenedLocation | null = null;
@@ -92,11 +84,6 @@ export async function reportCommand(args: string[]): Promise<number> {
     progress.stop();
     await db?.store.close().catch(() => {});
   }
-}
-
-function wholeNumber(name: string, v: string, min: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UserError(`report: ${name} ${v} is not a whole number >= ${min}`);
-  return Number(v);
 }
 
 /** The run (newest, or the given id) and the runs before it, as a ReportData. */

@@ -3,8 +3,7 @@
  * copies runs between two databases (sqlite paths or Postgres URLs), then prints what it did and
  * which late runs may have changed verdicts of runs already classified at the destination.
  */
-import { parseArgs } from 'node:util';
-import { wantsHelp } from './cli-flags.ts';
+import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
@@ -31,37 +30,25 @@ Options:
 Exit status: 0 ok, 2 bad usage or input.`;
 
 export async function syncCommand(args: string[]): Promise<number> {
-  if (wantsHelp(args)) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        reclassify: { type: 'boolean' },
-        'load-max-runs': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(`sync: ${(err as Error).message.split('\n')[0]}; ${USAGE}`);
-  }
+  const values = parseCommandFlags(
+    'sync',
+    args,
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      reclassify: { type: 'boolean' },
+      'load-max-runs': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    USAGE,
+    HELP,
+  );
+  if (!values) return 0;
   const from = values.from as string | undefined;
   const to = values.to as string | undefined;
   if (!from || !to) throw new UserError(`sync: --from and --to are both required; ${USAGE}`);
-  let loadMaxRuns: number | undefined;
-  if (values['load-max-runs'] !== undefined) {
-    const v = String(values['load-max-runs']);
-    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`sync: --load-max-runs ${v} is not a whole number >= 1`);
-    loadMaxRuns = Number(v);
-  }
+  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumberFlag('sync', '--load-max-runs', String(values['load-max-runs']), 1);
   const quiet = !!values.quiet;
   const dryRun = !!values['dry-run'];
   const log = (m: string) => {
