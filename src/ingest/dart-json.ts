@@ -10,6 +10,7 @@
 import type { ExceptionInfo, Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import { DISTINCT_TESTS } from './distinct-tests.ts';
+import { streamLines } from './json-lines.ts';
 import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
@@ -53,17 +54,7 @@ export function parseDartJson(text: string, ctx: ReportContext): ParsedReport {
   const tests = new Map<number, DartTest>();
   const order: DartTest[] = [];
   let events = 0;
-  let pos = 0;
-  let lineNo = 0;
-  const contentEnd = text.trimEnd().length;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl === -1) nl = text.length;
-    const line = text.slice(pos, nl).trim();
-    const last = nl >= contentEnd;
-    pos = nl + 1;
-    lineNo++;
-    if (!line) continue;
+  for (const { text: line, lineNo, last } of streamLines(text)) {
     let ev: unknown;
     try {
       ev = JSON.parse(line);

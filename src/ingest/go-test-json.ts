@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
+import { streamLines } from './json-lines.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
@@ -134,17 +135,7 @@ export function parseGoTestJson(text: string, ctx: ReportContext): ParsedReport 
     return a;
   };
 
-  let pos = 0;
-  let lineNo = 0;
-  const contentEnd = text.trimEnd().length;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl === -1) nl = text.length;
-    const line = text.slice(pos, nl).replace(/\r$/, '');
-    const last = nl >= contentEnd;
-    pos = nl + 1;
-    lineNo++;
-    if (!line.trim()) continue;
+  for (const { text: line, lineNo, last } of streamLines(text)) {
     if (line[0] !== '{') {
       // Plain lines: go's "FAIL pkg [build failed]" on stdout, and compiler errors when stderr was captured too.
       const bf = BUILD_FAILED.exec(line);
