@@ -4,7 +4,6 @@
  * the newest unless `--run` names one, with the runs before it as history — from the database
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
-import { writeFileSync } from 'node:fs';
 import { useColor } from './cli-color.ts';
 import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { NO_PROGRESS, startProgress } from './cli-progress.ts';
@@ -70,12 +69,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     progress.clear();
     if (db.store.kind === 'sqlite') for (const w of db.store.warnings) process.stderr.write(`warning: ${redact(w)}\n`);
     const data = await loadReportData(db, { runId, loadMaxRuns });
-    const files = writeReportFiles(data, dir);
-    if (values.evaluate) {
-      // Over every stored run, not only those before the reported one: the labels need the later attempts.
-      const evaluation = await evaluate(db.store, { database: db.description, loadMaxRuns, serverUrl: process.env.GITHUB_SERVER_URL });
-      writeFileSync(files.html, redact(renderHtmlReport(data, { evaluation })));
-    }
+    // Over every stored run, not only those before the reported one: the labels need the later attempts.
+    const evaluation = values.evaluate
+      ? await evaluate(db.store, { database: db.description, loadMaxRuns, serverUrl: process.env.GITHUB_SERVER_URL })
+      : undefined;
+    const files = evaluation ? writeReportFiles(data, dir, (d) => redact(renderHtmlReport(d, { evaluation }))) : writeReportFiles(data, dir);
     progress.stop();
     if (!quiet) process.stderr.write(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}\n`);
     process.stdout.write(`${renderTerminalTable(data, { color: useColor(process.stdout) })}\n`);

@@ -15,7 +15,8 @@ export interface ReportFiles {
   sffl: string | null;
 }
 
-export function writeReportFiles(data: ReportData, dir: string): ReportFiles {
+/** `renderHtml` replaces the plain HTML report, e.g. with `report --evaluate`'s section, so the page is rendered once. */
+export function writeReportFiles(data: ReportData, dir: string, renderHtml: (data: ReportData) => string = renderHtmlReport): ReportFiles {
   mkdirSync(dir, { recursive: true });
   const files: ReportFiles = {
     json: join(dir, 'flakefighters.json'),
@@ -25,7 +26,7 @@ export function writeReportFiles(data: ReportData, dir: string): ReportFiles {
   };
   // The JSON and JUnit reports of a 100k-test run are tens of MB: streamed to their files, never whole strings.
   writeRendered(files.json, (sink) => writeJsonReport(data, sink));
-  writeFileSync(files.html, renderHtmlReport(data));
+  writeFileSync(files.html, renderHtml(data));
   writeRendered(files.junit, (sink) => writeEnrichedJunit(data, sink));
   if (data.sffl && data.sffl.rows.length > 0) {
     files.sffl = join(dir, 'sffl.csv');
