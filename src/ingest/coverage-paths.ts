@@ -6,8 +6,7 @@
  * here the prefixes are found, checked (most files under one must map) and listed so that people can
  * see what was mapped.
  */
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { SourceFiles } from './source-files.ts';
 
 export interface PathMapping {
   /** Absolute path as recorded → absolute path under root (only paths that moved). */
@@ -24,7 +23,7 @@ export interface PathMapping {
  */
 export function mapPathsOntoRoot(paths: Iterable<string>, root: string): PathMapping {
   const base = trimSlash(root.replace(/\\/g, '/'));
-  const isFile = cachedIsFile();
+  const files = new SourceFiles(root);
   const outside: string[] = [];
   const candidates = new Map<string, { target: string; prefix: string }>();
   for (const path of new Set(paths)) {
@@ -34,8 +33,8 @@ export function mapPathsOntoRoot(paths: Iterable<string>, root: string): PathMap
     const parts = p.split('/').filter((s) => s !== '');
     for (let i = 0; i < parts.length; i++) {
       const suffix = parts.slice(i).join('/');
-      if (!isFile(join(root, suffix))) continue;
-      candidates.set(path, { target: join(root, suffix), prefix: `${p.startsWith('/') ? '/' : ''}${parts.slice(0, i).join('/')}` || '/' });
+      if (!files.isFile(suffix)) continue;
+      candidates.set(path, { target: files.abs(suffix), prefix: `${p.startsWith('/') ? '/' : ''}${parts.slice(0, i).join('/')}` || '/' });
       break;
     }
   }
@@ -56,20 +55,4 @@ export function mapPathsOntoRoot(paths: Iterable<string>, root: string): PathMap
 
 function trimSlash(p: string): string {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
-}
-
-function cachedIsFile(): (p: string) => boolean {
-  const seen = new Map<string, boolean>();
-  return (p) => {
-    let v = seen.get(p);
-    if (v === undefined) {
-      try {
-        v = statSync(p).isFile();
-      } catch {
-        v = false;
-      }
-      seen.set(p, v);
-    }
-    return v;
-  };
 }
