@@ -120,8 +120,11 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     }
     if (run.commitSha) {
       const opts = { coverage: false, environment: run.meta.environment ?? null };
-      sameCommitRuns = (await store.loadRunsForCommit(run.commitSha, run.startTime, opts)).filter((r) => !since || r.startTime >= since);
-      if (skewedFrom) sameCommitRuns.unshift(...(await store.loadRunsForCommit(run.commitSha, horizon, opts)).filter((r) => r.startTime >= skewedFrom));
+      // One load up to the horizon when skewed runs count (newest first: the skewed ones, then those
+      // before this run); the runs stamped in between ran alongside this one and are left out.
+      const loaded = await store.loadRunsForCommit(run.commitSha, skewedFrom ? horizon : run.startTime, opts);
+      const before = (skewedFrom ? loaded.filter((r) => r.startTime < run.startTime) : loaded).filter((r) => !since || r.startTime >= since);
+      sameCommitRuns = skewedFrom ? [...loaded.filter((r) => r.startTime >= skewedFrom), ...before] : before;
     }
   } catch (err) {
     if (db.kind !== 'postgres') throw err;
