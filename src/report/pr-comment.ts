@@ -13,18 +13,26 @@ const MAX_CHARS = 60_000;
 
 export function renderPrComment(data: ReportData, marker = DEFAULT_COMMENT_MARKER): string {
   const counts = countRun(data.run);
-  const failures = failuresOf(data.run);
   const sha = data.sha ?? data.run.commitSha;
   let head = `${marker}\n### ${headlineIcon(counts)} flakefighters: ${countsLine(counts)}\n\n`;
   head += `${sha ? `Commit \`${escapeMarkdown(shortSha(sha))}\` · ` : ''}history of ${plural(data.history.length, 'earlier run')} · ${
     data.flakefighters.length ? escapeMarkdown(data.flakefighters.join(', ')) : 'no flakefighters'
   }\n`;
-  const links = (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 10);
-  const tail = links.length ? `\n${links.map((l) => `[${escapeMarkdown(truncate(l.label, 100))}](${markdownUrl(l.url)})`).join(' · ')}\n` : '';
-  if (!failures.length) return head + tail;
+  return withFailureTable(data, head, linksTail(data), MAX_CHARS);
+}
 
+/** The run's links (http(s) only, at most 10) as one Markdown line, or nothing. */
+function linksTail(data: ReportData): string {
+  const links = (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 10);
+  return links.length ? `\n${links.map((l) => `[${escapeMarkdown(truncate(l.label, 100))}](${markdownUrl(l.url)})`).join(' · ')}\n` : '';
+}
+
+/** `head`, the failures table cut to keep the whole within `maxChars` characters, and `tail`. */
+function withFailureTable(data: ReportData, head: string, tail: string, maxChars: number): string {
+  const failures = failuresOf(data.run);
+  if (!failures.length) return head + tail;
   // Characters, not bytes: GitHub's comment limit counts characters.
-  const budget = MAX_CHARS - head.length - tail.length - FAILURE_TABLE_HEAD.length - cutNote(failures.length).length - 16;
+  const budget = maxChars - head.length - tail.length - FAILURE_TABLE_HEAD.length - cutNote(failures.length).length - 16;
   let rows = '';
   let shown = 0;
   for (const f of failures) {
@@ -67,7 +75,6 @@ const LEG_BLOCK = /<!-- ffa-leg:([A-Za-z0-9_-]+) -->\n([\s\S]*?)\n<!-- \/ffa-leg
 /** The leg's section body: context, the failures table (cut to `maxChars`), links. */
 export function renderLegBody(data: ReportData, maxChars: number): string {
   const counts = countRun(data.run);
-  const failures = failuresOf(data.run);
   const sha = data.sha ?? data.run.commitSha;
   const runUrl = workflowRunUrl(data, data.run);
   const bits = [
@@ -78,20 +85,7 @@ export function renderLegBody(data: ReportData, maxChars: number): string {
   ].filter(Boolean);
   let head = `${countsLine(counts)}  \n${bits.join(' · ')}\n`;
   if (data.warnings.length) head += `\n⚠️ ${plural(data.warnings.length, 'warning')}: ${escapeMarkdown(truncate(data.warnings[0], 200))}${data.warnings.length > 1 ? ' (all in the job summary)' : ''}\n`;
-  const links = (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 10);
-  const tail = links.length ? `\n${links.map((l) => `[${escapeMarkdown(truncate(l.label, 100))}](${markdownUrl(l.url)})`).join(' · ')}\n` : '';
-  if (!failures.length) return head + tail;
-  const budget = maxChars - head.length - tail.length - FAILURE_TABLE_HEAD.length - cutNote(failures.length).length - 16;
-  let rows = '';
-  let shown = 0;
-  for (const f of failures) {
-    const row = failureRow(data, f);
-    if (rows.length + row.length > budget) break;
-    rows += row;
-    shown++;
-  }
-  const note = shown < failures.length ? cutNote(failures.length - shown) : '';
-  return `${head}\n${shown ? FAILURE_TABLE_HEAD + rows : ''}${note}${tail}`;
+  return withFailureTable(data, head, linksTail(data), maxChars);
 }
 
 export function legSection(data: ReportData, leg: { key: string; label: string }, maxChars = 20_000, now = new Date()): LegSection {
