@@ -32,19 +32,26 @@ interface Entry {
   isSymlink: boolean;
 }
 
-/** Writes the archive's files under `dest`; returns their absolute paths. Throws ZipError, writing nothing, when any entry is refused. */
-export function extractZip(zip: Buffer, dest: string, limits: ExtractLimits): string[] {
-  const entries = readCentralDirectory(zip, limits.maxEntries ?? 1000);
+/**
+ * Each entry with the path it unpacks to under `dest`; refuses, before anything is written, a symbolic link, a path
+ * outside `dest`, or more than `maxBytes` unpacked in all.
+ */
+function planTargets(entries: Entry[], dest: string, maxBytes: number): { entry: Entry; target: string }[] {
   const root = resolve(dest);
   let total = 0;
-  const planned: { entry: Entry; target: string }[] = [];
-  for (const entry of entries) {
+  return entries.map((entry) => {
     const target = safeTarget(root, entry.name);
     if (entry.isSymlink) throw new ZipError(`entry '${entry.name}' is a symbolic link`);
     total += entry.size;
-    if (total > limits.maxBytes) throw new ZipError(`it unpacks to more than ${limits.maxBytes} bytes`);
-    planned.push({ entry, target });
-  }
+    if (total > maxBytes) throw new ZipError(`it unpacks to more than ${maxBytes} bytes`);
+    return { entry, target };
+  });
+}
+
+/** Writes the archive's files under `dest`; returns their absolute paths. Throws ZipError, writing nothing, when any entry is refused. */
+export function extractZip(zip: Buffer, dest: string, limits: ExtractLimits): string[] {
+  const entries = readCentralDirectory(zip, limits.maxEntries ?? 1000);
+  const planned = planTargets(entries, dest, limits.maxBytes);
   // Decompress everything before writing anything, so a bad entry leaves no half-written folder.
   const contents = planned.map(({ entry }) => (entry.name.endsWith('/') ? null : inflate(zip, entry)));
   const written: string[] = [];
@@ -194,16 +201,7 @@ export async function extractZipFile(zipPath: string, dest: string, limits: Extr
   } finally {
     await fh.close();
   }
-  const root = resolve(dest);
-  let total = 0;
-  const planned: { entry: Entry; target: string }[] = [];
-  for (const entry of entries) {
-    const target = safeTarget(root, entry.name);
-    if (entry.isSymlink) throw new ZipError(`entry '${entry.name}' is a symbolic link`);
-    total += entry.size;
-    if (total > limits.maxBytes) throw new ZipError(`it unpacks to more than ${limits.maxBytes} bytes`);
-    planned.push({ entry, target });
-  }
+  const planned = planTargets(entries, dest, limits.maxBytes);
   const parts: string[] = [];
   try {
     for (const { entry, target } of planned) {
