@@ -15,7 +15,7 @@ import { UserError } from '../store/store.ts';
 import { streamLines } from './json-lines.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
-import { newExecution, TestCollector } from './test-collector.ts';
+import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
 import { extractFrames } from './tracebacks.ts';
 
 interface GoEvent {
@@ -69,9 +69,7 @@ export function looksLikeGoTestJson(text: string): boolean {
 }
 
 function timeOf(ev: GoEvent): Date | null {
-  if (typeof ev.Time !== 'string') return null;
-  const ms = Date.parse(ev.Time);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  return typeof ev.Time === 'string' ? parseTimestamp(ev.Time) : null;
 }
 
 /** The module path of root/go.mod, to turn the bare file names go prints (`calc_test.go:12:`) into paths. */

@@ -12,7 +12,7 @@ import { DISTINCT_TESTS } from './distinct-tests.ts';
 import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
-import { newExecution, TestCollector } from './test-collector.ts';
+import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 
 type Obj = Record<string, unknown>;
@@ -31,8 +31,7 @@ export function parseMochaJson(doc: Obj, ctx: ReportContext): ParsedReport {
   for (const k of ['passes', 'failures', 'pending'] as const) if (doc[k] !== undefined && !Array.isArray(doc[k])) bad(`$.${k}`, 'is not an array');
   const collector = new TestCollector(DISTINCT_TESTS);
   const paths = new ReportPaths(ctx.files);
-  const start = typeof (doc.stats as Obj).start === 'string' ? new Date((doc.stats as Obj).start as string) : null;
-  const clock = start && !Number.isNaN(start.getTime()) ? start : null;
+  const clock = typeof (doc.stats as Obj).start === 'string' ? parseTimestamp((doc.stats as Obj).start as string) : null;
 
   const read = (list: unknown, key: string, outcome: Outcome): void => {
     if (!Array.isArray(list)) return;
