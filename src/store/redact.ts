@@ -6,6 +6,8 @@
 import * as core from '@actions/core';
 
 const secrets = new Set<string>();
+/** The secrets longest first, kept between registrations: redact runs on every write to stdout and stderr. */
+let longestFirst: string[] | null = null;
 /** The runner masks what `::add-mask::` names; a terminal would just print the command, secret and all. */
 let runnerMasking = true;
 
@@ -29,6 +31,7 @@ function safeDecode(s: string): string {
 export function registerSecret(secret: string | null | undefined): void {
   if (!secret || secret.length < MIN_SECRET_LENGTH || secrets.has(secret)) return;
   secrets.add(secret);
+  longestFirst = null;
   if (!runnerMasking) return;
   // add-mask is line based: a multi-line value is registered line by line.
   for (const line of secret.split(/\r?\n/)) if (line.length >= MIN_SECRET_LENGTH) core.setSecret(line);
@@ -82,7 +85,8 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi;
 export function redact(text: string): string {
   let out = text;
   // Longest first, so a URL is masked whole before its password is.
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+  longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
+  for (const s of longestFirst) {
     if (out.includes(s)) out = out.split(s).join('***');
   }
   return out.replace(URL_PASSWORD, '$1***@');
@@ -91,6 +95,7 @@ export function redact(text: string): string {
 /** For tests: forget registered secrets. */
 export function clearSecrets(): void {
   secrets.clear();
+  longestFirst = null;
 }
 
 /**
