@@ -4,7 +4,7 @@
  * setting marked), either inside the HTML report or as a page of its own with the report's styles. Test names are
  * hostile input: every value is escaped here, and only http(s) links are made.
  */
-import { HTML_CSS } from '../report/html-assets.ts';
+import { htmlPage } from '../report/html-assets.ts';
 import { escapeHtml as h, formatCount, hideUrls, plural, stripInvalidXmlChars, truncate } from '../report/text.ts';
 import type { EvaluationReport, FailureInfo, FlakefighterScore, SweepRow } from './evaluate.ts';
 import type { Estimate } from './metrics.ts';
@@ -119,18 +119,13 @@ export function renderEvaluationPage(r: EvaluationReport, opts: EvaluationHtmlOp
     `<span>${plural(r.runs, 'run')}</span>`,
     `<span>Generated ${t(r.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))}</span>`,
   ];
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${t(`flakefighters: ${title}`)}</title>
-<style>${HTML_CSS}</style></head>
-<body>
-<header><h1><span class="brand">flakefighters</span><span class="pill ${status}">${hidden > 0 ? 'hides genuine failures' : 'no genuine failure hidden'}</span>${t(title)}</h1><div class="meta">${meta.join('')}</div></header>
+  return htmlPage(
+    t(`flakefighters: ${title}`),
+    `<header><h1><span class="brand">flakefighters</span><span class="pill ${status}">${hidden > 0 ? 'hides genuine failures' : 'no genuine failure hidden'}</span>${t(title)}</h1><div class="meta">${meta.join('')}</div></header>
 <main>
 ${renderEvaluationSection(r, opts)}
 </main>
-<footer>flakefighters-action · flakefighters evaluate · verdicts follow pytest-flakefighters</footer>
-</body></html>
-`;
+<footer>flakefighters-action · flakefighters evaluate · verdicts follow pytest-flakefighters</footer>`,
+    false,
+  );
 }

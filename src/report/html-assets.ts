@@ -140,3 +140,21 @@ export const HTML_JS = `
   apply();
 })();
 `;
+
+/**
+ * A self-contained page around `content` with the report's styles: nothing is loaded from elsewhere, and `scripts`
+ * says whether inline scripts may run. `escapedTitle` is already HTML-escaped.
+ */
+export function htmlPage(escapedTitle: string, content: string, scripts: boolean): string {
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; ${scripts ? "script-src 'unsafe-inline'; " : ''}img-src data:`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<title>${escapedTitle}</title>
+<style>${HTML_CSS}</style></head>
+<body>
+${content}
+</body></html>
+`;
+}

@@ -24,7 +24,7 @@ import {
   type Cell,
   type Failure,
 } from './facts.ts';
-import { HTML_CSS, HTML_JS } from './html-assets.ts';
+import { HTML_JS, htmlPage } from './html-assets.ts';
 import type { EvaluationReport } from '../evaluate/evaluate.ts';
 import { renderEvaluationSection } from '../evaluate/render-html.ts';
 import { renderTrendSvg, type TrendPoint } from './trend-chart.ts';
@@ -75,18 +75,7 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
     `<footer>flakefighters-action · verdicts follow pytest-flakefighters · ${h(formatDate(data.run.startTime))}</footer>`,
   ].join('\n');
 
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>${h(`flakefighters: ${title}`)}</title>
-<style>${HTML_CSS}</style></head>
-<body>
-${body}
-<script type="application/json" id="ff-runs">${runsJson}</script>
-<script>${HTML_JS}</script>
-</body></html>
-`;
+  return htmlPage(h(`flakefighters: ${title}`), `${body}\n<script type="application/json" id="ff-runs">${runsJson}</script>\n<script>${HTML_JS}</script>`, true);
 }
 
 /** Text for the page: escaped, and without control characters (ANSI colour codes in test output). */
