@@ -6,7 +6,7 @@
 import type { Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
-import { IdPaths } from './id-paths.ts';
+import { IdPaths, isAbsolutePath } from './id-paths.ts';
 import { repeatNotice } from './junit-notices.ts';
 import { RETRY_RULES } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
@@ -136,7 +136,7 @@ export function parseCtrf(text: string, ctx: ReportContext): ParsedReport {
     const filePath = typeof t.filePath === 'string' ? t.filePath : '';
     const where = filePath ? paths.of(filePath) : null;
     const id = where ? `${where.rel}::${suite ? suite + ' › ' : ''}${t.name}` : suite ? `${suite} › ${t.name}` : (t.name as string);
-    const fspath = where ? where.abs || (/^(?:\/|[A-Za-z]:[\\/])/.test(filePath) ? filePath : ctx.files.abs(where.rel)) : '';
+    const fspath = where ? where.abs || (isAbsolutePath(filePath) ? filePath : ctx.files.abs(where.rel)) : '';
     collector.add(id, fspath, typeof t.line === 'number' && t.line > 0 ? t.line : null, executions);
   });
   const tests = collector.tests();

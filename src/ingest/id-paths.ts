@@ -14,6 +14,9 @@ export interface IdPath {
   abs: string;
 }
 
+/** An absolute path of this machine or of Windows, whichever separator it was written with. */
+export const isAbsolutePath = (p: string): boolean => /^(?:\/|[A-Za-z]:[\\/])/.test(p);
+
 /** Checkout folders of the common CI runners: what follows them is the repository's own path. */
 const CI_CHECKOUTS = [
   /^\/home\/runner\/work\/[^/]+\/[^/]+\//,
@@ -51,7 +54,7 @@ export class IdPaths {
     const rel = this.report.rel(written);
     const abs = this.report.abs(written);
     if (abs) return { rel, abs };
-    if (/^(?:\/|[A-Za-z]:\/)/.test(rel)) {
+    if (isAbsolutePath(rel)) {
       for (const re of CI_CHECKOUTS) if (re.test(rel)) return { rel: rel.replace(re, ''), abs: '' };
       return { rel, abs: '' };
     }

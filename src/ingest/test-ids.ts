@@ -3,7 +3,7 @@
  * tests apart. Two testcases that get the same id here are either attempts of one test or occurrences the
  * writer did not tell apart; retries.ts decides which, per dialect.
  */
-import { IdPaths } from './id-paths.ts';
+import { IdPaths, isAbsolutePath } from './id-paths.ts';
 import type { JUnitDialect } from './junit-dialect.ts';
 import { pytestNodeId } from './pytest-ids.ts';
 import type { SourceFiles } from './source-files.ts';
@@ -40,8 +40,6 @@ export class IdContext {
 }
 
 export type IdRule = (tc: XmlElement, scope: SuiteScope, ctx: IdContext) => TestIdentity;
-
-const isAbsolutePath = (p: string): boolean => /^(?:\/|[A-Za-z]:[\\/])/.test(p);
 
 const nameOf = (tc: XmlElement): string => tc.attrs.name ?? '';
 const classnameOf = (tc: XmlElement): string => tc.attrs.classname ?? tc.attrs.class ?? '';
