@@ -9,7 +9,7 @@ import { isFailing, testFlaky, verdictOf, type Execution, type FlakefighterResul
 import type { ReportData } from './report-data.ts';
 import { countRun, failureMessage, flipRanking, testLocation, testSeconds } from './facts.ts';
 import { hideUrls, truncate } from './text.ts';
-import { StringSink, type TextSink } from './text-sink.ts';
+import type { TextSink } from './text-sink.ts';
 
 export const JSON_REPORT_SCHEMA_VERSION = 2;
 
@@ -21,9 +21,7 @@ const text = (s: string | null | undefined): string | null => (s ? truncate(s, T
 const replacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 export function renderJsonReport(data: ReportData): string {
-  const sink = new StringSink();
-  writeJsonReport(data, sink);
-  return sink.toString();
+  return [...jsonReportPieces(data)].join('');
 }
 
 /**

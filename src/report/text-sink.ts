@@ -1,22 +1,11 @@
 /**
- * Where a report renderer writes its text, piece by piece: a file (in chunks, so a 100k-test report never exists
- * whole as one string) or a string (for tests and small callers).
+ * Where a report renderer writes its text, piece by piece: a file, in chunks, so a 100k-test report never exists
+ * whole as one string (callers that want the text itself join the renderer's pieces).
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 export interface TextSink {
   write(text: string): void;
-}
-
-/** Collects everything into one string: only for callers that want the text itself. */
-export class StringSink implements TextSink {
-  private parts: string[] = [];
-  write(text: string): void {
-    this.parts.push(text);
-  }
-  toString(): string {
-    return this.parts.join('');
-  }
 }
 
 /**
