@@ -9,11 +9,11 @@
  */
 import type { ExceptionInfo, Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
-import { DISTINCT_TESTS } from './distinct-tests.ts';
 import { streamLines } from './json-lines.ts';
 import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
+import { distinctInvocations } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames } from './tracebacks.ts';
 
@@ -124,7 +124,7 @@ export function parseDartJson(text: string, ctx: ReportContext): ParsedReport {
     if (name) exc.name = name;
     return exc;
   };
-  const collector = new TestCollector(DISTINCT_TESTS);
+  const collector = new TestCollector(distinctInvocations);
   const failing = (a: Attempt, outcome: Outcome, stdout: string | null, fallback: string): Execution => {
     const parts: string[] = [];
     for (let i = 0; i < a.errors.length; i++) parts.push(a.errors[i].replace(/\s+$/, ''), a.stacks[i].replace(/\s+$/, ''));

@@ -8,10 +8,10 @@
  */
 import type { Execution, Outcome } from '../model.ts';
 import { UserError } from '../store/store.ts';
-import { DISTINCT_TESTS } from './distinct-tests.ts';
 import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
+import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 
@@ -29,7 +29,7 @@ export function parseMochaJson(doc: Obj, ctx: ReportContext): ParsedReport {
     throw new UserError(`${ctx.file}: ${path} ${what}, so this is not a mocha JSON report; write it with \`mocha --reporter json --reporter-option output=mocha.json\` or leave it out of test-results.`);
   };
   for (const k of ['passes', 'failures', 'pending'] as const) if (doc[k] !== undefined && !Array.isArray(doc[k])) bad(`$.${k}`, 'is not an array');
-  const collector = new TestCollector(DISTINCT_TESTS);
+  const collector = new TestCollector(distinctInvocations);
   const paths = new ReportPaths(ctx.files);
   const clock = typeof (doc.stats as Obj).start === 'string' ? parseTimestamp((doc.stats as Obj).start as string) : null;
 

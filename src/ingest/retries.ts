@@ -7,8 +7,10 @@ import { isFailing, type Execution } from '../model.ts';
 import type { JUnitDialect } from './junit-dialect.ts';
 
 export interface RetryRule {
-  /** True when repeated records with this id are attempts of one test, in the order written. */
-  /** `records`: each record's executions, in file order (some writers are told apart by their outcomes). */
+  /**
+   * True when repeated records with this id are attempts of one test, in the order written. `records`: each
+   * record's executions, in file order (some writers are told apart by their outcomes).
+   */
   repeatsAreAttempts(id: string, records: Execution[][]): boolean;
   /** The test's executions from its records (each record's executions, in file order). */
   readAttempts(records: Execution[][]): Execution[];
@@ -23,8 +25,12 @@ export function attemptsAsWritten(records: Execution[][]): Execution[] {
 
 const asWritten: RetryRule = { repeatsAreAttempts: () => true, readAttempts: attemptsAsWritten };
 
-/** Writers that never write a retry as a repeated testcase: a repeat is another test (a row, a repetition). */
-const distinctInvocations: RetryRule = { repeatsAreAttempts: () => false, readAttempts: attemptsAsWritten };
+/**
+ * Writers that never write a retry as a repeated testcase (most JUnit writers; TRX, RSpec, mocha and Dart JSON):
+ * a repeat is another test (a row, a repetition) the writer did not tell apart. TestCollector keeps it apart with
+ * a stable ordinal and junit-notices.ts names it in one notice; it is never merged into attempts of one test.
+ */
+export const distinctInvocations: RetryRule = { repeatsAreAttempts: () => false, readAttempts: attemptsAsWritten };
 
 /** A retry only ever follows a failure: records where an earlier one did not fail are not one test's attempts. */
 export function looksLikeRetries(records: Execution[][]): boolean {
@@ -41,7 +47,7 @@ export const EARLIER_ATTEMPT_MESSAGE = 'an earlier attempt failed (pytest-rerunf
  * second record for a teardown error after a failed call. Reruns happen only after a failure, so an empty
  * record followed by another one of the same test is a failed attempt whose text was not kept.
  */
-export const pytestRerunfailures: RetryRule = {
+const pytestRerunfailures: RetryRule = {
   repeatsAreAttempts: () => true,
   readAttempts(records) {
     const out: Execution[] = [];

@@ -7,10 +7,10 @@
  */
 import type { Execution } from '../model.ts';
 import { UserError } from '../store/store.ts';
-import { DISTINCT_TESTS } from './distinct-tests.ts';
 import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
+import { distinctInvocations } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 
@@ -37,7 +37,7 @@ export function parseRspecJson(doc: Obj, ctx: ReportContext): ParsedReport {
     seen.set(b, (seen.get(b) ?? 0) + 1);
   });
 
-  const collector = new TestCollector(DISTINCT_TESTS);
+  const collector = new TestCollector(distinctInvocations);
   for (const raw of examples) {
     const e = raw as Obj;
     let id = base(e);

@@ -7,10 +7,10 @@
  * are the tests. TRX has no retry records: a result written twice for one id is two tests (an ordinal each).
  */
 import type { Execution, Outcome } from '../model.ts';
-import { DISTINCT_TESTS } from './distinct-tests.ts';
 import { repeatNotice } from './junit-notices.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
+import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
 import type { XmlElement } from './xml-scan.ts';
@@ -72,7 +72,7 @@ function definitions(root: XmlElement): Map<string, Definition> {
 }
 
 export function parseTrx(root: XmlElement, ctx: ReportContext): ParsedReport {
-  const collector = new TestCollector(DISTINCT_TESTS);
+  const collector = new TestCollector(distinctInvocations);
   const paths = new ReportPaths(ctx.files);
   const defs = definitions(root);
   const warnings: string[] = [];
