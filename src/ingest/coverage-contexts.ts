@@ -7,13 +7,13 @@
  *   plugin's reruns) and to `collection` while pytest collects. The escape is undone here, so the name
  *   reads `<nodeid>__<attempt>`; `collection` is the global context, like coverage.py's `''`.
  */
-import type { RawCoverage } from './coverage-raw.ts';
+import { addLines, type RawCoverage } from './coverage-raw.ts';
 
 const PHASE_SUFFIX = /\|(?:run|setup|teardown)$/;
 /** The plugin's per-attempt context: a nodeid (always holds `::`) and `__<attempt>`. */
 const PLUGIN_CONTEXT = /^(.*::.*)__([1-9]\d*)$/;
 /** The plugin's context while pytest collects (imports, class and def lines). */
-export const PLUGIN_COLLECTION_CONTEXT = 'collection';
+const PLUGIN_COLLECTION_CONTEXT = 'collection';
 
 /** A context that names a test: a pytest-cov phase or a nodeid. */
 export function isTestShaped(name: string): boolean {
@@ -48,13 +48,9 @@ export function normaliseContexts(byContext: RawCoverage['byContext']): RawCover
     if (pluginNamed && n === PLUGIN_COLLECTION_CONTEXT) n = '';
     const plugin = parsePluginContext(n);
     n = plugin ? `${plugin.nodeid}__${plugin.attempt}` : n.replace(PHASE_SUFFIX, '');
-    let target = out.get(n);
-    if (!target) out.set(n, (target = new Map()));
-    for (const [path, lines] of byFile) {
-      let set = target.get(path);
-      if (!set) target.set(path, (set = new Set()));
-      for (const l of lines) set.add(l);
-    }
+    // Even a context without files is kept: it still names a test (one with no line of its own).
+    if (!out.has(n)) out.set(n, new Map());
+    for (const [path, lines] of byFile) addLines(out, n, path, lines);
   }
   return out;
 }
