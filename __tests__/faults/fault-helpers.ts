@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import initSqlJs from 'sql.js';
 import { repoRoot, type ActionRun } from '../../scripts/local-runner.ts';
+import { dbRows } from '../helpers/sqlite-rows.ts';
 
 export const CLI = join(repoRoot, 'dist/cli.js');
 
@@ -17,20 +17,7 @@ export function sampleWorkspace(prefix = 'ff-fault-'): string {
 }
 
 /** Rows of a query on a sql.js file (read directly, not through our store). */
-export async function rows(path: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(readFileSync(path));
-  try {
-    const st = db.prepare(sql);
-    st.bind(params as never);
-    const out: Record<string, unknown>[] = [];
-    while (st.step()) out.push(st.getAsObject());
-    st.free();
-    return out;
-  } finally {
-    db.close();
-  }
-}
+export const rows = dbRows;
 
 export async function runCount(path: string): Promise<number> {
   return Number((await rows(path, 'SELECT count(*) AS n FROM run'))[0]!.n);
