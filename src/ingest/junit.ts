@@ -137,19 +137,19 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
   const mergedRows = mergedRowCases(root, dialect);
   const idRule = ID_RULES[dialect];
   const ids = new IdContext(ctx.files);
-  const testId = (tc: XmlElement, scope: SuiteScope): TestIdentity => idRule(tc, scope, ids);
   // A testcase without a name says nothing that tells it from another: each one is its own test.
   let nameless = 0;
   const identify = (tc: XmlElement, scope: SuiteScope): TestIdentity => {
-    if (tc.attrs.name) return testId(tc, scope);
+    if (tc.attrs.name) return idRule(tc, scope, ids);
     const named = { ...tc, attrs: { ...tc.attrs, name: `(unnamed testcase ${++nameless})` } };
-    const r = testId(named, scope);
+    const r = idRule(named, scope, ids);
     return { id: r.id, fspath: r.fspath };
   };
   const emptySuites: XmlElement[] = [];
 
   const visitCase = (tc: XmlElement, scope: SuiteScope): void => {
-    const { id, fspath, group, key } = identify(tc, scope);
+    // Only pytest's ids come split into group + key (TestCollector.addIn); every other id is its own key.
+    const { id, fspath, group = '', key = id } = identify(tc, scope);
     const line = tc.attrs.line !== undefined ? Number(tc.attrs.line) : NaN;
     const lineNo = Number.isInteger(line) && line > 0 ? line : null;
     const durMs = secondsToMs(tc.attrs.time);
@@ -218,18 +218,21 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
     } else if (skipped !== null) {
       const reason = skipped.text.trim() ? skipped.text : (skipped.attrs.message ?? '');
       executions = [newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: skipped.attrs.message ?? firstLine(reason) })];
-    } else if (flaky && mergedRows.has(tc)) {
-      // Rows sharing a name merged by the tool: the pass may be another row's, so it does not end these failures.
-      executions = flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
-      warnings.push(mergedRowsWarning(ctx.file, id, flaky.length));
     } else if (flaky) {
-      // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
-      executions = [...flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null)), passedExecution(start, end, stdout, stderr)];
+      const attempts = flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
+      if (mergedRows.has(tc)) {
+        // Rows sharing a name merged by the tool: the pass may be another row's, so it does not end these failures.
+        executions = attempts;
+        warnings.push(mergedRowsWarning(ctx.file, id, flaky.length));
+      } else {
+        // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
+        executions = [...attempts, passedExecution(start, end, stdout, stderr)];
+      }
     } else {
       const hidden = dialect === 'playwright' ? hiddenFailedAttempts(ownStdout) : null;
       executions = hidden?.length ? [...hidden, passedExecution(start, end, stdout, stderr)] : [passedExecution(start, end, stdout, stderr)];
     }
-    const test = group !== undefined ? collector.addIn(group, key!, id, fspath, lineNo, executions, [], scope.place) : collector.addIn('', id, id, fspath, lineNo, executions, [], scope.place);
+    const test = collector.addIn(group, key, id, fspath, lineNo, executions, [], scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;
       pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });
