@@ -14,7 +14,7 @@ import { isRspecJson, parseRspecJson } from './rspec-json.ts';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const JSON_FORMATS = 'CTRF, go test -json, RSpec JSON, mocha JSON or Dart JSON';
+const JSON_FORMATS = 'CTRF, go test -json, RSpec JSON, mocha JSON or Dart JSON';
 
 /** The first line as a JSON object, or null (a pretty-printed document's first line is just `{`). */
 function firstEvent(text: string): Obj | null {

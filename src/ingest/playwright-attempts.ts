@@ -9,7 +9,7 @@ import { newExecution } from './test-collector.ts';
 
 const ERROR_CONTEXT = /^\[\[ATTACHMENT\|[^\]\n]*error-context\.md\]\]$/gm;
 
-export const HIDDEN_ATTEMPT_MESSAGE =
+const HIDDEN_ATTEMPT_MESSAGE =
   "failed before a retry (Playwright's JUnit reporter writes only the final result; the attempt's error-context attachment shows it failed)";
 
 /** The failed attempts a passing Playwright testcase's output shows, oldest first (none for most tests). */

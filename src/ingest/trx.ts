@@ -34,7 +34,7 @@ const OUTCOMES: Record<string, Outcome> = {
 };
 
 /** `hh:mm:ss.fffffff`, optionally `d.hh:mm:ss…` (a .NET TimeSpan) → milliseconds. */
-export function timeSpanMs(s: string | undefined): number | null {
+function timeSpanMs(s: string | undefined): number | null {
   if (!s) return null;
   const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(s.trim());
   if (!m) return null;
