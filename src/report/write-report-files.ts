@@ -7,6 +7,7 @@ import { writeJsonReport } from './json-report.ts';
 import { writeEnrichedJunit } from './junit-report.ts';
 import { writeRendered } from './text-sink.ts';
 import type { ReportData } from './report-data.ts';
+import { UserError } from '../store/store.ts';
 
 export interface ReportFiles {
   json: string;
@@ -17,6 +18,17 @@ export interface ReportFiles {
 
 /** `renderHtml` replaces the plain HTML report, e.g. with `report --evaluate`'s section, so the page is rendered once. */
 export function writeReportFiles(data: ReportData, dir: string, renderHtml: (data: ReportData) => string = renderHtmlReport): ReportFiles {
+  try {
+    return writeAll(data, dir, renderHtml);
+  } catch (err) {
+    // A folder that cannot be made or written (a file in the way, no permission, a full disk) is the user's to fix.
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.code !== 'string' || typeof e.syscall !== 'string') throw err;
+    throw new UserError(`Input 'report-dir' ${dir}: the reports cannot be written (${e.code}); give a folder that can be created and written`);
+  }
+}
+
+function writeAll(data: ReportData, dir: string, renderHtml: (data: ReportData) => string): ReportFiles {
   mkdirSync(dir, { recursive: true });
   const files: ReportFiles = {
     json: join(dir, 'flakefighters.json'),
