@@ -117,13 +117,13 @@ export async function persistDatabase(path: string, bytes: Uint8Array, lockBusy:
   for (const side of candidates) {
     try {
       await writeAtomically(side, bytes);
-      throw new DatabaseFileError(
-        `database-path ${path} could not be written: ${cause}. This run is kept in ${side} instead, with the history read (the artifact upload takes it); merge it back later with \`flakefighters sync --from ${side} --to ${path}\`.`,
-        side,
-      );
-    } catch (err) {
-      if (err instanceof DatabaseFileError) throw err;
+    } catch {
+      continue;
     }
+    throw new DatabaseFileError(
+      `database-path ${path} could not be written: ${cause}. This run is kept in ${side} instead, with the history read (the artifact upload takes it); merge it back later with \`flakefighters sync --from ${side} --to ${path}\`.`,
+      side,
+    );
   }
   throw new DatabaseFileError(`database-path ${path} could not be written: ${cause}, and no side file could be written either; this run is not saved.`, null);
 }
