@@ -23,7 +23,8 @@ export function attemptsAsWritten(records: Execution[][]): Execution[] {
   return out;
 }
 
-const asWritten: RetryRule = { repeatsAreAttempts: () => true, readAttempts: attemptsAsWritten };
+/** Repeated records are attempts of one test, read as written (TestCollector's default). */
+export const asWritten: RetryRule = { repeatsAreAttempts: () => true, readAttempts: attemptsAsWritten };
 
 /**
  * Writers that never write a retry as a repeated testcase (most JUnit writers; TRX, RSpec, mocha and Dart JSON):

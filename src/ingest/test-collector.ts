@@ -4,9 +4,7 @@
  * different tests the writer did not tell apart (kept apart, each later one named with an ordinal).
  */
 import type { Execution, FlakefighterResult, Outcome, Test } from '../model.ts';
-import { attemptsAsWritten, type RetryRule } from './retries.ts';
-
-const MERGE_ALL: RetryRule = { repeatsAreAttempts: () => true, readAttempts: attemptsAsWritten };
+import { asWritten, type RetryRule } from './retries.ts';
 
 /**
  * Where a record was written, for records that share an id but are not attempts of one test: a label that
@@ -43,7 +41,7 @@ export class TestCollector {
   private resolved: Test[] | null = null;
   private summary: RepeatSummary = { groups: 0, extra: 0, examples: [] };
 
-  constructor(private readonly rule: RetryRule = MERGE_ALL) {}
+  constructor(private readonly rule: RetryRule = asWritten) {}
 
   add(name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = []): Test {
     return this.addIn('', name, name, fspath, lineNo, executions, results);
