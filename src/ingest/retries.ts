@@ -17,7 +17,7 @@ export interface RetryRule {
 }
 
 /** Each record is one attempt, read as written. */
-export function attemptsAsWritten(records: Execution[][]): Execution[] {
+function attemptsAsWritten(records: Execution[][]): Execution[] {
   const out: Execution[] = [];
   for (const r of records) for (const e of r) out.push(e);
   return out;
