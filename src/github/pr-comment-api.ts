@@ -122,18 +122,18 @@ export async function upsertLegComment(opts: UpsertLegCommentOptions): Promise<U
   const issue = { ...repo, issue_number: ctx.prNumber };
   const render = (body: string | null, extra: LegSection[] = []) =>
     fit(renderLegComment(marker, opts.title, mergeSections(mergeSections(body ? parseLegSections(body) : [], extra), [leg])));
-  const ours = async () =>
-    (await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 }))
-      .filter((c) => typeof c.body === 'string' && c.body.startsWith(marker))
-      .sort((a, b) => a.id - b.id);
+  const listAll = () => octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 });
+  type Comments = Awaited<ReturnType<typeof listAll>>;
+  const oursIn = (all: Comments) => all.filter((c) => typeof c.body === 'string' && c.body.startsWith(marker)).sort((a, b) => a.id - b.id);
+  const ours = async () => oursIn(await listAll());
 
   try {
-    let found = await ours();
+    const all = await listAll();
+    let found = oursIn(all);
     let id: number;
     let action: UpsertPrCommentResult['action'];
     if (found.length === 0) {
       // A comment of an earlier version (one marker line, no workflow line) becomes this workflow's comment.
-      const all = await octokit.paginate(octokit.rest.issues.listComments, { ...issue, per_page: 100 });
       const legacy = all.find((c) => typeof c.body === 'string' && c.body.startsWith(`${LEGACY_MARKER}\n`) && !c.body.startsWith(`${LEGACY_MARKER}\n<!-- workflow:`));
       if (legacy) found = [{ ...legacy, body: '' }];
     }
