@@ -42,7 +42,7 @@ export function readCodeState(input: CodeStateInput): CodeState {
  * and caches would make every tree dirty. When git cannot tell, the tree counts as dirty: that only
  * withholds a flaky verdict, never gives one.
  */
-export function workingTreeDirty(dir: string): boolean {
+function workingTreeDirty(dir: string): boolean {
   const out = git(dir, ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], true);
   return out === null || out !== '';
 }

@@ -14,7 +14,7 @@ export const FAR_FUTURE_MS = 100 * 365 * 86_400_000;
  * workflow) and been saved first: that is a later run, not history. Only a stamp after the present
  * moment, with this margin for ordinary clock drift between runners, shows a clock that ran ahead.
  */
-export const SKEW_TOLERANCE_MS = 60_000;
+const SKEW_TOLERANCE_MS = 60_000;
 
 /** The earliest stamp that counts as skewed when loading history at `now`. */
 export function skewThreshold(start: Date, now = new Date()): Date {
@@ -36,7 +36,7 @@ function hoursAhead(run: Run, start: Date): string {
  * The start time a run is ordered by: its own, or for a skewed run the newest start among the runs
  * saved before it (by database id) that are not skewed; a skewed run with none sorts oldest.
  */
-export function effectiveStart(run: Run, all: readonly Run[], start: Date): number {
+function effectiveStart(run: Run, all: readonly Run[], start: Date): number {
   if (run.startTime.getTime() < start.getTime()) return run.startTime.getTime();
   let best = Number.NEGATIVE_INFINITY;
   for (const r of all) {

@@ -22,7 +22,7 @@ export type LockResult = { kind: 'held'; lock: FileLock } | { kind: 'busy'; owne
 const STALE_MS = 30 * 60_000;
 
 /** How long a writer waits for the lock: FLAKEFIGHTERS_DB_LOCK_TIMEOUT seconds, default 120. */
-export function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+function lockTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLAKEFIGHTERS_DB_LOCK_TIMEOUT;
   if (raw !== undefined && /^\d+(\.\d+)?$/.test(raw.trim())) return Math.round(Number(raw) * 1000);
   return 120_000;

@@ -21,7 +21,7 @@ import { environmentMayMixLegs } from '../github/context.ts';
 import type { Evidence, RunCounts } from '../model.ts';
 import type { FlatRun } from './rows.ts';
 
-export const LEARNED_FLAKEFIGHTER = 'OutcomeFlip';
+const LEARNED_FLAKEFIGHTER = 'OutcomeFlip';
 
 /** One failing execution that a pass in the saved run showed to be flaky. */
 export interface LearnedVerdict {
@@ -46,14 +46,14 @@ export type LearnRequest =
 
 type Steps<T> = Generator<LearnRequest, T, unknown>;
 
-export function runLearningSync(runId: number, flat: FlatRun, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => unknown): LearnedVerdict[] {
+function runLearningSync(runId: number, flat: FlatRun, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => unknown): LearnedVerdict[] {
   const g = learnFromReruns(dialect, runId, flat);
   let step = g.next();
   while (!step.done) step = g.next(answer(step.value));
   return step.value;
 }
 
-export async function runLearningAsync(runId: number, flat: FlatRun, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => Promise<unknown>): Promise<LearnedVerdict[]> {
+async function runLearningAsync(runId: number, flat: FlatRun, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => Promise<unknown>): Promise<LearnedVerdict[]> {
   const g = learnFromReruns(dialect, runId, flat);
   let step = g.next();
   while (!step.done) step = g.next(await answer(step.value));

@@ -433,7 +433,7 @@ export type NewEvidenceRow = { resultIndex: number; evidence: string };
 export type NewLearnedRow = { resultIndex: number; learned_at: string; learned_from_run: string | null };
 
 /** `YYYY-MM-DD HH:MM:SS.fff` in UTC: learned_at keeps milliseconds, so "learned after a run's start" is exact. */
-export function formatLearnedAt(d: Date): string {
+function formatLearnedAt(d: Date): string {
   return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 

@@ -130,7 +130,7 @@ export const POSTGRES_PLUGIN_DDL = pluginDdl({
  * database of schema 1 gets them by ALTER TABLE ADD COLUMN (nullable, so its rows read as runs of
  * an unknown environment, which match no run). Not in FFA_COLUMNS: their absence is upgraded, not refused.
  */
-export const FFA_RUN_V2_COLUMNS: ReadonlyArray<readonly [name: string, type: string]> = [
+const FFA_RUN_V2_COLUMNS: ReadonlyArray<readonly [name: string, type: string]> = [
   ['environment', 'VARCHAR'],
   ['environment_label', 'VARCHAR'],
   ['dirty_tree', 'BOOLEAN'],

@@ -58,7 +58,7 @@ const FS_CAUSES: Record<string, string> = {
 };
 
 /** The cause of a filesystem error in words, or null for an error that is not about the disk. */
-export function fsCause(err: unknown): string | null {
+function fsCause(err: unknown): string | null {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return typeof code === 'string' && code in FS_CAUSES ? `${FS_CAUSES[code]} (${code})` : null;
 }
