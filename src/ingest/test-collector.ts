@@ -71,10 +71,6 @@ export class TestCollector {
     return record;
   }
 
-  merge(tests: Iterable<Test>): void {
-    for (const t of tests) this.add(t.name, t.fspath, t.lineNo, t.executions, t.results);
-  }
-
   get size(): number {
     return this.order.length;
   }
