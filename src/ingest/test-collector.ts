@@ -71,10 +71,6 @@ export class TestCollector {
     return record;
   }
 
-  get size(): number {
-    return this.order.length;
-  }
-
   /** Ids written more than once that the retry rule kept apart (for the report's notice). */
   repeatSummary(): RepeatSummary {
     this.tests();
