@@ -4,6 +4,7 @@
  */
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
+import { progressBar } from './cli-progress.ts';
 import { evaluate } from './evaluate/evaluate.ts';
 import { parseLabelsCsv } from './evaluate/labels.ts';
 import { renderEvaluation } from './evaluate/render.ts';
@@ -120,8 +121,6 @@ function progressPrinter(): ((phase: string, done: number, total: number) => voi
   if (!process.stderr.isTTY) return undefined;
   return (phase, done, total) => {
     if (total === 0) return;
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r\x1b[K${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+    process.stderr.write(`\r\x1b[K${phase} ${progressBar(done, total)}`);
   };
 }

@@ -57,3 +57,10 @@ export function withProgress(log: Log, progress: Progress): Log {
     debug: first(log.debug),
   };
 }
+
+/** `[#####.....] done/total`, 30 wide, ending the line when the work is done: the tail of a bar redrawn in place. */
+export function progressBar(done: number, total: number): string {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`;
+}

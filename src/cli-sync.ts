@@ -4,6 +4,7 @@
  * which late runs may have changed verdicts of runs already classified at the destination.
  */
 import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
+import { progressBar } from './cli-progress.ts';
 import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
@@ -94,9 +95,7 @@ function progressPrinter(): (done: number, total: number) => void {
   return (done, total) => {
     if (total === 0) return;
     if (tty) {
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\rcopying runs [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+      process.stderr.write(`\rcopying runs ${progressBar(done, total)}`);
       return;
     }
     const step = Math.floor((done / total) * 10);
