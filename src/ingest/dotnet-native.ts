@@ -6,12 +6,7 @@ import type { Execution, Outcome } from '../model.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { newExecution, parseTimestamp, secondsToMs, TestCollector } from './test-collector.ts';
 import { extractFrames } from './tracebacks.ts';
-import type { XmlElement } from './xml-scan.ts';
-
-function child(el: XmlElement, name: string): XmlElement | null {
-  for (const c of el.children) if (c.name === name) return c;
-  return null;
-}
+import { child, type XmlElement } from './xml-scan.ts';
 
 function failureExecution(outcome: Outcome, failure: XmlElement | null, ctx: ReportContext, fields: Partial<Execution>): Execution {
   const message = failure ? (child(failure, 'message')?.text.trim() ?? '') : '';

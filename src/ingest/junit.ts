@@ -14,7 +14,7 @@ import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollect
 import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
-import { parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
+import { child, parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
 import { parseNativeDotnet } from './dotnet-native.ts';
 import { parseTrx } from './trx.ts';
 
@@ -100,8 +100,7 @@ function firstLine(s: string): string | null {
 }
 
 function childText(el: XmlElement, name: string): string | null {
-  for (const c of el.children) if (c.name === name) return c.text;
-  return null;
+  return child(el, name)?.text ?? null;
 }
 
 function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext): ParsedReport {

@@ -13,7 +13,7 @@ import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
-import type { XmlElement } from './xml-scan.ts';
+import { child, type XmlElement } from './xml-scan.ts';
 
 /** The TestOutcome enumeration of the TRX schema (vstst.xsd). */
 const OUTCOMES: Record<string, Outcome> = {
@@ -40,11 +40,6 @@ function timeSpanMs(s: string | undefined): number | null {
   if (!m) return null;
   const ms = ((Number(m[1] ?? 0) * 24 + Number(m[2])) * 60 + Number(m[3])) * 60000 + Number(m[4]) * 1000;
   return Number.isFinite(ms) && ms <= 366 * 24 * 3600 * 1000 ? ms : null;
-}
-
-function child(el: XmlElement, name: string): XmlElement | null {
-  for (const c of el.children) if (c.name === name) return c;
-  return null;
 }
 
 function isResult(el: XmlElement): boolean {

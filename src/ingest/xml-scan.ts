@@ -16,6 +16,12 @@ export interface XmlElement {
   text: string;
 }
 
+/** The first child element with this name, or null. */
+export function child(el: XmlElement, name: string): XmlElement | null {
+  for (const c of el.children) if (c.name === name) return c;
+  return null;
+}
+
 export class XmlSyntaxError extends Error {
   override name = 'XmlSyntaxError';
 }
