@@ -301,6 +301,11 @@ export function runLabel(run: Run, current: Run): string {
   return runRef(run);
 }
 
+/** The run's links that are web addresses: a javascript: URL from a misconfigured input must reach no page. */
+export function webLinks(data: ReportData): { label: string; url: string }[] {
+  return (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url));
+}
+
 /**
  * The workflow run's page (`…/actions/runs/<id>/attempts/<n>`) of a stored run saved by the action, when the repository
  * is known; null for CLI and plugin runs.

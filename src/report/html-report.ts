@@ -21,6 +21,7 @@ import {
   testLocation,
   testSeconds,
   timelines,
+  webLinks,
   type Cell,
   type Failure,
 } from './facts.ts';
@@ -98,7 +99,7 @@ function header(data: ReportData, title: string, status: string): string {
     `<span>History ${t(truncate(data.historySource ?? 'this database', 200))} (${plural(data.history.length, 'earlier run')})</span>`,
     `<span>Read ${plural(data.files.length, 'file')}${data.dialects.length ? ` (${t(data.dialects.join(', '))})` : ''}</span>`,
     `<span>Flakefighters ${data.flakefighters.length ? t(data.flakefighters.join(', ')) : 'none'}</span>`,
-    ...(data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 10).map((l) => `<span><a href="${h(l.url)}">${t(l.label)}</a></span>`),
+    ...webLinks(data).slice(0, 10).map((l) => `<span><a href="${h(l.url)}">${t(l.label)}</a></span>`),
   ].filter(Boolean);
   return `<header><h1><span class="brand">flakefighters</span><span class="pill ${status}">${status === 'genuine' ? 'genuine failures' : status === 'flaky' ? 'only flaky failures' : 'all passed'}</span>${h(title)}</h1><div class="meta">${meta.join('')}</div></header>`;
 }

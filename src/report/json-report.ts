@@ -7,7 +7,7 @@
  */
 import { isFailing, testFlaky, verdictOf, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
 import type { ReportData } from './report-data.ts';
-import { countRun, failureMessage, flipRanking, testLocation, testSeconds } from './facts.ts';
+import { countRun, failureMessage, flipRanking, testLocation, testSeconds, webLinks } from './facts.ts';
 import { hideUrls, truncate } from './text.ts';
 import type { TextSink } from './text-sink.ts';
 
@@ -66,7 +66,7 @@ export function* jsonReportPieces(data: ReportData): Generator<string> {
     ['sffl', data.sffl ? { formula: data.sffl.formula, rows: data.sffl.rows } : null],
     ['warnings', data.warnings],
     // Only web links: a javascript: URL from a misconfigured input must not reach a page that renders this.
-    ['links', (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url))],
+    ['links', webLinks(data)],
   ];
   // Indented for people, unless the run is so big that the indentation alone would add megabytes.
   const indent = run.tests.length > 5000 ? 0 : 2;

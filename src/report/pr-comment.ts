@@ -4,7 +4,7 @@
  */
 import type { ReportData } from './report-data.ts';
 import { runRef, type RunCounts } from '../model.ts';
-import { countRun, failuresOf, workflowRunUrl } from './facts.ts';
+import { countRun, failuresOf, webLinks, workflowRunUrl } from './facts.ts';
 import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, headlineIcon, markdownUrl } from './markdown.ts';
 import { escapeMarkdown, plural, shortSha, truncate } from './text.ts';
 
@@ -23,7 +23,7 @@ export function renderPrComment(data: ReportData, marker = DEFAULT_COMMENT_MARKE
 
 /** The run's links (http(s) only, at most 10) as one Markdown line, or nothing. */
 function linksTail(data: ReportData): string {
-  const links = (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 10);
+  const links = webLinks(data).slice(0, 10);
   return links.length ? `\n${links.map((l) => `[${escapeMarkdown(truncate(l.label, 100))}](${markdownUrl(l.url)})`).join(' · ')}\n` : '';
 }
 

@@ -3,7 +3,7 @@
  * left under `maxBytes` (GitHub refuses step summaries over 1 MiB), genuine failures first.
  */
 import type { ReportData } from './report-data.ts';
-import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, learnedLater, runLabel, workflowRunUrl, type Failure } from './facts.ts';
+import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, learnedLater, runLabel, webLinks, workflowRunUrl, type Failure } from './facts.ts';
 import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, fitRows, headlineIcon, markdownUrl } from './markdown.ts';
 import { escapeMarkdown, formatCount, formatDate, hideUrls, plural, shortSha, truncate } from './text.ts';
 
@@ -115,7 +115,7 @@ function warningsSection(data: ReportData): string {
 }
 
 function linksSection(data: ReportData): string {
-  const links = (data.links ?? []).filter((l) => /^https?:\/\//.test(l.url)).slice(0, 20);
+  const links = webLinks(data).slice(0, 20);
   if (!links.length) return '';
   return `\n### Links\n\n${links.map((l) => `- [${escapeMarkdown(truncate(l.label, 200))}](${markdownUrl(l.url)})\n`).join('')}`;
 }
