@@ -11,14 +11,12 @@ import { repeatNotice } from './junit-notices.ts';
 import { RETRY_RULES } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames, type Language } from './tracebacks.ts';
+import { isObj, type Obj } from './json-values.ts';
 
 const STATUSES = new Set(['passed', 'failed', 'skipped', 'pending', 'other']);
 const MAX_RETRIES = 1000;
 /** 9999-12-31T23:59:59.999Z: the last instant Python's datetime (the plugin) can hold. */
 const MAX_EPOCH_MS = 253402300799999;
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const TOOL_LANGUAGE: [RegExp, Language][] = [
   [/pytest|python|unittest/i, 'python'],

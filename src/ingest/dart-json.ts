@@ -16,10 +16,8 @@ import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames } from './tracebacks.ts';
+import { isObj, type Obj, str } from './json-values.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const DART_TYPES = new Set(['start', 'suite', 'group', 'testStart', 'print', 'error', 'testDone', 'done', 'allSuites', 'debug']);
 
 /** True when a JSON line is a Dart test reporter event. */

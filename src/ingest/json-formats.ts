@@ -10,9 +10,7 @@ import { looksLikeGoTestJson, parseGoTestJson } from './go-test-json.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { isMochaJson, parseMochaJson } from './mocha-json.ts';
 import { isRspecJson, parseRspecJson } from './rspec-json.ts';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObj, type Obj } from './json-values.ts';
 
 const JSON_FORMATS = 'CTRF, go test -json, RSpec JSON, mocha JSON or Dart JSON';
 

@@ -14,10 +14,8 @@ import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
+import { isObj, type Obj, str } from './json-values.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const MAX_RETRIES = 1000;
 
 export function isMochaJson(doc: Obj): boolean {

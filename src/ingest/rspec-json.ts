@@ -13,10 +13,7 @@ import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+import { isObj, type Obj, str } from './json-values.ts';
 
 export function isRspecJson(doc: Obj): boolean {
   return Array.isArray(doc.examples) && (isObj(doc.summary) || typeof doc.version === 'string');
