@@ -12,7 +12,7 @@ import { sfflReport } from './flakefighters/sffl.ts';
 import { renderHtmlReport } from './report/html-report.ts';
 import type { ReportData } from './report/report-data.ts';
 import { renderTerminalTable } from './report/terminal.ts';
-import { writeReportFiles } from './report/write-report-files.ts';
+import { reportFilesLine, writeReportFiles } from './report/write-report-files.ts';
 import { redact } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { openLocation, type OpenedLocation } from './sync/open-any.ts';
@@ -75,7 +75,7 @@ export async function reportCommand(args: string[]): Promise<number> {
       : undefined;
     const files = evaluation ? writeReportFiles(data, dir, (d) => redact(renderHtmlReport(d, { evaluation }))) : writeReportFiles(data, dir);
     progress.stop();
-    if (!quiet) process.stderr.write(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}\n`);
+    if (!quiet) process.stderr.write(`${reportFilesLine(files)}\n`);
     process.stdout.write(`${renderTerminalTable(data, { color: useColor(process.stdout) })}\n`);
     return 0;
   } finally {

@@ -6,7 +6,7 @@ import { INPUT_DEFAULTS, readConfig } from './config/inputs.ts';
 import { cliEnvironment } from './github/context.ts';
 import { consoleLog } from './log.ts';
 import { runPipeline } from './pipeline.ts';
-import { writeReportFiles } from './report/write-report-files.ts';
+import { reportFilesLine, writeReportFiles } from './report/write-report-files.ts';
 import { renderTerminalTable } from './report/terminal.ts';
 import { redact, registerSecretsFromUrl, setRunnerMasking } from './store/redact.ts';
 import { UserError } from './store/store.ts';
@@ -135,7 +135,7 @@ async function classify(args: string[]): Promise<number> {
     result = await runPipeline({ config, context: null, log, source: 'cli', environment });
     if (config.reportDir) {
       const files = writeReportFiles(result.data, config.reportDir);
-      log.info(`Reports: ${files.html}, ${files.json}, ${files.junit}${files.sffl ? `, ${files.sffl}` : ''}`);
+      log.info(reportFilesLine(files));
     }
   } finally {
     progress.stop();

@@ -16,6 +16,9 @@ export interface ReportFiles {
   sffl: string | null;
 }
 
+/** The files written, as one line for a terminal: `Reports: html, json, junit[, sffl]`. */
+export const reportFilesLine = (files: ReportFiles): string => `Reports: ${[files.html, files.json, files.junit, files.sffl].filter(Boolean).join(', ')}`;
+
 /** `renderHtml` replaces the plain HTML report, e.g. with `report --evaluate`'s section, so the page is rendered once. */
 export function writeReportFiles(data: ReportData, dir: string, renderHtml: (data: ReportData) => string = renderHtmlReport): ReportFiles {
   try {
