@@ -84,9 +84,10 @@ export async function evaluateCommand(args: string[]): Promise<number> {
       onProgress: progress,
     });
     const text = renderEvaluation(report);
-    if (values.json) writeOutput('--json', String(values.json), `${JSON.stringify(report, null, 2)}\n`);
+    // Test names and failure texts can carry a secret: redact each string before it is encoded, so the JSON stays valid.
+    if (values.json) writeOutput('--json', String(values.json), `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'string' ? redact(v) : v), 2)}\n`);
     if (values.html) writeOutput('--html', String(values.html), redact(renderEvaluationPage(report)));
-    if (values.summary) appendFileSync(summaryPath!, redact(renderEvaluationMarkdown(report)));
+    if (values.summary) writeOutput('--summary', summaryPath!, redact(renderEvaluationMarkdown(report)), appendFileSync);
     process.stdout.write(redact(text));
     return 0;
   } finally {
@@ -94,9 +95,9 @@ export async function evaluateCommand(args: string[]): Promise<number> {
   }
 }
 
-function writeOutput(flag: string, path: string, text: string): void {
+function writeOutput(flag: string, path: string, text: string, write: (path: string, text: string) => void = writeFileSync): void {
   try {
-    writeFileSync(path, text);
+    write(path, text);
   } catch (err) {
     throw new UserError(`evaluate: ${flag} ${path} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a file path in an existing, writable directory`);
   }
