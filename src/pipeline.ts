@@ -17,7 +17,10 @@ import type { SqliteStore } from './store/sqlite-store.ts';
 import { redact } from './store/redact.ts';
 import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
 import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts';
-import { UserError } from './store/store.ts';
+import { UserError, type Store } from './store/store.ts';
+import { storeMaxRunsFor } from './store/default-retention.ts';
+import type { DatabaseSizeFacts } from './report/report-data.ts';
+import { basename } from 'node:path';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
 
 export interface PipelineInput {
@@ -139,17 +142,24 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   await classifyRun(setup.flakefighters, { run, history, sameCommitRuns, root: cfg.root, warn });
 
   let savedRunId: number | null = null;
+  /** The retention this save applied, for the summary's size line. */
+  let kept: DatabaseSizeFacts['kept'] = { maxRuns: typeof cfg.storeMaxRuns === 'number' ? cfg.storeMaxRuns : null, auto: cfg.storeMaxRuns === 'auto', since: since ?? null };
   /** Set when the run could not go to the database: the side file that holds it (null: nowhere). */
   let keptIn: string | null | undefined;
   /** Earlier failures of this code and environment that this run's passes showed to be flaky (issue 18). */
   let taught: { testName: string; reason: string }[] = [];
   if (cfg.save) {
-    const retention = { storeMaxRuns: cfg.storeMaxRuns, since };
+    // `auto` sizes the sql.js file's retention from its own average run (default-retention.ts).
+    const retention = { storeMaxRuns: await storeMaxRunsFor(cfg.storeMaxRuns, store, cfg.loadMaxRuns), since };
+    kept = { maxRuns: retention.storeMaxRuns ?? null, auto: cfg.storeMaxRuns === 'auto', since: since ?? null };
     // Retention is the database's business: pruning the fallback file could delete runs still waiting
     // to be uploaded; they are pruned by the database's own retention once they are there.
     const keepAll = {};
     try {
-      if (fellBack) run.meta.source = 'fallback';
+      if (fellBack) {
+        run.meta.source = 'fallback';
+        kept = { maxRuns: null, auto: false, since: null };
+      }
       const saved = await store.save(run, fellBack ? keepAll : retention);
       savedRunId = saved.runId;
       taught = (saved.learned ?? []).map((t) => ({ testName: t.testName, reason: String(t.evidence.reason ?? '') }));
@@ -165,6 +175,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
         store = await (await import('./store/sqlite-store.ts')).openSqliteStore(cfg.databasePath);
         fellBack = true;
         run.meta.source = 'fallback';
+        kept = { maxRuns: null, auto: false, since: null };
         savedRunId = (await store.save(run, keepAll)).runId;
       }
     }
@@ -177,6 +188,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   } catch (err) {
     warn(`Could not rank the flakiest tests from the database (${message(err)}); the reports rank them from the loaded history.`);
   }
+  const databaseSize = await sizeFacts(store, kept, fellBack, log);
   // An unwritable database-path (read-only, full, a parent that is a file, locked by another writer)
   // is one warning: the run is classified and reported all the same, kept in the side file named.
   try {
@@ -208,6 +220,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     historyFailuresOnly: true,
     taught,
     flakiest,
+    ...(databaseSize ? { databaseSize } : {}),
   };
   return {
     data,
@@ -222,6 +235,19 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   };
 }
 
+
+/** The database's size after the save, from one cheap query; a database that cannot say (or fails to) is left out. */
+async function sizeFacts(store: Store, kept: DatabaseSizeFacts['kept'], fellBack: boolean, log: Log): Promise<DatabaseSizeFacts | null> {
+  if (!store.databaseSize) return null;
+  try {
+    const size = await store.databaseSize();
+    const name = store.kind === 'sqlite' ? basename((store as SqliteStore).path) : null;
+    return { ...size, name, kept, fallback: fellBack };
+  } catch (err) {
+    log.debug(`Could not read the database size (${message(err)}).`);
+    return null;
+  }
+}
 
 /**
  * Under `results-artifact` (fork pull requests through workflow_run) the result files and coverage are another

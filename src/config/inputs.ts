@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseDatabaseUrl } from '../store/database-url.ts';
 import { UserError } from '../store/store.ts';
+import type { StoreMaxRunsSetting } from '../store/default-retention.ts';
 
 export type FailOn = 'genuine' | 'any' | 'never';
 export type IfNoFilesFound = 'warn' | 'error' | 'ignore';
@@ -30,7 +31,8 @@ export interface Config {
   sourceCommit: string | null;
   targetCommit: string | null;
   loadMaxRuns: number | undefined;
-  storeMaxRuns: number | undefined;
+  /** Runs kept after a save: a number, `auto` (default-retention.ts: a bounded sql.js file, PostgreSQL keeps all) or undefined for every run (`all`). */
+  storeMaxRuns: StoreMaxRunsSetting;
   /** Minutes; history older than this is ignored and pruned. */
   timeImmemorialMinutes: number | undefined;
   save: boolean;
@@ -75,7 +77,7 @@ export const INPUT_DEFAULTS: Record<string, string> = {
   'source-commit': '',
   'target-commit': '',
   'load-max-runs': '',
-  'store-max-runs': '',
+  'store-max-runs': 'auto',
   'time-immemorial': '',
   save: 'true',
   'fail-on': 'genuine',
@@ -126,7 +128,7 @@ export function readConfig(input: InputReader, workspace: string): Config {
     sourceCommit: sha(get, 'source-commit'),
     targetCommit: sha(get, 'target-commit'),
     loadMaxRuns: positiveInt(get, 'load-max-runs', 0),
-    storeMaxRuns: positiveInt(get, 'store-max-runs', 1),
+    storeMaxRuns: storeMaxRuns(get('store-max-runs')),
     timeImmemorialMinutes: timeImmemorial(get('time-immemorial')),
     save: bool(get, 'save'),
     failOn: oneOf(get, 'fail-on', ['genuine', 'any', 'never'] as const),
@@ -231,6 +233,15 @@ function artifactName(v: string): string {
     throw new UserError(`Input 'artifact-name' is '${shown(v)}'; it may not contain " : < > | * ? \\ / or newlines.`);
   }
   return v;
+}
+
+/** `auto`, `all` or a whole number of runs (at least 1). */
+function storeMaxRuns(v: string): StoreMaxRunsSetting {
+  const lower = v.toLowerCase();
+  if (lower === 'auto') return 'auto';
+  if (lower === 'all') return undefined;
+  if (/^\d{1,9}$/.test(v) && Number(v) >= 1) return Number(v);
+  throw new UserError(`Input 'store-max-runs' is '${shown(v)}'; give a whole number of runs of at least 1, auto (a bounded SQLite file, every run in PostgreSQL) or all.`);
 }
 
 const MAX_TIME_IMMEMORIAL_DAYS = 100_000;

@@ -39,4 +39,19 @@ export interface ReportData {
   flakiest?: TestFlakiness[];
   /** Stored failures of this commit and environment that this run's passes turned into flaky evidence. */
   taught?: { testName: string; reason: string }[];
+  /** The database's size after this run's save (the summary's size line); absent when it could not be read. */
+  databaseSize?: DatabaseSizeFacts;
+}
+
+/** DatabaseSize (store/database-size.ts) with the file's name and the retention the save applied. */
+export interface DatabaseSizeFacts {
+  bytes: number;
+  usedBytes: number;
+  runs: number;
+  /** The sql.js file's name; null for PostgreSQL. */
+  name: string | null;
+  /** maxRuns null: every run kept (apart from `since`). auto: chosen by `store-max-runs: auto`. */
+  kept: { maxRuns: number | null; auto: boolean; since: Date | null };
+  /** The run went to the fallback file, which is never pruned. */
+  fallback: boolean;
 }

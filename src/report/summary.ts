@@ -6,6 +6,7 @@ import type { ReportData } from './report-data.ts';
 import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, learnedLater, runLabel, webLinks, workflowRunUrl, type Failure } from './facts.ts';
 import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, fitRows, headlineIcon, markdownUrl } from './markdown.ts';
 import { escapeMarkdown, formatCount, formatDate, hideUrls, plural, shortSha, truncate } from './text.ts';
+import { databaseSizeLine } from './database-size-line.ts';
 
 export interface SummaryOptions {
   /** Default 1,000,000: under GitHub's 1 MiB step summary limit. */
@@ -57,7 +58,8 @@ function contextLines(data: ReportData): string {
   const db = `database: ${data.database.kind} — ${escapeMarkdown(truncate(hideUrls(data.database.description), 200))}`;
   const hist = `history: ${escapeMarkdown(truncate(data.historySource ?? 'this database', 300))} (${plural(data.history.length, 'earlier run')})`;
   const ffs = data.flakefighters.length ? `flakefighters: ${data.flakefighters.map(escapeMarkdown).join(', ')}` : 'no flakefighters active';
-  return `${runBits.join(' · ')}  \n${read} · ${db}  \n${hist} · ${ffs}\n`;
+  const size = data.databaseSize ? `database size: ${databaseSizeLine(data.databaseSize)}  \n` : '';
+  return `${runBits.join(' · ')}  \n${read} · ${db}  \n${size}${hist} · ${ffs}\n`;
 }
 
 function flaggedSection(data: ReportData): string {

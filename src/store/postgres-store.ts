@@ -25,6 +25,7 @@ import {
 } from './rows.ts';
 import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
 import { learnOnSavePostgres } from './learn-from-reruns.ts';
+import { POSTGRES_SIZE_SQL, postgresDatabaseSize, type DatabaseSize } from './database-size.ts';
 import {
   FFA_SCHEMA_VERSION,
   FFA_TABLES,
@@ -599,6 +600,12 @@ export class PostgresStore implements Store {
       this.sql.begin('isolation level repeatable read read only', (tx) => this.inTransaction(tx, () => loadRunRows(tx, runFilter, params as never[], opts))),
     );
     return hydrateRuns(rows, { warn: (m) => this.warn(m) });
+  }
+
+  /** The catalogue's sizes of our tables and the run count, in one statement (database-size.ts). */
+  async databaseSize(): Promise<DatabaseSize> {
+    this.assertOpen();
+    return this.retrying('read the database size', async () => postgresDatabaseSize((await this.sql.unsafe(POSTGRES_SIZE_SQL))[0] as { bytes?: unknown; runs?: unknown } | undefined));
   }
 
   async flakiestTests(limit: number): Promise<TestFlakiness[]> {

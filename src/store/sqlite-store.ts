@@ -34,6 +34,7 @@ import {
 import { PLUGIN_TABLES, FFA_TABLES } from './schema.ts';
 import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
 import { learnOnSaveSqlite } from './learn-from-reruns.ts';
+import { sqliteDatabaseSize, type DatabaseSize } from './database-size.ts';
 
 export interface OpenSqliteOptions {
   /** Never create tables, move files or write on close (sync sources, reports). */
@@ -505,6 +506,10 @@ class SqlJsStore implements SqliteStore {
       for (const t of tmp) db.run(`DELETE FROM temp.${t}`);
     }
     return victims.length;
+  }
+
+  async databaseSize(): Promise<DatabaseSize> {
+    return sqliteDatabaseSize(this.open());
   }
 
   async tableCounts(): Promise<Record<string, number>> {

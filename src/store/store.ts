@@ -6,6 +6,7 @@ import type { Run } from '../model.ts';
 import type { LoadOptions } from './rows.ts';
 import type { LearnedVerdict } from './learn-from-reruns.ts';
 import type { TestFlakiness } from './flakiest-query.ts';
+import type { DatabaseSize } from './database-size.ts';
 
 export interface HistoryQuery {
   /** Only runs whose start_time is strictly before this (design §3). */
@@ -48,6 +49,8 @@ export interface Store {
   hasRun(uuid: string): Promise<boolean>;
   /** The flakiest tests over every stored run, ranked by one aggregate query (flakiest-query.ts), at most `limit`. */
   flakiestTests(limit: number): Promise<TestFlakiness[]>;
+  /** The database's size and run count from one cheap query (database-size.ts); absent where nothing is stored. */
+  databaseSize?(): Promise<DatabaseSize>;
   /** Flushes (sql.js: atomic write to disk) and releases resources. */
   close(): Promise<void>;
 }
