@@ -1,6 +1,8 @@
 /**
  * The sql.js database (and the zipped artifact it becomes) per stored run, for a 1,000-test suite
- * saved 100 times through the real pipeline, with and without `store-max-runs: 10`.
+ * saved 100 times through the real pipeline, with every run kept and with `store-max-runs: 10`; then issue 17's
+ * goal 3 (bytes per stored run at most half of the 167 KiB measured before it) and what the default
+ * retention (`store-max-runs: auto`, default-retention.ts) keeps at this size.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,11 @@ import { runPipeline } from '../src/pipeline.ts';
 import type { Log } from '../src/log.ts';
 import type { BenchContext } from './run.ts';
 import { writeJunit } from './generate.ts';
-import { kib, type Row } from './row.ts';
+import { kib, mib, type Row } from './row.ts';
+import { AUTO_MAX_RUNS, autoStoreMaxRuns } from '../src/store/default-retention.ts';
+
+/** Bytes per stored run of this suite before issue 17 (its text: 167 KiB, 95% of it passing tests' rows). */
+const BASELINE_PER_RUN = 167 * 1024;
 
 const silent: Log = { info() {}, warning() {}, error() {}, debug() {} };
 
@@ -40,7 +46,7 @@ async function grow(storeMaxRuns: string, checkpoints: number[]): Promise<Map<nu
 export default async function dbSize(_ctx: BenchContext): Promise<Row[]> {
   const checkpoints = [1, 10, 100];
   const rows: Row[] = [];
-  for (const [label, max] of [['all runs kept', ''], ['store-max-runs: 10', '10']] as const) {
+  for (const [label, max] of [['all runs kept', 'all'], ['store-max-runs: 10', '10']] as const) {
     const sizes = await grow(max, checkpoints);
     const one = sizes.get(1)!;
     for (const n of checkpoints) {
@@ -53,7 +59,26 @@ export default async function dbSize(_ctx: BenchContext): Promise<Row[]> {
         ratio: n > 1 ? s.file / one.file : undefined,
       });
     }
-    if (!max) rows.push({ scenario: 'database size, 1,000-test suite', measure: 'per stored run (1 → 100 runs)', value: `${kib((sizes.get(100)!.file - one.file) / 99)} (zip ${kib((sizes.get(100)!.zip - one.zip) / 99)})` });
+    if (max !== 'all') continue;
+    const perRun = (sizes.get(100)!.file - one.file) / 99;
+    const perZip = (sizes.get(100)!.zip - one.zip) / 99;
+    rows.push({ scenario: 'database size, 1,000-test suite', measure: 'per stored run (1 → 100 runs)', value: `${kib(perRun)} (zip ${kib(perZip)})` });
+    rows.push({
+      scenario: 'goal 3: artifact database',
+      measure: 'bytes per stored run, 1,000-test suite',
+      value: kib(perRun),
+      baseline: `${kib(BASELINE_PER_RUN)} (before issue 17)`,
+      ratio: perRun / BASELINE_PER_RUN,
+      target: '≤ 0.50×',
+      met: perRun <= BASELINE_PER_RUN / 2,
+    });
+    const size = sizes.get(100)!;
+    const kept = autoStoreMaxRuns({ bytes: size.file, usedBytes: size.file, runs: 100 }, undefined);
+    rows.push({
+      scenario: 'goal 3: artifact database',
+      measure: `default retention (store-max-runs auto keeps ${kept} of at most ${AUTO_MAX_RUNS} runs)`,
+      value: `${mib((one.file + (kept - 1) * perRun) / 2 ** 20)} file, ${mib((one.zip + (kept - 1) * perZip) / 2 ** 20)} zipped (projected)`,
+    });
   }
   return rows;
 }
