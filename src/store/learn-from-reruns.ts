@@ -46,14 +46,31 @@ export type LearnRequest =
 
 type Steps<T> = Generator<LearnRequest, T, unknown>;
 
-function runLearningSync(runId: number, flat: FlatRun, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => unknown): LearnedVerdict[] {
+/**
+ * What learning reads of the run just saved: its own rows and, only when it gets that far, the names of the tests
+ * that passed in it (sql.js saves a run without collecting its rows: rows.ts flattenTests).
+ */
+export type LearnInput = Pick<FlatRun, 'run' | 'ffaRun' | 'activeFlakefighters' | 'learnedAt'> & { passedTestNames: () => ReadonlySet<string> };
+
+function learnInputOf(flat: FlatRun): LearnInput {
+  return {
+    ...flat,
+    passedTestNames: () => {
+      const passed = new Set<string>();
+      for (const e of flat.executions) if (e.outcome === 'passed') passed.add(flat.tests[e.testIndex].name);
+      return passed;
+    },
+  };
+}
+
+function runLearningSync(runId: number, flat: LearnInput, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => unknown): LearnedVerdict[] {
   const g = learnFromReruns(dialect, runId, flat);
   let step = g.next();
   while (!step.done) step = g.next(answer(step.value));
   return step.value;
 }
 
-async function runLearningAsync(runId: number, flat: FlatRun, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => Promise<unknown>): Promise<LearnedVerdict[]> {
+async function runLearningAsync(runId: number, flat: LearnInput, dialect: 'sqlite' | 'postgres', answer: (r: LearnRequest) => Promise<unknown>): Promise<LearnedVerdict[]> {
   const g = learnFromReruns(dialect, runId, flat);
   let step = g.next();
   while (!step.done) step = g.next(await answer(step.value));
@@ -79,15 +96,12 @@ interface FailingRow {
 }
 
 /** Appends learned verdicts for the run just inserted as `runId`; returns what was learned. */
-function* learnFromReruns(dialect: 'sqlite' | 'postgres', runId: number, flat: FlatRun): Steps<LearnedVerdict[]> {
+function* learnFromReruns(dialect: 'sqlite' | 'postgres', runId: number, flat: LearnInput): Steps<LearnedVerdict[]> {
   const f = flat.ffaRun;
   const commit = flat.run.commit_sha;
   if (!commit || f.environment == null || f.dirty_tree === true) return [];
   // A learned verdict is OutcomeFlip's: a run classified without it (the user turned it off) teaches nothing.
   if (!flat.activeFlakefighters.some((a) => a.name === LEARNED_FLAKEFIGHTER)) return [];
-  const passed = new Set<string>();
-  for (const e of flat.executions) if (e.outcome === 'passed') passed.add(flat.tests[e.testIndex].name);
-  if (passed.size === 0) return [];
 
   const pg = dialect === 'postgres';
   const clean = pg ? 'f.dirty_tree IS NOT TRUE' : 'COALESCE(f.dirty_tree, 0) = 0';
@@ -98,6 +112,9 @@ function* learnFromReruns(dialect: 'sqlite' | 'postgres', runId: number, flat: F
   );
   if (runs.length === 0) return [];
   if (mixesLegs(f.environment, f.gh_run_id, f.run_attempt, runs)) return [];
+  // Only now, when stored runs of this code exist: a first run of a commit need not list its 100k passes.
+  const passed = flat.passedTestNames();
+  if (passed.size === 0) return [];
 
   const ids = runs.map((r) => Number(r.id));
   const failing = (
@@ -196,7 +213,7 @@ function runName(dbId: number, runNumber: number | null, attempt: number | null)
 }
 
 /** sql.js: inside save()'s open transaction, synchronously. */
-export function learnOnSaveSqlite(db: Database, runId: number, flat: FlatRun): LearnedVerdict[] {
+export function learnOnSaveSqlite(db: Database, runId: number, flat: LearnInput): LearnedVerdict[] {
   const rows = <T>(sql: string, params: unknown[]): T[] => {
     const stmt = db.prepare(sql);
     try {
@@ -239,7 +256,7 @@ export function learnOnSaveSqlite(db: Database, runId: number, flat: FlatRun): L
 
 /** Postgres (postgres.js): inside the save's transaction. Ids come from the table's own sequence (SERIAL default). */
 export function learnOnSavePostgres(tx: postgres.TransactionSql<{}>, runId: number, flat: FlatRun): Promise<LearnedVerdict[]> {
-  return runLearningAsync(runId, flat, 'postgres', async (r) => {
+  return runLearningAsync(runId, learnInputOf(flat), 'postgres', async (r) => {
     switch (r.kind) {
       case 'all':
         return tx.unsafe(r.sql, r.params as never[]);

@@ -22,6 +22,10 @@
  *       Insert in that order; index i of each array is the i-th row inserted in its table.
  *       Timestamps are text in the plugin's formats, booleans are JS booleans (SQLite binds 0/1),
  *       pickled columns are protocol-4 bytes.
+ *   flattenHead(run, now?): FlatHead                // flattenRun's run, ffaRun, activeFlakefighters, learnedAt
+ *   flattenTests(run, bulk: BulkRowSink): FlatDetail // tests and executions to `bulk` as column values (no row
+ *       objects), the other rows returned; flattenRun = flattenHead + flattenTests, the same rows
+ *   passedTestNames(run): Set<string>               // tests with a passing execution (learning on save)
  *   pluginRunUuid(startTime: Date, root: string | null, testNames: string[]): string
  *   runUuidFromRows(run: RunRow, testNames: string[]): string  // same, from a row
  *   interface LoadOptions { failuresOnly?: boolean; coverage?: boolean; environment?: string | null }
@@ -479,16 +483,54 @@ export const FLAT_COLUMNS = {
   ffa_learned_result: ['result_id', 'learned_at', 'learned_from_run'],
 } as const;
 
+/** The run's own rows and learnedAt: everything flattenRun gives except the rows under its tests. */
+export type FlatHead = Pick<FlatRun, 'run' | 'ffaRun' | 'activeFlakefighters' | 'learnedAt'>;
+
+/** The rows under the tests that are few (failures, verdicts): flattenTests returns them as arrays. */
+export type FlatDetail = Pick<FlatRun, 'exceptions' | 'frames' | 'results' | 'evidence' | 'learned'>;
+
+/**
+ * Takes the bulk rows (one per test, one per execution) as they are made, in insertion order, as column values in
+ * FLAT_COLUMNS order: a back end can bind them straight away, so a 100k-test save builds no object per row (collecting
+ * 200k row objects only to read them back once was most of a 100k save's garbage-collection time).
+ */
+export interface BulkRowSink {
+  test(fspath: string, lineNo: number | null, name: string, skipped: boolean): void;
+  execution(
+    testIndex: number,
+    outcome: string,
+    stdout: string | null,
+    stderr: string | null,
+    report: string,
+    startTime: string | null,
+    endTime: string | null,
+    coverage: Uint8Array | null,
+  ): void;
+}
+
 /**
  * Flattens a Run into insertable rows. `now` is created_at when the run has none (the plugin's
  * CURRENT_TIMESTAMP default, UTC).
  */
 export function flattenRun(run: Run, now: Date = new Date()): FlatRun {
+  const head = flattenHead(run, now);
+  const tests: NewTestRow[] = [];
+  const executions: NewExecutionRow[] = [];
+  const detail = flattenTests(run, {
+    test: (fspath, line_no, name, skipped) => tests.push({ fspath, line_no, name, skipped }),
+    execution: (testIndex, outcome, stdout, stderr, report, start_time, end_time, coverage) =>
+      executions.push({ testIndex, outcome, stdout, stderr, report, start_time, end_time, coverage }),
+  });
+  return { ...head, tests, executions, ...detail };
+}
+
+/** The run's own rows (flattenRun without its tests); throws for a run without a valid start time. */
+export function flattenHead(run: Run, now: Date = new Date()): FlatHead {
   if (!(run.startTime instanceof Date) || Number.isNaN(run.startTime.getTime())) {
     throw new Error(`run ${run.meta?.uuid ?? ''} has no valid start time; cannot store it`);
   }
   const m = run.meta;
-  const flat: FlatRun = {
+  return {
     run: {
       start_time: formatLocalTimestamp(run.startTime),
       created_at: formatUtcTimestamp(run.createdAt ?? now),
@@ -517,36 +559,38 @@ export function flattenRun(run: Run, now: Date = new Date()): FlatRun {
       name: a.name,
       params: a.params === null || a.params === undefined ? null : pickle(a.params as Picklable),
     })),
-    tests: [],
-    executions: [],
-    exceptions: [],
-    frames: [],
-    results: [],
-    evidence: [],
-    learned: [],
     learnedAt: formatLearnedAt(run.createdAt instanceof Date && Number.isFinite(run.createdAt.getTime()) ? run.createdAt : now),
   };
+}
+
+/**
+ * The rows under the run's tests: tests and executions to `bulk` as they are made, the rest returned. Indexes in the
+ * returned rows count the rows `bulk` received (the i-th test, the i-th execution).
+ */
+export function flattenTests(run: Run, bulk: BulkRowSink): FlatDetail {
+  const flat: FlatDetail = { exceptions: [], frames: [], results: [], evidence: [], learned: [] };
   const addResult = (r: FlakefighterResult, testIndex: number | null, executionIndex: number | null) => {
     const resultIndex = flat.results.length;
     flat.results.push({ testIndex, executionIndex, name: r.name, flaky: !!r.flaky });
     if (r.evidence !== undefined && r.evidence !== null) flat.evidence.push({ resultIndex, evidence: JSON.stringify(r.evidence) });
     if (r.learned) flat.learned.push({ resultIndex, learned_at: formatLearnedAt(r.learned.at), learned_from_run: r.learned.fromRunUuid });
   };
-  run.tests.forEach((t, testIndex) => {
-    flat.tests.push({ fspath: t.fspath, line_no: t.lineNo ?? null, name: t.name, skipped: !!t.skipped });
+  let executionIndex = 0;
+  for (let testIndex = 0; testIndex < run.tests.length; testIndex++) {
+    const t = run.tests[testIndex];
+    bulk.test(t.fspath, t.lineNo ?? null, t.name, !!t.skipped);
     for (const e of t.executions) {
-      const executionIndex = flat.executions.length;
-      flat.executions.push({
+      bulk.execution(
         testIndex,
-        outcome: e.outcome,
-        stdout: e.stdout ?? null,
-        stderr: e.stderr ?? null,
+        e.outcome,
+        e.stdout ?? null,
+        e.stderr ?? null,
         // The plugin stores str(longrepr): 'None' for a passing execution.
-        report: e.report === undefined || e.report === null || (e.report === '' && e.outcome === 'passed') ? 'None' : e.report,
-        start_time: optionalTime(e.startTime),
-        end_time: optionalTime(e.endTime),
-        coverage: coverageToPickle(e.coverage),
-      });
+        e.report === undefined || e.report === null || (e.report === '' && e.outcome === 'passed') ? 'None' : e.report,
+        optionalTime(e.startTime),
+        optionalTime(e.endTime),
+        coverageToPickle(e.coverage),
+      );
       if (e.exception) {
         const exceptionIndex = flat.exceptions.length;
         flat.exceptions.push({ executionIndex, name: e.exception.name });
@@ -562,8 +606,16 @@ export function flattenRun(run: Run, now: Date = new Date()): FlatRun {
         }
       }
       for (const r of e.results) addResult(r, null, executionIndex);
+      executionIndex++;
     }
     for (const r of t.results) addResult(r, testIndex, null);
-  });
+  }
   return flat;
+}
+
+/** Names of the tests with a passing execution, as the execution rows of flattenRun give them (learn-from-reruns.ts). */
+export function passedTestNames(run: Run): Set<string> {
+  const passed = new Set<string>();
+  for (const t of run.tests) if (t.executions.some((e) => e.outcome === 'passed')) passed.add(t.name);
+  return passed;
 }

@@ -21,7 +21,9 @@ import { acquireLock, type FileLock } from './file-lock.ts';
 import {
   FLAT_COLUMNS,
   applyLoadOptions,
-  flattenRun,
+  flattenHead,
+  flattenTests,
+  passedTestNames,
   formatLocalTimestamp,
   hydrateRuns,
   parseTimestamp,
@@ -34,6 +36,8 @@ import {
 import { PLUGIN_TABLES, FFA_TABLES } from './schema.ts';
 import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
 import { learnOnSaveSqlite } from './learn-from-reruns.ts';
+import { BatchInsert } from './sqljs-batch.ts';
+import { estimateRoom, reopenWithRoom } from './sqljs-room.ts';
 import { sqliteDatabaseSize, type DatabaseSize } from './database-size.ts';
 
 export interface OpenSqliteOptions {
@@ -171,7 +175,8 @@ class SqlJsStore implements SqliteStore {
   private pluginKeys: Map<string, number> | null = null;
 
   constructor(
-    private readonly db: Database,
+    /** Replaced only by save() when it reopens the file with room for a big run (sqljs-room.ts). */
+    private db: Database,
     readonly path: string,
     readonly readonly: boolean,
     readonly warnings: string[],
@@ -359,13 +364,19 @@ class SqlJsStore implements SqliteStore {
 
   async save(run: Run, retention: Retention = {}): Promise<SaveResult> {
     if (this.readonly) throw new Error(`${this.path} was opened read-only`);
+    const head = flattenHead(run);
+    const roomy = reopenWithRoom(await loadSqlJs(), this.open(), estimateRoom(run));
+    if (roomy) {
+      this.db.close();
+      this.db = roomy;
+    }
     const db = this.open();
-    const flat = flattenRun(run);
     // Everything below is synchronous: nothing else can touch the database mid-transaction.
     db.run('BEGIN');
     const stmts: Statement[] = [];
+    const batches: BatchInsert[] = [];
     try {
-      const existing = typeof flat.ffaRun.uuid === 'string' ? this.findRun(flat.ffaRun.uuid, flat.ffaRun.source === 'plugin') : null;
+      const existing = typeof head.ffaRun.uuid === 'string' ? this.findRun(head.ffaRun.uuid, head.ffaRun.source === 'plugin') : null;
       if (existing !== null) {
         db.run('COMMIT');
         return { runId: existing, pruned: 0, inserted: false };
@@ -377,65 +388,90 @@ class SqlJsStore implements SqliteStore {
         stmts.push(stmt);
         return stmt;
       };
+      // Tables that get a row per test, execution, frame or verdict: many rows per statement (sqljs-batch.ts).
+      const batch = (table: keyof typeof FLAT_COLUMNS, withId: boolean) => {
+        const b = new BatchInsert(db, table, [...(withId ? ['id'] : []), ...FLAT_COLUMNS[table]]);
+        batches.push(b);
+        return b;
+      };
       const b = (v: boolean) => (v ? 1 : 0);
 
       // Ids are assigned here (max + 1, what SQLite would pick) so children need no round trip.
       const runId = nextId('run');
-      insert('run', true).run([runId, flat.run.start_time, flat.run.created_at, flat.run.root, flat.run.commit_sha]);
-      const f = flat.ffaRun;
+      insert('run', true).run([runId, head.run.start_time, head.run.created_at, head.run.root, head.run.commit_sha]);
+      const f = head.ffaRun;
       insert('ffa_run', false).run([
         runId, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts,
         f.environment, f.environment_label, f.dirty_tree === null ? null : b(f.dirty_tree),
       ]);
       let id = nextId('activeflakefighter');
       const affStmt = insert('activeflakefighter', true);
-      for (const a of flat.activeFlakefighters) affStmt.run([id++, runId, a.name, a.params]);
+      for (const a of head.activeFlakefighters) affStmt.run([id++, runId, a.name, a.params]);
 
+      // Tests and executions go from the run straight into their INSERTs, as column values (rows.ts flattenTests).
       const testIds: number[] = [];
-      id = nextId('test');
-      const testStmt = insert('test', true);
-      for (const t of flat.tests) {
-        testIds.push(id);
-        testStmt.run([id++, runId, t.fspath, t.line_no, t.name, b(t.skipped)]);
-      }
       const execIds: number[] = [];
-      id = nextId('test_execution');
-      const execStmt = insert('test_execution', true);
-      for (const e of flat.executions) {
-        execIds.push(id);
-        execStmt.run([id++, testIds[e.testIndex], e.outcome, e.stdout, e.stderr, e.report, e.start_time, e.end_time, e.coverage]);
-      }
+      let testId = nextId('test');
+      let execId = nextId('test_execution');
+      const tests = batch('test', true);
+      const executions = batch('test_execution', true);
+      const flat = flattenTests(run, {
+        test(fspath, lineNo, name, skipped) {
+          testIds.push(testId);
+          tests.put(testId++), tests.put(runId), tests.put(fspath), tests.put(lineNo), tests.put(name), tests.put(b(skipped));
+          tests.endRow();
+        },
+        execution(testIndex, outcome, stdout, stderr, report, startTime, endTime, coverage) {
+          execIds.push(execId);
+          executions.put(execId++), executions.put(testIds[testIndex]), executions.put(outcome), executions.put(stdout);
+          executions.put(stderr), executions.put(report), executions.put(startTime), executions.put(endTime), executions.put(coverage);
+          executions.endRow();
+        },
+      });
+      tests.finish();
+      executions.finish();
       const excIds: number[] = [];
       id = nextId('test_exception');
-      const excStmt = insert('test_exception', true);
+      const excs = batch('test_exception', true);
       for (const x of flat.exceptions) {
         excIds.push(id);
-        excStmt.run([id++, execIds[x.executionIndex], x.name]);
+        excs.put(id++), excs.put(execIds[x.executionIndex]), excs.put(x.name);
+        excs.endRow();
       }
+      excs.finish();
       id = nextId('tracebackentry');
-      const frameStmt = insert('tracebackentry', true);
+      const frames = batch('tracebackentry', true);
       for (const fr of flat.frames) {
-        frameStmt.run([id++, excIds[fr.exceptionIndex], fr.path, fr.lineno, fr.colno, fr.statement, fr.source]);
+        frames.put(id++), frames.put(excIds[fr.exceptionIndex]), frames.put(fr.path), frames.put(fr.lineno), frames.put(fr.colno), frames.put(fr.statement), frames.put(fr.source);
+        frames.endRow();
       }
+      frames.finish();
       const resultIds: number[] = [];
       id = nextId('flakefighter_result');
-      const resStmt = insert('flakefighter_result', true);
+      const results = batch('flakefighter_result', true);
       for (const r of flat.results) {
         resultIds.push(id);
-        resStmt.run([
-          id++,
-          r.executionIndex === null ? null : execIds[r.executionIndex],
-          r.testIndex === null ? null : testIds[r.testIndex],
-          r.name,
-          b(r.flaky),
-        ]);
+        results.put(id++);
+        results.put(r.executionIndex === null ? null : execIds[r.executionIndex]);
+        results.put(r.testIndex === null ? null : testIds[r.testIndex]);
+        results.put(r.name), results.put(b(r.flaky));
+        results.endRow();
       }
-      const evStmt = insert('ffa_result_evidence', false);
-      for (const ev of flat.evidence) evStmt.run([resultIds[ev.resultIndex], ev.evidence]);
-      const learnedStmt = insert('ffa_learned_result', false);
-      for (const l of flat.learned) learnedStmt.run([resultIds[l.resultIndex], l.learned_at, l.learned_from_run]);
+      results.finish();
+      const evidence = batch('ffa_result_evidence', false);
+      for (const ev of flat.evidence) {
+        evidence.put(resultIds[ev.resultIndex]), evidence.put(ev.evidence);
+        evidence.endRow();
+      }
+      evidence.finish();
+      const learnedRows = batch('ffa_learned_result', false);
+      for (const l of flat.learned) {
+        learnedRows.put(resultIds[l.resultIndex]), learnedRows.put(l.learned_at), learnedRows.put(l.learned_from_run);
+        learnedRows.endRow();
+      }
+      learnedRows.finish();
       // This run's passes show stored failures of the same code and environment to be flaky (issue 18).
-      const learned = learnOnSaveSqlite(db, runId, flat);
+      const learned = learnOnSaveSqlite(db, runId, { ...head, passedTestNames: () => passedTestNames(run) });
 
       const pruned = this.prune(runId, retention);
       db.run('COMMIT');
@@ -453,6 +489,7 @@ class SqlJsStore implements SqliteStore {
       throw schemaDrift(err, this.path) ?? err;
     } finally {
       for (const s of stmts) s.free();
+      for (const s of batches) s.free();
     }
   }
 
