@@ -280,6 +280,11 @@ export async function sqliteHistory(dataDir: string, runs: number): Promise<Buil
   } finally {
     db.close();
   }
+  // The copies were made with SQL, as an older database or the plugin would leave them: the signature index
+  // backfills them the way an upgraded database is (store/traceback-signatures.ts), and the file keeps it.
+  const indexing = await openSqliteStore(tmp);
+  await indexing.loadHistoryRuns({ before: new Date(Date.UTC(9999, 0, 1)) });
+  await indexing.close();
   renameSync(tmp, path);
   return { where: path, bytes: statSync(path).size, buildMs: performance.now() - t0 };
 }
@@ -346,6 +351,13 @@ export function postgresHistory(server: PgServer, runs: number): Promise<BuiltHi
           for (const stmt of replicationSql('postgres', copiesFor(runs), maxIds, HISTORY.templates)) await tx.unsafe(stmt);
           for (const t of Object.keys(ID_TABLES)) await tx.unsafe(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), (SELECT max(id) FROM ${t}))`);
         });
+        // The copies were made with SQL: the signature index backfills them as it does an upgraded database.
+        const indexing = await openPostgresStore(url, { statementTimeoutMs: 0 });
+        try {
+          await indexing.loadHistoryRuns({ before: new Date(Date.UTC(9999, 0, 1)) });
+        } finally {
+          await indexing.close();
+        }
         await sql.unsafe('VACUUM ANALYZE');
         const [size] = await sql.unsafe('SELECT pg_database_size(current_database())::bigint::text AS bytes');
         return { where: url, bytes: Number(size.bytes), buildMs: performance.now() - t0 };

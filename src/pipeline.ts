@@ -18,6 +18,8 @@ import { redact } from './store/redact.ts';
 import { DatabaseFileError, SchemaDriftError } from './store/sqlite-file.ts';
 import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts';
 import { UserError, type Store } from './store/store.ts';
+import { storeTracebackSource } from './store/traceback-signatures.ts';
+import type { TracebackHistorySource } from './flakefighters/traceback-history.ts';
 import { storeMaxRunsFor } from './store/default-retention.ts';
 import type { DatabaseSizeFacts } from './report/report-data.ts';
 import { basename } from 'node:path';
@@ -107,20 +109,31 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   let history: Run[];
   let sameCommitRuns: Run[] | undefined;
+  let tracebacks: TracebackHistorySource | undefined;
   try {
-    // What the history-based flakefighters read is the failures and their verdicts; passing
-    // executions matter only on this run's own commit (OutcomeFlip), loaded in full below.
-    history = await store.loadHistory({ before: run.startTime, maxRuns: cfg.loadMaxRuns, since }, { failuresOnly: true, coverage: false });
+    // The history flakefighters read the window's runs and, through the signature index, its flaky tracebacks
+    // (store/traceback-signatures.ts), so their cost follows what they compare, not every stored failure. The
+    // failures themselves (with their verdicts) are loaded only for the report files, which show them per run.
+    const window = { before: run.startTime, maxRuns: cfg.loadMaxRuns, since };
+    const failures = { failuresOnly: true, coverage: false };
+    let runs = await store.loadHistoryRuns(window);
+    history = cfg.reportDir ? await store.loadHistory(window, failures) : runs;
     // Every stored run was saved before this one: one stamped after the present moment is a clock that
     // ran ahead, used with a warning (history-skew.ts). Not when the caller set the time (a backfill).
     const skewedFrom = input.now === undefined ? skewThreshold(run.startTime) : null;
     const horizon = new Date(run.startTime.getTime() + FAR_FUTURE_MS);
     if (skewedFrom) {
-      const future = await store.loadHistory({ before: horizon, since: skewedFrom, maxRuns: cfg.loadMaxRuns }, { failuresOnly: true, coverage: false });
-      const skewed = withSkewedRuns(history, future, run.startTime);
+      const ahead = { before: horizon, since: skewedFrom, maxRuns: cfg.loadMaxRuns };
+      const cap = (rs: Run[]) => (cfg.loadMaxRuns !== undefined && cfg.loadMaxRuns !== null ? rs.slice(0, cfg.loadMaxRuns) : rs);
+      const skewed = withSkewedRuns(runs, await store.loadHistoryRuns(ahead), run.startTime);
       skewed.warnings.forEach(warn);
-      history = cfg.loadMaxRuns !== undefined && cfg.loadMaxRuns !== null ? skewed.history.slice(0, cfg.loadMaxRuns) : skewed.history;
+      runs = cap(skewed.history);
+      history = cfg.reportDir ? cap(withSkewedRuns(history, await store.loadHistory(ahead, failures), run.startTime).history) : runs;
     }
+    const source = storeTracebackSource(store, runs);
+    // Read here, so a database that fails now falls back below instead of failing halfway through the flakefighters.
+    await source.preload(run, cfg.root, specs.some((s) => s.name === 'CosineSimilarity'));
+    tracebacks = source;
     if (run.commitSha) {
       const opts = { coverage: false, environment: run.meta.environment ?? null };
       // One load up to the horizon when skewed runs count (newest first: the skewed ones, then those
@@ -136,10 +149,11 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     store = await (await import('./store/sqlite-store.ts')).openSqliteStore(cfg.databasePath);
     fellBack = true;
     history = [];
+    tracebacks = undefined;
   }
 
   const setup = await buildFlakefighters({ cfg, specs, ctx, run, store, warn });
-  await classifyRun(setup.flakefighters, { run, history, sameCommitRuns, root: cfg.root, warn });
+  await classifyRun(setup.flakefighters, { run, history, sameCommitRuns, tracebacks, root: cfg.root, warn });
 
   let savedRunId: number | null = null;
   /** The retention this save applied, for the summary's size line. */

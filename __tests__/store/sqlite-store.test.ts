@@ -130,7 +130,9 @@ describe('plugin-written databases', () => {
     await store.close();
     const after = await sqliteMaster(path);
     for (const t of PLUGIN_TABLES) assert.equal(after.get(t), before.get(t), t);
-    assert.deepEqual([...after.keys()].filter((t) => !before.has(t)).sort(), ['ffa_learned_result', 'ffa_meta', 'ffa_result_evidence', 'ffa_run']);
+    assert.deepEqual([...after.keys()].filter((t) => !before.has(t)).sort(), [
+      'ffa_learned_result', 'ffa_meta', 'ffa_result_evidence', 'ffa_run', 'ffa_traceback_run', 'ffa_traceback_seen', 'ffa_traceback_signature',
+    ]);
     assert.equal((await census(path)).counts.run, 5);
   });
 

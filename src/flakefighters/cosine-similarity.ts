@@ -8,7 +8,7 @@ import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { termCounts, TfidfCorpus, tracebackDocument, type TermCounts } from './tfidf.ts';
 import {
-  describeRef, flakyRefs, frameTuple, hasRootedFrame, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
+  describeRef, flakyRefs, frameTuple, groupsFromRuns, hasRootedFrame, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
 } from './traceback-history.ts';
 import { noVerdict } from './no-verdict.ts';
 
@@ -64,10 +64,12 @@ export class CosineSimilarity implements Flakefighter {
    * each distinct document keeps its first ref and how many it stands for, which gives the same
    * idf, the same similarities and the same first best match as comparing every copy.
    */
-  private distinct(refs: TracebackRef[], base?: DistinctSet): DistinctSet {
+  private distinct(refs: ReadonlyArray<TracebackRef | { ref: TracebackRef; count: number }>, base?: DistinctSet): DistinctSet {
     const index = new Map(base?.index);
     const out = { index, refs: [...(base?.refs ?? [])], docs: [...(base?.docs ?? [])], counts: [...(base?.counts ?? [])] };
-    for (const ref of refs) {
+    for (const item of refs) {
+      // A group (the signature index, or loaded history grouped by tuples) stands for `count` refs, its first one first.
+      const [ref, n] = 'count' in item ? [item.ref, item.count] : [item, 1];
       const doc = this.doc(ref);
       // Rootedness is part of the key: `src/x.py` and `../src/x.py` give the same tokens.
       const key = `${ref.rooted ? 1 : 0}\u0001${doc.terms.join('\0')}\u0001${doc.counts.join(',')}`;
@@ -76,15 +78,17 @@ export class CosineSimilarity implements Flakefighter {
         index.set(key, out.refs.length);
         out.refs.push(ref);
         out.docs.push(doc);
-        out.counts.push(1);
-      } else out.counts[i]++;
+        out.counts.push(n);
+      } else out.counts[i] += n;
     }
     return out;
   }
 
-  classify(ctx: ClassifyContext): void {
+  async classify(ctx: ClassifyContext): Promise<void> {
     const root = this.root ?? ctx.root;
-    const history = flakyRefs(ctx.history.map(runTracebacks));
+    // The distinct flaky tracebacks of the window, each with how many executions carry it: from the store's
+    // signature index when it gives them, else grouped from the loaded history.
+    const history = ctx.tracebacks ? await ctx.tracebacks.flaky() : groupsFromRuns(ctx.history);
     const historyDistinct = this.distinct(history);
     const current = this.runLive ? null : runTracebacks(ctx.run);
     // The earlier documents are prepared once (idf, term ids, weights per document); with this run's own flaky

@@ -5,6 +5,7 @@
  */
 import type { Run } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
+import type { TracebackHistorySource } from './traceback-history.ts';
 
 export interface ClassifyContext {
   run: Run;
@@ -15,6 +16,11 @@ export interface ClassifyContext {
    * may be loaded with failures only, to stay fast as it grows); undefined when the commit is unknown.
    */
   sameCommitRuns?: Run[];
+  /**
+   * The window's earlier flaky tracebacks as the store's signature index gives them; when absent, TracebackMatching and
+   * CosineSimilarity read them from `history` (which then holds the stored failures).
+   */
+  tracebacks?: TracebackHistorySource;
   /** Absolute root the frames and coverage are relative to. */
   root: string;
   /** Collects warnings for the log and summary ("CoverageIndependence: no coverage columns; no verdict"). */

@@ -51,6 +51,15 @@ export function hasRootedFrame(frames: TracebackFrame[], root: string): boolean 
   return frames.some((f) => isProjectFrame(f.path, root));
 }
 
+/**
+ * TracebackMatching's tuples of a current failure: its frames under root. Null when no frame is a project frame:
+ * dependencies under the root (.venv, node_modules) count for the plugin's tuples, but alone say nothing of the code.
+ */
+export function matchTuples(frames: TracebackFrame[], root: string): FrameTuple[] | null {
+  const tuples = frames.filter((f) => frameUnderRoot(f.path, root)).map((f) => frameTuple(f, root));
+  return tuples.length === 0 || !hasRootedFrame(frames, root) ? null : tuples;
+}
+
 /** Tuples of one run's executions with an exception, computed once (frames never change). */
 export function runTracebacks(run: Run): { test: Test; refs: TracebackRef[] }[] {
   return run.tests.map((test) => ({
@@ -105,4 +114,42 @@ export function describeRef(ref: TracebackRef, current: Run, judging?: Execution
   const learned = learnedFlakyOnly(ref.test);
   // The chain back to what made it flaky: it failed genuinely at the time and passed on a re-run later.
   return `run ${runRef(ref.run)} (${ref.test.name})${learned ? `, which ${learnedReason(learned.evidence?.reason)}` : ''}`;
+}
+
+/**
+ * One distinct earlier flaky traceback (its tuples and rootedness) of the history window: how many flaky executions
+ * carry it and the first of them in window order (newest run first, then test and execution order). Comparing with
+ * these gives the same verdicts and evidence as comparing with every flaky execution: the first match of a key is
+ * its group's first ref, and CosineSimilarity's distinct documents merge groups in order of first occurrence.
+ */
+export interface FlakyTracebackGroup {
+  /** JSON of the tuples. */
+  key: string;
+  rooted: boolean;
+  count: number;
+  ref: TracebackRef;
+}
+
+/**
+ * Where the history flakefighters read earlier flaky tracebacks when the store can answer for them (the signature
+ * index, store/traceback-signatures.ts) instead of every stored failure being loaded into `history`.
+ */
+export interface TracebackHistorySource {
+  /** Every distinct flaky traceback of the window, in order of first occurrence. */
+  flaky(): Promise<FlakyTracebackGroup[]>;
+  /** Only the rooted ones whose lookup hash (store/traceback-signatures.ts lookupHash) is given. */
+  matching(hashes: readonly string[]): Promise<FlakyTracebackGroup[]>;
+}
+
+/** The groups of loaded history runs (newest first): flakyRefs grouped by (rooted, tuples). */
+export function groupsFromRuns(history: Run[]): FlakyTracebackGroup[] {
+  const groups = new Map<string, FlakyTracebackGroup>();
+  for (const ref of flakyRefs(history.map(runTracebacks))) {
+    const key = JSON.stringify(ref.tuples);
+    const k = `${ref.rooted ? 1 : 0}\u0001${key}`;
+    const g = groups.get(k);
+    if (g) g.count++;
+    else groups.set(k, { key, rooted: ref.rooted, count: 1, ref });
+  }
+  return [...groups.values()];
 }

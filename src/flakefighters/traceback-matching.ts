@@ -5,9 +5,8 @@
 import { testFlaky } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
-import {
-  describeRef, flakyRefs, frameTuple, frameUnderRoot, hasRootedFrame, judged, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef,
-} from './traceback-history.ts';
+import { describeRef, groupsFromRuns, judged, matchTuples, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef } from './traceback-history.ts';
+import { lookupHash } from '../store/traceback-signatures.ts';
 import { noVerdict } from './no-verdict.ts';
 
 export interface TracebackMatchingOptions {
@@ -36,16 +35,26 @@ export class TracebackMatching implements Flakefighter {
     return { run_live: this.runLive, root: this.root ?? '.' };
   }
 
-  classify(ctx: ClassifyContext): void {
+  async classify(ctx: ClassifyContext): Promise<void> {
     const root = this.root ?? ctx.root;
-    // History is fixed during a classification, so index its flaky tracebacks once.
-    const history = flakyRefs(ctx.history.map(runTracebacks));
+    // History is fixed during a classification, so index its flaky tracebacks once: from the store's signature index,
+    // only this run's signatures (an indexed lookup), else from the loaded history.
+    let groups;
+    if (ctx.tracebacks) {
+      const hashes = new Set<string>();
+      for (const test of ctx.run.tests) {
+        for (const e of test.executions) {
+          const tuples = judged(e, this.judgeAll) && e.exception ? matchTuples(e.exception.frames, root) : null;
+          if (tuples) hashes.add(lookupHash(tuples));
+        }
+      }
+      groups = hashes.size ? await ctx.tracebacks.matching([...hashes]) : [];
+    } else groups = groupsFromRuns(ctx.history);
     const index = new Map<string, TracebackRef>();
-    for (const ref of history) {
+    for (const g of groups) {
       // An earlier failure with no frame under its root says nothing about the code: never a match.
-      if (!ref.rooted) continue;
-      const k = keyOf(ref.tuples);
-      if (!index.has(k)) index.set(k, ref);
+      if (!g.rooted) continue;
+      if (!index.has(g.key)) index.set(g.key, g.ref);
     }
     // Post-run, the current run counts too, with Test.flaky read at the moment of each comparison.
     const current = this.runLive ? null : runTracebacks(ctx.run);
@@ -57,10 +66,10 @@ export class TracebackMatching implements Flakefighter {
           execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
           return;
         }
-        const tuples = execution.exception.frames.filter((f) => frameUnderRoot(f.path, root)).map((f) => frameTuple(f, root));
         // Frames of dependencies under the root (.venv, node_modules, a library's JVM package path) count for the
         // plugin's tuples, but alone they say nothing about the project's code: abstain then too.
-        if (tuples.length === 0 || !hasRootedFrame(execution.exception.frames, root)) {
+        const tuples = matchTuples(execution.exception.frames, root);
+        if (!tuples) {
           execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
           return;
         }

@@ -11,6 +11,8 @@ export function emptyStore(): Store {
     warnings: [],
     loadHistory: async () => [],
     loadRunsForCommit: async () => [],
+    loadHistoryRuns: async () => [],
+    flakyTracebacks: async () => [],
     save: async () => {
       throw new Error('emptyStore: a run with save: false saves nothing');
     },

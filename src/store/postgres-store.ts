@@ -25,6 +25,10 @@ import {
 } from './rows.ts';
 import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
 import { learnOnSavePostgres } from './learn-from-reruns.ts';
+import { TRACEBACK_INDEXES } from './traceback-schema.ts';
+import { groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds } from './traceback-signatures.ts';
+import { forgetRunsPostgres, indexedUuidsPostgres, unindexedPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
+import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { POSTGRES_SIZE_SQL, postgresDatabaseSize, type DatabaseSize } from './database-size.ts';
 import {
   FFA_SCHEMA_VERSION,
@@ -256,6 +260,7 @@ export const POSTGRES_INDEXES: ReadonlyArray<{ name: string; table: string; sql:
   ['ix_ffa_flakefighter_result_test_id', 'flakefighter_result (test_id)'],
   // Failing executions only (about 2% of the rows): history loads start from these.
   ['ix_ffa_test_execution_failing', "test_execution (test_id) WHERE outcome IN ('failed', 'error')"],
+  ...TRACEBACK_INDEXES.map((ix) => [ix.name, ix.on]),
 ].map(([name, on]) => ({ name, table: on.split(' ')[0]!, sql: `CREATE INDEX IF NOT EXISTS ${name} ON ${on}` }));
 
 const ALL_TABLES: ReadonlyArray<PluginTable | FfaTable> = [...PLUGIN_TABLES, ...FFA_TABLES];
@@ -443,6 +448,8 @@ export class PostgresStore implements Store {
   private lostConnection = false;
   /** Set by openPostgresStore right after the bootstrap. */
   sequences: Sequences = {};
+  /** Runs known to be in the signature index since this store's last save (a read checks each window run once). */
+  private readonly indexedRuns = new Set<number>();
 
   constructor(
     private sql: Sql,
@@ -503,10 +510,11 @@ export class PostgresStore implements Store {
 
   async save(run: Run, retention: Retention = {}): Promise<SaveResult> {
     this.assertOpen();
+    this.indexedRuns.clear();
     const flat = flattenRun(run);
     return this.retrying('save the run', async () => {
       try {
-        return await this.sql.begin((tx) => this.inTransaction(tx, () => saveFlatRun(tx, this.sequences, flat, retention)));
+        return await this.sql.begin((tx) => this.inTransaction(tx, () => saveFlatRun(tx, this.sequences, flat, retention, run)));
       } catch (err) {
         // A concurrent save of the same uuid committed first: the UNIQUE constraint stopped ours.
         if ((err as { code?: string }).code === '23505' && /ffa_run/.test(String((err as { constraint_name?: string }).constraint_name ?? (err as Error).message))) {
@@ -544,6 +552,69 @@ export class PostgresStore implements Store {
       env ? [sha, formatLocalTimestamp(before), load!.environment] : [sha, formatLocalTimestamp(before)],
       load,
     );
+  }
+
+  /** The window loadHistory selects, each run without its tests (meta, counts): what the signature index is read for. */
+  async loadHistoryRuns(q: HistoryQuery): Promise<Run[]> {
+    this.assertOpen();
+    const where = ['start_time < $1::text::timestamp'];
+    const params: unknown[] = [formatLocalTimestamp(q.before)];
+    if (q.since) {
+      params.push(formatLocalTimestamp(q.since));
+      where.push(`start_time >= $${params.length}::text::timestamp`);
+    }
+    let limit = '';
+    if (q.maxRuns !== undefined) {
+      params.push(Math.max(0, Math.floor(q.maxRuns)));
+      limit = ` LIMIT $${params.length}::int`;
+    }
+    const runs = (await this.retrying('load the history', () =>
+      this.sql.unsafe(
+        `SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE ${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`,
+        params as never[],
+      ),
+    )) as unknown as RunRows['runs'];
+    if (runs.length === 0) return [];
+    const ids = runs.map((r) => Number(r.id));
+    await this.ensureIndexed(ids);
+    const [ffaRuns, uuids] = await this.retrying('load the history', () =>
+      Promise.all([
+        this.sql.unsafe('SELECT * FROM ffa_run WHERE run_id IN (SELECT unnest($1::text::int[]))', [pgArray(ids)]) as unknown as Promise<RunRows['ffaRuns']>,
+        // Only plugin runs (no ffa_run row) need the uuid the index keeps.
+        indexedUuidsPostgres(this.sql, ids, true),
+      ]),
+    );
+    const light = hydrateRuns(
+      { runs, ffaRuns, activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] },
+      { warn: (m) => this.warn(m) },
+    );
+    // A plugin run's uuid is derived from its test names: the index keeps the one history derives.
+    for (const r of light) if (r.meta.source === 'plugin' && uuids.get(r.id!)) r.meta.uuid = uuids.get(r.id!)!;
+    return light;
+  }
+
+  /** The flaky traceback signatures of these runs (newest first), from the signature index. */
+  async flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> {
+    this.assertOpen();
+    const ids = window.map((r) => r.id).filter((id): id is number => Number.isInteger(id));
+    await this.ensureIndexed(ids);
+    const rows = await this.retrying('read the traceback signatures', () => windowGroupsPostgres(this.sql, ids, hashes));
+    return groupsFromRows(rows, window);
+  }
+
+  /**
+   * Indexes the runs the signature index lacks (stored before schema 4, written by the plugin, or forgotten when their
+   * verdicts changed) from their failures, as history loads them; each batch in a transaction of its own.
+   */
+  private async ensureIndexed(ids: readonly number[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.indexedRuns.has(id));
+    const missing = await this.retrying('check the traceback signatures', () => unindexedPostgres(this.sql, unknown));
+    for (let i = 0; i < missing.length; i += 100) {
+      const runs = await this.loadRuns(missing.slice(i, i + 100), { failuresOnly: true, coverage: false });
+      const indexed = runs.map((run) => indexRun(run, run.id!, KEEPS_ALL));
+      await this.retrying('index the traceback signatures', () => this.sql.begin((tx) => this.inTransaction(tx, () => writeIndexPostgres(tx, indexed))));
+    }
+    for (const id of unknown) this.indexedRuns.add(id);
   }
 
   /** Every stored run, oldest first (sync, reports). */
@@ -770,7 +841,7 @@ async function allocateIds(tx: Tx, seqs: Sequences, counts: Record<string, numbe
   return Object.fromEntries(tables.map((t) => [t, (parseJson(row[t]) as Array<number | string>).map(Number)]));
 }
 
-async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Retention): Promise<SaveResult> {
+async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Retention, run: Run): Promise<SaveResult> {
   const [existing] = await tx.unsafe('SELECT run_id FROM ffa_run WHERE uuid = $1', [flat.ffaRun.uuid]);
   if (existing) return { runId: Number(existing.run_id), pruned: 0, inserted: false };
 
@@ -836,8 +907,11 @@ async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Re
     for (const chunk of jsonChunks(rows)) pending.push(tx.unsafe(INSERTS[table], [chunk]));
   }
   await settleAll(pending);
+  // The signature index in the same transaction; runs whose verdicts the learning changes are indexed again when read.
+  await writeIndexPostgres(tx, [indexRun(run, runId, POSTGRES_KEEPS, savedIds(run, testIds, execIds))]);
   // This run's passes show stored failures of the same code and environment to be flaky (issue 18).
   const learned = await learnOnSavePostgres(tx, runId, flat);
+  await forgetRunsPostgres(tx, learned.map((l) => l.runId));
 
   const pruned = await prune(tx, runId, retention);
   return { runId, pruned, inserted: true, ...(learned.length ? { learned } : {}) };
@@ -880,6 +954,8 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
   const excs = `SELECT id FROM test_exception WHERE execution_id IN (${execs})`;
   const results = `SELECT id FROM flakefighter_result WHERE test_id IN (${tests}) UNION SELECT id FROM flakefighter_result WHERE test_execution_id IN (${execs})`;
   const statements = [
+    `DELETE FROM ffa_traceback_seen WHERE run_id = ANY($1::text::int[])`,
+    `DELETE FROM ffa_traceback_run WHERE run_id = ANY($1::text::int[])`,
     `DELETE FROM ffa_learned_result WHERE result_id IN (${results})`,
     `DELETE FROM ffa_result_evidence WHERE result_id IN (${results})`,
     `DELETE FROM flakefighter_result WHERE id IN (${results})`,

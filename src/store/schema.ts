@@ -16,6 +16,7 @@
  *   checkFfaVersion(value, where)      throws UserError when written by a newer action
  */
 import { UserError } from './store.ts';
+import { TRACEBACK_COLUMNS, TRACEBACK_INDEXES, TRACEBACK_TABLES, tracebackDdl } from './traceback-schema.ts';
 
 export const PLUGIN_TABLES = [
   'run',
@@ -28,15 +29,17 @@ export const PLUGIN_TABLES = [
 ] as const;
 export type PluginTable = (typeof PLUGIN_TABLES)[number];
 
-export const FFA_TABLES = ['ffa_meta', 'ffa_run', 'ffa_result_evidence', 'ffa_learned_result'] as const;
+export const FFA_TABLES = ['ffa_meta', 'ffa_run', 'ffa_result_evidence', 'ffa_learned_result', ...TRACEBACK_TABLES] as const;
 export type FfaTable = (typeof FFA_TABLES)[number];
 
 /**
  * Version of OUR tables (ffa_*); bump with a migration when they change.
  * 2: ffa_run.environment, environment_label, dirty_tree (FFA_RUN_V2_COLUMNS), added in place to older tables.
  * 3: ffa_learned_result (verdicts learned after their run was saved), created when missing.
+ * 4: the traceback signature index (traceback-signatures.ts), created when missing; runs stored before are indexed
+ *    when a read first needs them (and runs the plugin writes, or whose verdicts change, the same way).
  */
-export const FFA_SCHEMA_VERSION = 3;
+export const FFA_SCHEMA_VERSION = 4;
 export const FFA_VERSION_KEY = 'schema_version';
 
 /** SQLAlchemy's CreateTable layout: tab-indented columns joined by ", \n". */
@@ -147,8 +150,9 @@ export function ffaRunUpgrades(have: readonly string[]): string[] {
  * so each plugin row has at most one of ours; `uuid` UNIQUE makes concurrent or repeated saves of
  * the same run fail instead of duplicating it. No cascades, like the plugin's tables.
  */
-function ffaDdl(timestamp: string): Record<FfaTable, string> {
+function ffaDdl(timestamp: string, id: string): Record<FfaTable, string> {
   return {
+    ...tracebackDdl(id),
     ffa_meta: table('ffa_meta', ['key VARCHAR NOT NULL', 'value TEXT', 'PRIMARY KEY (key)']),
     ffa_run: table('ffa_run', [
       'run_id INTEGER NOT NULL',
@@ -188,8 +192,18 @@ function ffaDdl(timestamp: string): Record<FfaTable, string> {
   };
 }
 
-export const SQLITE_FFA_DDL = ffaDdl('DATETIME');
-export const POSTGRES_FFA_DDL = ffaDdl('TIMESTAMP WITHOUT TIME ZONE');
+export const SQLITE_FFA_DDL = sqliteWithIndexes(ffaDdl('DATETIME', 'INTEGER'));
+export const POSTGRES_FFA_DDL = ffaDdl('TIMESTAMP WITHOUT TIME ZONE', 'SERIAL');
+
+/** sql.js runs a table's DDL as one script: the index table's indexes go with it (Postgres lists them in postgres-store.ts). */
+function sqliteWithIndexes(ddl: Record<FfaTable, string>): Record<FfaTable, string> {
+  const out = { ...ddl };
+  for (const ix of TRACEBACK_INDEXES) {
+    const t = ix.on.split(' ')[0] as FfaTable;
+    out[t] += `;\nCREATE INDEX IF NOT EXISTS ${ix.name} ON ${ix.on}`;
+  }
+  return out;
+}
 
 /** Columns our code reads and writes; a table with the same name lacking one is not the plugin's. */
 export const PLUGIN_COLUMNS: Record<PluginTable, readonly string[]> = {
@@ -210,6 +224,7 @@ export const FFA_COLUMNS: Record<FfaTable, readonly string[]> = {
   ],
   ffa_result_evidence: ['result_id', 'evidence'],
   ffa_learned_result: ['result_id', 'learned_at', 'learned_from_run'],
+  ...TRACEBACK_COLUMNS,
 };
 
 /**

@@ -38,6 +38,9 @@ import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
 import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 import { BatchInsert } from './sqljs-batch.ts';
 import { estimateRoom, reopenWithRoom } from './sqljs-room.ts';
+import { groupsFromRows, indexRun, KEEPS_ALL, savedIds, SQLITE_KEEPS } from './traceback-signatures.ts';
+import { forgetRunsSqlite, indexedUuidsSqlite, unindexedSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
+import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { sqliteDatabaseSize, type DatabaseSize } from './database-size.ts';
 
 export interface OpenSqliteOptions {
@@ -58,6 +61,8 @@ export interface SqliteStore extends Store {
   readonly warnings: string[];
   loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]>;
   loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]>;
+  loadHistoryRuns(q: HistoryQuery): Promise<Run[]>;
+  flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]>;
   /** Every stored run, oldest first, fully hydrated. */
   loadAllRuns(opts?: LoadOptions): Promise<Run[]>;
   /** The runs with these database ids, in the order given (unknown ids are skipped). */
@@ -171,6 +176,8 @@ type Row = Record<string, SqlValue>;
 class SqlJsStore implements SqliteStore {
   readonly kind = 'sqlite' as const;
   private closed = false;
+  /** Runs known to be in the signature index since the last write (a read checks each window run once). */
+  private readonly indexedRuns = new Set<number>();
   /** uuid → run id of plugin runs (no ffa_run row), computed on demand, reset by every write. */
   private pluginKeys: Map<string, number> | null = null;
 
@@ -269,6 +276,63 @@ class SqlJsStore implements SqliteStore {
       params.push(Math.max(0, Math.floor(q.maxRuns)));
     }
     return this.hydrate(this.all<RunRow>(sql, params), opts);
+  }
+
+  /** The window loadHistory selects, each run without its tests (meta, counts): what the signature index is read for. */
+  async loadHistoryRuns(q: HistoryQuery): Promise<Run[]> {
+    const params: SqlValue[] = [formatLocalTimestamp(q.before)];
+    // The run and its ffa_run row in one pass (a LEFT JOIN: plugin runs have none).
+    let sql = `SELECT ${COLS.run}, ${COLS.ffa} FROM run r LEFT JOIN ffa_run f ON f.run_id = r.id WHERE r.start_time < ?`;
+    if (q.since && Number.isFinite(q.since.getTime())) {
+      sql += ' AND r.start_time >= ?';
+      params.push(formatLocalTimestamp(q.since));
+    }
+    sql += ' ORDER BY r.start_time DESC, r.id DESC';
+    if (q.maxRuns !== undefined && q.maxRuns !== null) {
+      sql += ' LIMIT ?';
+      params.push(Math.max(0, Math.floor(q.maxRuns)));
+    }
+    const rows = this.all<RunRow & RunRows['ffaRuns'][number]>(sql, params);
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => Number(r.id));
+    await this.ensureIndexed(ids);
+    const ffaRuns = rows.filter((r) => r.run_id !== null);
+    const light = hydrateRuns({ runs: rows, ffaRuns, activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] });
+    // A plugin run's uuid is derived from its test names: the index keeps the one history derives.
+    const plugin = rows.filter((r) => r.run_id === null).map((r) => Number(r.id));
+    const uuids = indexedUuidsSqlite(this.open(), plugin);
+    for (const r of light) if (uuids.get(r.id!)) r.meta.uuid = uuids.get(r.id!)!;
+    return light;
+  }
+
+  /** The flaky traceback signatures of these runs (newest first), from the signature index. */
+  async flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> {
+    const ids = window.map((r) => r.id).filter((id): id is number => Number.isInteger(id));
+    await this.ensureIndexed(ids);
+    return groupsFromRows(windowGroupsSqlite(this.open(), ids, hashes), window);
+  }
+
+  /**
+   * Indexes the runs the signature index lacks (stored before schema 4, written by the plugin, or forgotten when their
+   * verdicts changed) from their failures, as history loads them. A read-only store keeps them in memory only.
+   */
+  private async ensureIndexed(ids: readonly number[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.indexedRuns.has(id));
+    const missing = unindexedSqlite(this.open(), unknown);
+    for (let i = 0; i < missing.length; i += 100) {
+      const runs = await this.loadRuns(missing.slice(i, i + 100), { failuresOnly: true, coverage: false });
+      const db = this.open();
+      db.run('BEGIN');
+      try {
+        for (const run of runs) writeIndexSqlite(db, indexRun(run, run.id!, KEEPS_ALL));
+        db.run('COMMIT');
+      } catch (err) {
+        db.run('ROLLBACK');
+        throw err;
+      }
+      if (!this.readonly) this.dirty = true;
+    }
+    for (const id of unknown) this.indexedRuns.add(id);
   }
 
   async loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]> {
@@ -372,6 +436,7 @@ class SqlJsStore implements SqliteStore {
     }
     const db = this.open();
     // Everything below is synchronous: nothing else can touch the database mid-transaction.
+    this.indexedRuns.clear();
     db.run('BEGIN');
     const stmts: Statement[] = [];
     const batches: BatchInsert[] = [];
@@ -470,8 +535,11 @@ class SqlJsStore implements SqliteStore {
         learnedRows.endRow();
       }
       learnedRows.finish();
+      // The signature index in the same transaction; runs whose verdicts the learning changes are indexed again when read.
+      writeIndexSqlite(db, indexRun(run, runId, SQLITE_KEEPS, savedIds(run, testIds, execIds)));
       // This run's passes show stored failures of the same code and environment to be flaky (issue 18).
       const learned = learnOnSaveSqlite(db, runId, { ...head, passedTestNames: () => passedTestNames(run) });
+      forgetRunsSqlite(db, learned.map((l) => l.runId));
 
       const pruned = this.prune(runId, retention);
       db.run('COMMIT');
@@ -518,6 +586,7 @@ class SqlJsStore implements SqliteStore {
     if (conds.length === 0) return 0;
     const victims = this.all<{ id: number }>(`SELECT id FROM run WHERE id <> ? AND (${conds.join(' OR ')})`, [newRunId, ...params]).map((r) => r.id);
     if (victims.length === 0) return 0;
+    forgetRunsSqlite(db, victims);
     const tmp = ['ffa_del_run', 'ffa_del_test', 'ffa_del_exec', 'ffa_del_exc', 'ffa_del_res'];
     for (const t of tmp) db.run(`CREATE TEMP TABLE IF NOT EXISTS ${t} (id INTEGER PRIMARY KEY)`);
     try {

@@ -6,6 +6,7 @@ import type { Run } from '../model.ts';
 import type { LoadOptions } from './rows.ts';
 import type { LearnedVerdict } from './learn-from-reruns.ts';
 import type { TestFlakiness } from './flakiest-query.ts';
+import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import type { DatabaseSize } from './database-size.ts';
 
 export interface HistoryQuery {
@@ -41,6 +42,16 @@ export interface Store {
   readonly warnings: string[];
   /** Runs before `q.before`, newest first, fully hydrated (tests, executions, exceptions, frames, results, flakefighters). */
   loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]>;
+  /**
+   * The runs loadHistory would select, newest first, each without its tests (meta and stored counts only): the window
+   * the history flakefighters read through the signature index (flakyTracebacks) instead of every stored failure.
+   */
+  loadHistoryRuns(q: HistoryQuery): Promise<Run[]>;
+  /**
+   * The distinct flaky tracebacks of these stored runs (a window, newest first), counted, each with its first
+   * occurrence (store/traceback-signatures.ts); with `hashes`, only those TracebackMatching looks up.
+   */
+  flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]>;
   /** Stored runs whose commit_sha equals `sha` (DiffCov's source runs), before `before`, newest first. */
   loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]>;
   /** Saves the run, its children and retention in one transaction; a run whose uuid exists is not saved twice. */

@@ -12,6 +12,8 @@ import type { Evidence, RunCounts } from '../model.ts';
 import type { PostgresStore } from '../store/postgres-store.ts';
 import { formatUtcTimestamp } from '../store/timestamps.ts';
 import type { AnyStore } from './open-any.ts';
+import { forgetRunsSql } from '../store/traceback-signatures.ts';
+import { forgetRunsPostgres } from '../store/traceback-index-postgres.ts';
 
 export const RECLASSIFICATION_TABLE = 'ffa_reclassification';
 
@@ -86,6 +88,7 @@ async function appendSqlite(path: string, store: AnyStore, work: RunAppend[], no
   try {
     db.run(reclassificationDdl('sqlite'));
     const hasCounts = (db.exec('PRAGMA table_info(ffa_run)')[0]?.values ?? []).some((r) => r[1] === 'counts');
+    const hasIndex = (db.exec("SELECT 1 FROM sqlite_master WHERE name = 'ffa_traceback_run'")[0]?.values.length ?? 0) > 0;
     for (const a of work) {
       db.run('BEGIN');
       try {
@@ -107,6 +110,8 @@ async function appendSqlite(path: string, store: AnyStore, work: RunAppend[], no
           );
         }
         if (hasCounts && a.counts) db.run('UPDATE ffa_run SET counts = ? WHERE run_id = ?', [JSON.stringify(a.counts), a.runId]);
+        // The run's verdicts changed: its traceback signature rows are derived again when next read.
+        if (hasIndex) for (const sql of forgetRunsSql('?')) db.run(sql, [a.runId]);
         db.run('COMMIT');
         out.push(newIds);
       } catch (err) {
@@ -150,6 +155,8 @@ async function appendPostgres(store: PostgresStore, work: RunAppend[], now: Date
           );
         }
         if (hasCounts && a.counts) await tx.unsafe('UPDATE ffa_run SET counts = $1 WHERE run_id = $2::int', [JSON.stringify(a.counts), a.runId] as never[]);
+        // The run's verdicts changed: its traceback signature rows are derived again when next read.
+        await forgetRunsPostgres(tx, [a.runId]);
         return newIds;
       })()));
       out.push(ids);

@@ -1,0 +1,71 @@
+/**
+ * The signature index (traceback-signatures.ts) on sql.js: writing a run's rows inside the caller's transaction,
+ * finding the runs not indexed yet, and the window query. Synchronous, like every sql.js call.
+ */
+import type { Database, SqlValue } from 'sql.js';
+import { forgetRunsSql, insertRows, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
+
+function rows<T>(db: Database, sql: string, params: SqlValue[]): T[] {
+  const stmt = db.prepare(sql);
+  try {
+    stmt.bind(params);
+    const names = stmt.getColumnNames();
+    const out: T[] = [];
+    while (stmt.step()) {
+      const v = stmt.get();
+      const row: Record<string, SqlValue> = {};
+      for (let i = 0; i < names.length; i++) row[names[i]] = v[i];
+      out.push(row as T);
+    }
+    return out;
+  } finally {
+    stmt.free();
+  }
+}
+
+/** Replaces the run's index rows with `ix` (ids of a pruned run can be reused by the next save). */
+export function writeIndexSqlite(db: Database, ix: IndexedRun): void {
+  for (const sql of forgetRunsSql(String(ix.runId))) db.run(sql);
+  const { signatures, seen } = insertRows(ix);
+  const stmts = [
+    db.prepare('INSERT INTO ffa_traceback_signature (hash, tuples, rooted) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING'),
+    db.prepare(
+      `INSERT OR REPLACE INTO ffa_traceback_seen (execution_id, run_id, test_id, signature_id, test_name, execution_index, flaky, learned_at, learned_from_run, learned_reason)
+       VALUES (?, ?, ?, (SELECT id FROM ffa_traceback_signature WHERE hash = ?), ?, ?, ?, ?, ?, ?)`,
+    ),
+  ];
+  try {
+    for (const [hash, json, rooted] of signatures) stmts[0].run([hash, json, rooted ? 1 : 0]);
+    for (const r of seen) stmts[1].run(r.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)) as SqlValue[]);
+  } finally {
+    for (const s of stmts) s.free();
+  }
+  db.run('INSERT OR REPLACE INTO ffa_traceback_run (run_id, uuid) VALUES (?, ?)', [ix.runId, ix.uuid]);
+}
+
+/** Forgets runs' index rows: their verdicts changed (they are indexed again when next read) or they are deleted. */
+export function forgetRunsSqlite(db: Database, runIds: readonly number[]): void {
+  const ids = runIds.filter(Number.isInteger);
+  if (ids.length) for (const sql of forgetRunsSql(ids.join(','))) db.run(sql);
+}
+
+/** Which of these runs have no index rows yet. */
+export function unindexedSqlite(db: Database, runIds: readonly number[]): number[] {
+  if (runIds.length === 0) return [];
+  return rows<{ id: number }>(db, 'SELECT value AS id FROM json_each(?) WHERE value NOT IN (SELECT run_id FROM ffa_traceback_run)', [JSON.stringify(runIds)]).map((r) => Number(r.id));
+}
+
+/** uuid of each indexed run (as history hydrated with failures only derives a plugin run's). */
+export function indexedUuidsSqlite(db: Database, runIds: readonly number[]): Map<number, string | null> {
+  if (runIds.length === 0) return new Map();
+  const got = rows<{ run_id: number; uuid: string | null }>(db, 'SELECT run_id, uuid FROM ffa_traceback_run WHERE run_id IN (SELECT value FROM json_each(?))', [JSON.stringify(runIds)]);
+  return new Map(got.map((r) => [Number(r.run_id), r.uuid]));
+}
+
+/** The window's flaky signatures (runIds in window order), optionally only those with the given hashes. */
+export function windowGroupsSqlite(db: Database, runIds: readonly number[], hashes?: readonly string[]): GroupRow[] {
+  if (runIds.length === 0 || (hashes && hashes.length === 0)) return [];
+  const w = 'SELECT CAST(value AS INTEGER) AS run_id, CAST(key AS INTEGER) AS rank FROM json_each(?)';
+  const sql = windowGroupsSql(w, 's.flaky = 1', hashes ? 'SELECT value FROM json_each(?)' : null);
+  return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(runIds), JSON.stringify(hashes)] : [JSON.stringify(runIds)]);
+}

@@ -1,0 +1,253 @@
+/**
+ * The traceback signature index (issue 17, goal 2): why it exists is that TracebackMatching and CosineSimilarity
+ * only ever compare a failure with the *flaky* tracebacks of the history window, yet loading that window meant
+ * hydrating every stored failure with its frames, a cost that grew with every run kept. These ffa_ tables hold, per
+ * stored execution that carries an exception, its normalised frame tuples (the ones traceback-history.ts compares,
+ * relative to its run's root, hashed with whether a frame is under that root) and whether its test is flaky now
+ * (learned verdicts included), so a classification reads the window's distinct flaky signatures, already counted
+ * and with the first occurrence of each, in one indexed query.
+ *
+ *   ffa_traceback_signature  one row per distinct (rooted, tuples): id, hash (sha256, UNIQUE), tuples (JSON), rooted
+ *   ffa_traceback_run        one row per run indexed (a run without a row is indexed on demand: older databases,
+ *                            runs the plugin wrote, runs whose verdicts changed); uuid as history reads it
+ *   ffa_traceback_seen       one row per stored execution with an exception: where it is (run, test, execution
+ *                            index as history loaded with failures only numbers it), its signature, whether its test
+ *                            was flaky, and when only a learned verdict makes it so, what the evidence names
+ *
+ * The rows are derived, never the truth: whatever changes a stored run's verdicts (learning on save, sync
+ * --reclassify's appended results, retention) deletes that run's rows, and the next read indexes it again from the
+ * plugin's tables with the same code that indexes a run at save (indexRun), so both paths agree by construction.
+ */
+import { createHash } from 'node:crypto';
+import { testFlaky, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
+import { learnedFlakyOnly } from '../learned-verdicts.ts';
+import { frameTuple, hasRootedFrame, matchTuples, type FlakyTracebackGroup, type TracebackHistorySource, type TracebackRef } from '../flakefighters/traceback-history.ts';
+import type { FrameTuple } from '../flakefighters/tfidf.ts';
+
+export { TRACEBACK_TABLES, TRACEBACK_INDEXES, tracebackDdl, type TracebackTable } from './traceback-schema.ts';
+
+/** The hash of a signature: the rooted flag is part of it (`src/x.py` and `../src/x.py` may give one tuple list). */
+export function signatureHash(tuplesJson: string, rooted: boolean): string {
+  return createHash('sha256').update(`${rooted ? 1 : 0}\u0001${tuplesJson}`).digest('hex');
+}
+
+/** The hash TracebackMatching looks a current failure up by: its tuples under root, which only match rooted history. */
+export function lookupHash(tuples: readonly FrameTuple[]): string {
+  return signatureHash(JSON.stringify(tuples), true);
+}
+
+export interface SeenRow {
+  executionId: number;
+  runId: number;
+  testId: number;
+  hash: string;
+  testName: string;
+  executionIndex: number;
+  flaky: boolean;
+  learnedAt: string | null;
+  learnedFromRun: string | null;
+  learnedReason: string | null;
+}
+
+export interface IndexedRun {
+  runId: number;
+  uuid: string;
+  seen: SeenRow[];
+  /** hash → [tuples JSON, rooted], each distinct signature once. */
+  signatures: Map<string, [string, boolean]>;
+}
+
+/**
+ * Which executions history loaded with failures only keeps, per back end (their load queries differ): the execution
+ * index of a stored traceback is its position among those, as the evidence of a match names it.
+ */
+export type KeepExecution = (e: Execution) => boolean;
+export const SQLITE_KEEPS: KeepExecution = (e) => e.outcome !== 'passed' || e.results.length > 0;
+export const POSTGRES_KEEPS: KeepExecution = (e) => e.outcome === 'failed' || e.outcome === 'error' || e.results.length > 0;
+export const KEEPS_ALL: KeepExecution = () => true;
+
+/**
+ * The index rows of one run. `ids` gives each test's id and each execution's id in the run's order (a run just saved);
+ * a run loaded from the database carries them itself.
+ */
+export function indexRun(run: Run, runId: number, keep: KeepExecution, ids?: { tests: number[]; executions: number[][] }): IndexedRun {
+  const seen: SeenRow[] = [];
+  const signatures = new Map<string, [string, boolean]>();
+  run.tests.forEach((test, ti) => {
+    if (!test.executions.some((e) => e.exception)) return;
+    const flaky = testFlaky(test) === true;
+    const learned = flaky ? learnedFlakyOnly(test) : null;
+    let index = 0;
+    test.executions.forEach((e, ei) => {
+      if (!keep(e)) return;
+      const executionIndex = index++;
+      if (!e.exception) return;
+      const json = JSON.stringify(e.exception.frames.map((f) => frameTuple(f, run.root)));
+      const rooted = hasRootedFrame(e.exception.frames, run.root);
+      const hash = signatureHash(json, rooted);
+      if (!signatures.has(hash)) signatures.set(hash, [json, rooted]);
+      const reason = learned?.evidence?.reason;
+      seen.push({
+        executionId: ids ? ids.executions[ti][ei] : e.id!,
+        runId,
+        testId: ids ? ids.tests[ti] : test.id!,
+        hash,
+        testName: test.name,
+        executionIndex,
+        flaky,
+        learnedAt: learned?.learned ? learned.learned.at.toISOString() : null,
+        learnedFromRun: learned?.learned?.fromRunUuid ?? null,
+        learnedReason: typeof reason === 'string' ? reason : null,
+      });
+    });
+  });
+  return { runId, uuid: run.meta.uuid, seen, signatures };
+}
+
+/** Test and execution ids of a run just saved, from the flat id arrays (rows.ts flattenRun's order). */
+export function savedIds(run: Run, testIds: number[], execIds: number[]): { tests: number[]; executions: number[][] } {
+  let n = 0;
+  return { tests: testIds.slice(0, run.tests.length), executions: run.tests.map((t) => t.executions.map(() => execIds[n++])) };
+}
+
+/** One row of the window query: a signature, how many flaky executions of the window carry it, and its first one. */
+export interface GroupRow {
+  tuples: string;
+  rooted: boolean | number;
+  n: number | string;
+  run_id: number;
+  test_id: number;
+  execution_id: number;
+  test_name: string | null;
+  execution_index: number;
+  learned_at: string | null;
+  learned_from_run: string | null;
+  learned_reason: string | null;
+}
+
+/**
+ * The window's flaky signatures as the flakefighters read them, first occurrences in window order. The ref's run is
+ * the window's own Run (its meta names the run in evidence); its test holds the one verdict that made it flaky, learned
+ * or not, so refEvidence and describeRef read it as they read a fully loaded test.
+ */
+export function groupsFromRows(rows: GroupRow[], window: readonly Run[]): FlakyTracebackGroup[] {
+  const byId = new Map(window.map((r) => [r.id, r]));
+  const out: FlakyTracebackGroup[] = [];
+  for (const row of rows) {
+    const run = byId.get(Number(row.run_id));
+    if (!run) continue;
+    const verdict: FlakefighterResult = row.learned_at
+      ? {
+          name: 'OutcomeFlip',
+          flaky: true,
+          learned: { at: new Date(row.learned_at), fromRunUuid: row.learned_from_run ?? null },
+          ...(row.learned_reason !== null ? { evidence: { reason: row.learned_reason } } : {}),
+        }
+      : { name: 'TracebackIndex', flaky: true };
+    const tuples = JSON.parse(row.tuples) as FrameTuple[];
+    const execution: Execution = {
+      id: Number(row.execution_id),
+      outcome: 'failed',
+      startTime: null,
+      endTime: null,
+      stdout: null,
+      stderr: null,
+      report: '',
+      coverage: null,
+      exception: null,
+      results: [],
+    };
+    const test: Test = { id: Number(row.test_id), name: row.test_name ?? '', fspath: '', lineNo: null, skipped: false, executions: [execution], results: [verdict] };
+    const ref: TracebackRef = { run, test, executionIndex: Number(row.execution_index), execution, tuples, rooted: row.rooted === true || Number(row.rooted) === 1 };
+    out.push({ key: row.tuples, rooted: ref.rooted, count: Number(row.n), ref });
+  }
+  return out;
+}
+
+/**
+ * The window aggregate. `w` is the window (run id, rank in window order), the caller's dialect-specific source;
+ * `flaky` the dialect's truth test; `hashes` an optional `IN (...)` list (TracebackMatching's lookup).
+ * The count and the newest run of each signature come from one pass over a covering index (run_id, flaky,
+ * signature_id); the first occurrence within that run, in the order history hydrates in (test id, execution id), is
+ * one seek per signature. Rows come in the order of their first occurrence.
+ */
+export function windowGroupsSql(w: string, flaky: string, hashes: string | null): string {
+  // The newest run of a signature travels as rank × 2³² + run id, so one MIN finds it (ids are 32-bit).
+  return `WITH w AS (${w}),
+  agg AS (
+    SELECT s.signature_id, COUNT(*) AS n, MIN(w.rank * 4294967296 + s.run_id) AS first
+      FROM w JOIN ffa_traceback_seen s ON s.run_id = w.run_id AND ${flaky}${hashes ? ` WHERE s.signature_id IN (SELECT id FROM ffa_traceback_signature WHERE hash IN (${hashes}))` : ''}
+     GROUP BY s.signature_id
+  ),
+  firsts AS (
+    SELECT a.signature_id, a.n, a.first,
+           (SELECT f.execution_id FROM ffa_traceback_seen f WHERE f.signature_id = a.signature_id AND f.run_id = a.first % 4294967296 AND ${flaky.replace(/\bs\./g, 'f.')}
+             ORDER BY f.test_id, f.execution_id LIMIT 1) AS execution_id
+      FROM agg a
+  )
+  SELECT g.tuples, g.rooted, x.n, s.run_id, s.test_id, s.execution_id, s.test_name, s.execution_index, s.learned_at, s.learned_from_run, s.learned_reason
+    FROM firsts x JOIN ffa_traceback_seen s ON s.execution_id = x.execution_id JOIN ffa_traceback_signature g ON g.id = x.signature_id
+   ORDER BY x.first, s.test_id, s.execution_id`;
+}
+
+/** Statements that forget runs' index rows (their verdicts changed, or they are deleted); `ids` is the dialect's id list. */
+export function forgetRunsSql(ids: string): string[] {
+  return [`DELETE FROM ffa_traceback_seen WHERE run_id IN (${ids})`, `DELETE FROM ffa_traceback_run WHERE run_id IN (${ids})`];
+}
+
+/** Index rows as positional arrays for the inserts: signatures [hash, tuples, rooted], seen rows, and the run row. */
+export function insertRows(ix: IndexedRun): { signatures: [string, string, boolean][]; seen: unknown[][] } {
+  return {
+    signatures: [...ix.signatures].map(([hash, [json, rooted]]) => [hash, json, rooted]),
+    seen: ix.seen.map((s) => [s.executionId, s.runId, s.testId, s.hash, s.testName, s.executionIndex, s.flaky, s.learnedAt, s.learnedFromRun, s.learnedReason]),
+  };
+}
+
+/**
+ * What the history flakefighters read for this window, from the store's signature index: CosineSimilarity's full set
+ * is read once and TracebackMatching's lookup answered from it when it was read first; else an indexed lookup.
+ */
+export function storeTracebackSource(
+  store: { flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> },
+  window: readonly Run[],
+): TracebackHistorySource & { preload(run: Run, root: string, all: boolean): Promise<void> } {
+  let all: Promise<FlakyTracebackGroup[]> | null = null;
+  let looked: { hashes: Set<string>; groups: Promise<FlakyTracebackGroup[]> } | null = null;
+  const pick = async (from: Promise<FlakyTracebackGroup[]>, hashes: readonly string[]) => {
+    const want = new Set(hashes);
+    return (await from).filter((g) => g.rooted && want.has(signatureHash(g.key, true)));
+  };
+  return {
+    flaky: () => (all ??= store.flakyTracebacks(window)),
+    async matching(hashes) {
+      if (all) return pick(all, hashes);
+      if (looked && hashes.every((h) => looked!.hashes.has(h))) return pick(looked.groups, hashes);
+      return store.flakyTracebacks(window, hashes);
+    },
+    /**
+     * Reads now what classifying `run` will ask (every failure's lookup, and the full set when CosineSimilarity runs), so
+     * a database that fails does so while the caller can still fall back, never halfway through the flakefighters.
+     */
+    async preload(run, root, wantAll) {
+      if (wantAll) {
+        await (all ??= store.flakyTracebacks(window));
+        return;
+      }
+      const hashes = lookupHashes(run, root);
+      looked = { hashes, groups: hashes.size ? store.flakyTracebacks(window, [...hashes]) : Promise.resolve([]) };
+      await looked.groups;
+    },
+  };
+}
+
+/** The lookup hash of every failure of `run` with a traceback that TracebackMatching compares. */
+export function lookupHashes(run: Run, root: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of run.tests) {
+    for (const e of t.executions) {
+      const tuples = e.exception ? matchTuples(e.exception.frames, root) : null;
+      if (tuples) out.add(lookupHash(tuples));
+    }
+  }
+  return out;
+}
