@@ -62,7 +62,7 @@ function firstSuites(root: XmlElement, limit = 3): XmlElement[] {
   return out;
 }
 
-function firstCases(suites: XmlElement[], limit = 20): XmlElement[] {
+function firstCases(suites: XmlElement[], limit = KEPT_CASES): XmlElement[] {
   const out: XmlElement[] = [];
   for (const s of suites) {
     for (const c of s.children) {
@@ -86,17 +86,32 @@ function properties(suite: XmlElement): Map<string, string> {
  * Playwright's JUnit reporter: `<testsuites id="" name="">`, each suite a spec file (its name, and every
  * testcase's classname) with the project in `hostname`.
  */
-function isPlaywright(root: XmlElement, suites: XmlElement[]): boolean {
+function isPlaywright(root: XmlElement, suites: XmlElement[], seen: SeenCases | undefined): boolean {
   if (root.name !== 'testsuites' || !('id' in root.attrs) || suites.length === 0) return false;
   return suites.every(
     (s) =>
       'hostname' in s.attrs &&
       /\.(?:[cm]?[jt]sx?)$/.test(s.attrs.name ?? '') &&
+      !seen?.otherClassname.has(s) &&
       s.children.every((c) => c.name !== 'testcase' || c.attrs.classname === s.attrs.name),
   );
 }
 
-export function detectDialect(root: XmlElement, text: string, filePath: string): JUnitDialect {
+/**
+ * What a reader that lets testcases go once read (junit.ts keeps the first ones of each suite) saw of the
+ * others: the suites where some testcase's classname is not the suite's name.
+ */
+export interface SeenCases {
+  otherClassname: Set<XmlElement>;
+}
+
+/**
+ * The testcases of a suite beyond its first `KEPT_CASES` decide nothing here: each rule looks at the first
+ * testcases only, or (Playwright) at every testcase's classname, which `SeenCases` keeps.
+ */
+export const KEPT_CASES = 20;
+
+export function detectDialect(root: XmlElement, text: string, filePath: string, seen?: SeenCases): JUnitDialect {
   const suites = firstSuites(root);
   const cases = firstCases(suites);
   const s0 = suites[0];
@@ -111,7 +126,7 @@ export function detectDialect(root: XmlElement, text: string, filePath: string):
   if (root.name === 'testsuite' && (rootName === 'Mocha Tests' || /^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} /.test(root.attrs.timestamp ?? ''))) return 'mocha-xunit';
   if (/mocha/i.test(rootName) || suiteName === 'Root Suite') return 'mocha';
   // Before Surefire: with includeRetries Playwright writes Surefire's flakyFailure/rerunFailure too.
-  if (isPlaywright(root, suites)) return 'playwright';
+  if (isPlaywright(root, suites, seen)) return 'playwright';
 
   const schema = s0?.attrs['xsi:noNamespaceSchemaLocation'] ?? root.attrs['xsi:noNamespaceSchemaLocation'] ?? '';
   const props = s0 ? properties(s0) : new Map<string, string>();

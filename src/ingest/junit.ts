@@ -1,11 +1,13 @@
 /**
- * JUnit XML → Tests. One linear pass over the parsed tree; no regex work on passing testcases.
+ * JUnit XML → Tests, read while the XML reader goes through the file: each testcase becomes a Test when it
+ * ends and is let go of (JUnitReader below), so a large report is never held whole as a tree. No regex work
+ * on passing testcases.
  * Safety: a DOCTYPE that declares entities (billion laughs, external entities) is refused before parsing;
  * entities are never expanded beyond the 5 predefined ones and character references.
  */
 import type { Execution, ExceptionInfo, FlakefighterResult, Outcome, Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
-import { DIALECT_LANGUAGE, detectDialect, type JUnitDialect } from './junit-dialect.ts';
+import { DIALECT_LANGUAGE, detectDialect, KEPT_CASES, type JUnitDialect, type SeenCases } from './junit-dialect.ts';
 import { RETRY_RULES } from './retries.ts';
 import { hiddenFailedAttempts } from './playwright-attempts.ts';
 import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
@@ -14,7 +16,7 @@ import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollect
 import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
-import { child, parseXml, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
+import { child, parseXml, readStartTag, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
 import { parseNativeDotnet } from './dotnet-native.ts';
 import { parseTrx } from './trx.ts';
 
@@ -49,17 +51,15 @@ function refuseEntities(text: string, file: string): void {
   }
 }
 
-export function parseXmlReport(text: string, ctx: ReportContext): ParsedReport {
+export interface XmlReportOptions {
+  /** Testcases read as a tree before the dialect is decided (tests set it low to read small files as large ones). */
+  decideAfter?: number;
+}
+
+export function parseXmlReport(text: string, ctx: ReportContext, opts: XmlReportOptions = {}): ParsedReport {
   refuseEntities(text, ctx.file);
-  let root: XmlElement;
-  try {
-    root = parseXml(text, { maxDepth: 128 });
-  } catch (e) {
-    if (e instanceof XmlSyntaxError) {
-      throw new UserError(`${ctx.file}: ${e.message}; the report is not well-formed XML (was the test run interrupted while writing it?).`);
-    }
-    throw e;
-  }
+  const reader = new JUnitReader(text, ctx, opts.decideAfter ?? DECIDE_AFTER);
+  const root = parse(text, ctx, reader);
   if (root.name === 'test-run' || root.name === 'assemblies') return parseNativeDotnet(root, ctx);
   if (root.name === 'TestRun') return parseTrx(root, ctx);
   if (!JUNIT_ROOTS.has(root.name)) {
@@ -67,19 +67,191 @@ export function parseXmlReport(text: string, ctx: ReportContext): ParsedReport {
       `${ctx.file}: the root element is <${root.name}>, not <testsuites> or <testsuite>, so this is not a JUnit XML report; point test-results at the JUnit (or CTRF JSON) files only.`,
     );
   }
-  const dialect = detectDialect(root, text, ctx.path);
-  return walkJUnit(root, dialect, ctx);
+  const read = reader.finish(root);
+  if (read !== null) return read;
+  // The dialect guessed from the first testcases was not the one the whole file shows: read it again as a whole.
+  const whole = new JUnitReader(text, ctx, Infinity);
+  return whole.finish(parse(text, ctx, whole))!;
+}
+
+function parse(text: string, ctx: ReportContext, reader: JUnitReader): XmlElement {
+  try {
+    return parseXml(text, { maxDepth: 128, onOpen: reader.onOpen, onClose: reader.onClose });
+  } catch (e) {
+    if (e instanceof XmlSyntaxError) {
+      throw new UserError(`${ctx.file}: ${e.message}; the report is not well-formed XML (was the test run interrupted while writing it?).`);
+    }
+    throw e;
+  }
+}
+
+/** Testcases read as a tree before the dialect is decided from them; after that, each is read as it ends. */
+const DECIDE_AFTER = 1000;
+
+/** Dialects whose rules look at a whole suite before any of its testcases (merged-rows.ts): read as one tree. */
+const WHOLE_TREE_DIALECTS = new Set<JUnitDialect>(['maven-surefire', 'maven-failsafe', 'gradle']);
+
+/**
+ * Strings the Run keeps: a flat copy, so that a slice of the file's text does not keep the whole text alive.
+ * V8 copies short slices anyway; joining two parts makes one flat string, where `(' ' + s).slice(1)` would
+ * leave a slice of a copy (32 bytes more per test).
+ */
+function detach(s: string): string;
+function detach(s: string | null): string | null;
+function detach(s: string | null): string | null {
+  return s === null || s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
+}
+
+/**
+ * Reads a JUnit report while the XML reader goes through it. The first DECIDE_AFTER testcases are kept as a
+ * tree and the dialect is decided from them (junit-dialect.ts); from then on each testcase becomes a Test as
+ * soon as it ends and is let go, except the first KEPT_CASES of each suite, which the dialect rules look at.
+ * At the end the dialect is decided again from what was kept; should it differ (a rule that needed more of
+ * the file), the file is read again as one tree. Files whose rules need whole suites are read as one tree.
+ */
+class JUnitReader {
+  private mode: 'buffer' | 'stream' | 'tree';
+  private root: XmlElement | null = null;
+  /** The open elements, whether each one is on the walk (a chain of testsuite/testsuites from the root), and where each starts. */
+  private readonly openEls: XmlElement[] = [];
+  private readonly openWalked: boolean[] = [];
+  private readonly openAt: number[] = [];
+  private cases = 0;
+  private walker: CaseWalker | null = null;
+  private dialect: JUnitDialect | null = null;
+  private readonly kept = new Map<XmlElement, number>();
+  private readonly seen: SeenCases = { otherClassname: new Set() };
+
+  constructor(
+    private readonly text: string,
+    private readonly ctx: ReportContext,
+    private readonly decideAfter: number,
+  ) {
+    this.mode = Number.isFinite(decideAfter) ? 'buffer' : 'tree';
+  }
+
+  readonly onOpen = (el: XmlElement, parent: XmlElement | null, at: number): void => {
+    let walked: boolean;
+    if (parent === null) {
+      this.root = el;
+      walked = JUNIT_ROOTS.has(el.name);
+    } else {
+      walked = this.openWalked[this.openWalked.length - 1] && parent.name !== 'testcase' && (el.name === 'testcase' || el.name === 'testsuite' || el.name === 'testsuites');
+    }
+    this.openEls.push(el);
+    this.openWalked.push(walked);
+    this.openAt.push(at);
+    if (walked && this.mode === 'stream' && el.name !== 'testcase') this.walker!.enter(el, true);
+  };
+
+  readonly onClose = (el: XmlElement, parent: XmlElement | null): boolean => {
+    this.openEls.pop();
+    const walked = this.openWalked.pop()!;
+    const at = this.openAt.pop()!;
+    if (!walked || this.mode === 'tree') return true;
+    if (el.name !== 'testcase') {
+      if (this.mode === 'stream') this.walker!.exit(el);
+      return true;
+    }
+    if (this.mode === 'buffer') {
+      if (++this.cases >= this.decideAfter) this.decide();
+      return true;
+    }
+    // Streaming: parent is the enclosing suite (a testcase is never the root).
+    if (el.attrs.classname !== parent!.attrs.name) this.seen.otherClassname.add(parent!);
+    this.walker!.testcase(el, at);
+    const k = this.kept.get(parent!) ?? 0;
+    if (k >= KEPT_CASES) return false;
+    this.kept.set(parent!, k + 1);
+    return true;
+  };
+
+  /** Decides the dialect from the testcases read so far, reads them, and keeps only what the rules look at. */
+  private decide(): void {
+    const root = this.root!;
+    if (root.name === 'testsuite' && root.children[0]?.name === 'properties' && 'hostname' in root.attrs) {
+      // Gradle's mark is the root's trailing system-out and system-err, which come after every testcase.
+      this.mode = 'tree';
+      return;
+    }
+    const dialect = detectDialect(root, this.text, this.ctx.path);
+    if (WHOLE_TREE_DIALECTS.has(dialect)) {
+      this.mode = 'tree';
+      return;
+    }
+    this.mode = 'stream';
+    this.dialect = dialect;
+    this.walker = new CaseWalker(dialect, this.ctx, new Set(), this.text);
+    const open = new Set(this.openEls);
+    const replay = (el: XmlElement): void => {
+      this.walker!.enter(el, true);
+      const cases: XmlElement[] = [];
+      for (const c of el.children) {
+        if (c.name === 'testcase') {
+          this.walker!.testcase(c, -1);
+          cases.push(c);
+          if (c.attrs.classname !== el.attrs.name) this.seen.otherClassname.add(el);
+        } else if (c.name === 'testsuite' || c.name === 'testsuites') {
+          replay(c);
+        }
+      }
+      if (!open.has(el)) this.walker!.exit(el);
+      if (cases.length > KEPT_CASES) {
+        const drop = new Set(cases.slice(KEPT_CASES));
+        el.children = el.children.filter((c) => !drop.has(c));
+      }
+      this.kept.set(el, Math.min(cases.length, KEPT_CASES));
+    };
+    replay(root);
+  }
+
+  /** The report, or null when the dialect decided early is not the one the whole file shows. */
+  finish(root: XmlElement): ParsedReport | null {
+    if (this.mode === 'stream') {
+      if (detectDialect(root, this.text, this.ctx.path, this.seen) !== this.dialect) return null;
+      return this.walker!.finish(root);
+    }
+    const dialect = detectDialect(root, this.text, this.ctx.path);
+    const walker = new CaseWalker(dialect, this.ctx, mergedRowCases(root, dialect), this.text);
+    const walk = (el: XmlElement): void => {
+      walker.enter(el, false);
+      for (const c of el.children) {
+        if (c.name === 'testcase') walker.testcase(c, -1);
+        else if (c.name === 'testsuite' || c.name === 'testsuites') walk(c);
+      }
+      walker.exit(el);
+    };
+    walk(root);
+    return walker.finish(root);
+  }
 }
 
 interface Clock {
   t: number | null;
+  /** The Date of `t` when one was made: consecutive testcases share it as one's end and the next one's start. */
+  d: Date | null;
 }
 
 interface SuiteScope extends IdScope {
   place: RecordPlace;
-  stdout: string | null;
-  stderr: string | null;
   clock: Clock;
+}
+
+/**
+ * An element on the walk (the root, a testsuite or testsuites). Its testcases' executions that take the
+ * suite's output wait in `needOut`/`needErr`: a suite writes its system-out after its testcases.
+ */
+interface Frame {
+  el: XmlElement | null;
+  scope: SuiteScope;
+  needOut: Execution[];
+  needErr: Execution[];
+  /** For the suite's place: the testcases it held when it was let go of (null: its children are all there). */
+  names: string[] | null;
+  /** Where its later testcases start in the text (read again only for a rare repeated id). */
+  starts: number[] | null;
+  /** Index in `declaredEmpty` when the suite declares tests (decided at its end). */
+  declared: number;
 }
 
 function suiteOutput(suite: XmlElement): { stdout: string | null; stderr: string | null } {
@@ -103,66 +275,163 @@ function childText(el: XmlElement, name: string): string | null {
   return child(el, name)?.text ?? null;
 }
 
-function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext): ParsedReport {
-  const collector = new TestCollector(RETRY_RULES[dialect]);
-  const warnings: string[] = [];
-  const lang = DIALECT_LANGUAGE[dialect];
-  const isPytest = dialect === 'pytest' || dialect === 'pytest-flakefighters';
-  const pluginExecs: PluginItem[] = [];
+/** Turns testcases into Tests in file order: enter(suite) … testcase(tc) … exit(suite), then finish. */
+class CaseWalker {
+  private readonly collector: TestCollector;
+  private readonly warnings: string[] = [];
+  private readonly lang: (typeof DIALECT_LANGUAGE)[JUnitDialect];
+  private readonly pluginExecs: PluginItem[] = [];
+  private readonly idRule: (typeof ID_RULES)[JUnitDialect];
+  private readonly ids: IdContext;
+  /** A testcase without a name says nothing that tells it from another: each one is its own test. */
+  private nameless = 0;
+  private readonly declaredEmpty: { suite: XmlElement; empty: boolean }[] = [];
+  private readonly frames: Frame[];
+  private readonly fspaths = new Map<string, string>();
+  /** Whether any suite can have output to hand down: most large files have none, and then nothing waits for it. */
+  private readonly anyOut: boolean;
+  private readonly anyErr: boolean;
 
-  const exceptionOf = (text: string, type: string | undefined): ExceptionInfo | null => {
-    const got = extractFrames(text, lang, ctx.files);
+  constructor(
+    private readonly dialect: JUnitDialect,
+    private readonly ctx: ReportContext,
+    private readonly mergedRows: Set<XmlElement>,
+    private readonly text: string,
+  ) {
+    this.collector = new TestCollector(RETRY_RULES[dialect]);
+    this.lang = DIALECT_LANGUAGE[dialect];
+    this.idRule = ID_RULES[dialect];
+    this.ids = new IdContext(ctx.files);
+    this.anyOut = text.includes('<system-out');
+    this.anyErr = text.includes('<system-err');
+    this.frames = [{ el: null, scope: { name: '', clock: { t: null, d: null }, file: null, hostname: null, place: NO_PLACE }, needOut: [], needErr: [], names: null, starts: null, declared: -1 }];
+  }
+
+  /** `live`: its testcases may be let go of once read, so what its place needs of them is kept here. */
+  enter(el: XmlElement, live: boolean): void {
+    const parent = this.frames[this.frames.length - 1];
+    const isRoot = this.frames.length === 1;
+    let scope = parent.scope;
+    const frame: Frame = { el, scope, needOut: [], needErr: [], names: null, starts: null, declared: -1 };
+    if (isRoot) scope = frame.scope = { ...scope, clock: { t: parseTimestamp(el.attrs.timestamp)?.getTime() ?? null, d: null } };
+    if (el.name === 'testsuite') {
+      const n = Number(el.attrs.tests);
+      if (Number.isFinite(n) && n > 0) frame.declared = this.declaredEmpty.push({ suite: el, empty: false }) - 1;
+      const ts = parseTimestamp(el.attrs.timestamp);
+      frame.names = live ? [] : null;
+      frame.starts = [];
+      frame.scope = {
+        name: el.attrs.name ?? scope.name,
+        clock: ts !== null ? { t: ts.getTime(), d: ts } : scope.clock,
+        file: el.attrs.file ?? scope.file,
+        hostname: el.attrs.hostname ?? scope.hostname,
+        place: suitePlace(el, scope.place, () => this.caseNames(frame)),
+      };
+    }
+    this.frames.push(frame);
+  }
+
+  /** A testcase of the innermost suite; `at` is where it starts in the text (-1: it stays in the tree). */
+  testcase(tc: XmlElement, at: number): void {
+    const frame = this.frames[this.frames.length - 1];
+    if (frame.el?.name === 'testsuite') {
+      if (at >= 0) frame.starts!.push(at);
+      else if (frame.names !== null) frame.names.push(tc.attrs.classname ?? '', tc.attrs.name ?? '');
+    }
+    this.visitCase(tc, frame);
+  }
+
+  exit(el: XmlElement): void {
+    const frame = this.frames.pop()!;
+    const parent = this.frames[this.frames.length - 1];
+    let stdout: string | null = null;
+    let stderr: string | null = null;
+    if (el.name === 'testsuite') {
+      const out = suiteOutput(el);
+      stdout = detach(out.stdout);
+      stderr = detach(out.stderr);
+      if (frame.declared >= 0) this.declaredEmpty[frame.declared].empty = declaresTestsButHoldsNone(el);
+    }
+    if (stdout !== null) for (const e of frame.needOut) e.stdout = stdout;
+    else for (const e of frame.needOut) parent.needOut.push(e);
+    if (stderr !== null) for (const e of frame.needErr) e.stderr = stderr;
+    else for (const e of frame.needErr) parent.needErr.push(e);
+    frame.needOut.length = 0;
+    frame.needErr.length = 0;
+  }
+
+  /** The classname and name of each testcase the suite held, for its place's order (a repeated id only). */
+  private caseNames(frame: Frame): string[] {
+    const el = frame.el!;
+    const names: string[] = frame.names !== null ? [...frame.names] : [];
+    if (frame.names === null) for (const c of el.children) if (c.name === 'testcase') names.push(c.attrs.classname ?? '', c.attrs.name ?? '');
+    for (const at of frame.starts ?? []) {
+      const { attrs } = readStartTag(this.text, at);
+      names.push(attrs.classname ?? '', attrs.name ?? '');
+    }
+    return names;
+  }
+
+  private fspathOf(p: string): string {
+    if (p === '') return p;
+    let got = this.fspaths.get(p);
+    if (got === undefined) this.fspaths.set(p, (got = detach(p)));
+    return got;
+  }
+
+  private exceptionOf(text: string, type: string | undefined): ExceptionInfo | null {
+    const got = extractFrames(text, this.lang, this.ctx.files);
     if (got === null) return type && !/^(?:failure|error)?$/i.test(type) ? { name: shortExceptionName(type), frames: [] } : null;
     // The report's own exception type beats what we read from the text (pytest writes none).
     if (type && !/^(?:failure|error)?$/i.test(type)) got.name = shortExceptionName(type);
     return got;
-  };
+  }
 
-  const failingExecution = (outcome: Outcome, el: XmlElement, start: Date | null, end: Date | null, out: string | null, err: string | null): Execution => {
-    const text = el.children.length ? (childText(el, 'stackTrace') ?? el.text) : el.text;
-    const message = el.attrs.message ?? firstLine(text);
-    const report = text.trim() ? text : (el.attrs.message ?? '');
+  private failingExecution(outcome: Outcome, el: XmlElement, start: Date | null, end: Date | null, out: string | null, err: string | null): Execution {
+    const text = detach(el.children.length ? (childText(el, 'stackTrace') ?? el.text) : el.text);
+    const message = detach(el.attrs.message ?? firstLine(text));
+    const report = text.trim() ? text : detach(el.attrs.message ?? '');
     return newExecution(outcome, {
       startTime: start,
       endTime: end,
-      stdout: childText(el, 'system-out') ?? out,
-      stderr: childText(el, 'system-err') ?? err,
+      stdout: detach(childText(el, 'system-out')) ?? out,
+      stderr: detach(childText(el, 'system-err')) ?? err,
       report,
       message,
-      exception: exceptionOf(report, el.attrs.type),
+      exception: this.exceptionOf(report, el.attrs.type),
     });
-  };
+  }
 
-  const mergedRows = mergedRowCases(root, dialect);
-  const idRule = ID_RULES[dialect];
-  const ids = new IdContext(ctx.files);
-  // A testcase without a name says nothing that tells it from another: each one is its own test.
-  let nameless = 0;
-  const identify = (tc: XmlElement, scope: SuiteScope): TestIdentity => {
-    if (tc.attrs.name) return idRule(tc, scope, ids);
-    const named = { ...tc, attrs: { ...tc.attrs, name: `(unnamed testcase ${++nameless})` } };
-    const r = idRule(named, scope, ids);
+  private identify(tc: XmlElement, scope: SuiteScope): TestIdentity {
+    if (tc.attrs.name) return this.idRule(tc, scope, this.ids);
+    const named = { ...tc, attrs: { ...tc.attrs, name: `(unnamed testcase ${++this.nameless})` } };
+    const r = this.idRule(named, scope, this.ids);
     return { id: r.id, fspath: r.fspath };
-  };
-  const emptySuites: XmlElement[] = [];
+  }
 
-  const visitCase = (tc: XmlElement, scope: SuiteScope): void => {
+  private visitCase(tc: XmlElement, frame: Frame): void {
+    const { scope } = frame;
+    const { dialect, warnings } = this;
     // Only pytest's ids come split into group + key (TestCollector.addIn); every other id is its own key.
-    const { id, fspath, group = '', key = id } = identify(tc, scope);
+    const { id, fspath, group = '', key = id } = this.identify(tc, scope);
     const line = tc.attrs.line !== undefined ? Number(tc.attrs.line) : NaN;
     const lineNo = Number.isInteger(line) && line > 0 ? line : null;
     const durMs = secondsToMs(tc.attrs.time);
     let start: Date | null = null;
     let end: Date | null = null;
     const own = parseTimestamp(tc.attrs.timestamp);
+    const clock = scope.clock;
     if (own !== null) {
       start = own;
-    } else if (scope.clock.t !== null) {
-      start = new Date(scope.clock.t);
+    } else if (clock.t !== null) {
+      start = clock.d !== null && clock.d.getTime() === clock.t ? clock.d : new Date(clock.t);
     }
     if (start !== null && durMs !== null) {
       end = new Date(start.getTime() + durMs);
-      if (own === null) scope.clock.t = end.getTime();
+      if (own === null) {
+        clock.t = end.getTime();
+        clock.d = end;
+      }
     }
 
     let primary: XmlElement | null = null;
@@ -205,78 +474,66 @@ function walkJUnit(root: XmlElement, dialect: JUnitDialect, ctx: ReportContext):
       }
     }
     const ownStdout = stdout;
-    if (stdout === null) stdout = scope.stdout;
-    if (stderr === null) stderr = scope.stderr;
+    stdout = detach(stdout);
+    stderr = detach(stderr);
+    // Without output of its own a testcase takes its suite's (or an enclosing suite's), known when that suite ends.
+    const noOut = stdout === null;
+    const noErr = stderr === null;
 
     // Array literals of the exact length: a `[]` grown by push reserves ~17 slots, which 100k tests keep alive.
     let executions: Execution[];
     if (primary !== null) {
-      const first = failingExecution(primaryOutcome, primary, start, end, stdout, stderr);
+      const first = this.failingExecution(primaryOutcome, primary, start, end, stdout, stderr);
+      this.inherit(first, frame, noOut, noErr);
       // Surefire rerunFailure: failed, retried, still failing. Each rerun is its own execution.
-      executions = reruns ? [first, ...reruns.map((r) => failingExecution(r.name === 'rerunError' ? 'error' : 'failed', r, null, null, null, null))] : [first];
+      executions = reruns ? [first, ...reruns.map((r) => this.failingExecution(r.name === 'rerunError' ? 'error' : 'failed', r, null, null, null, null))] : [first];
     } else if (skipped !== null) {
-      const reason = skipped.text.trim() ? skipped.text : (skipped.attrs.message ?? '');
-      executions = [newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: skipped.attrs.message ?? firstLine(reason) })];
+      const text = detach(skipped.text);
+      const reason = text.trim() ? text : detach(skipped.attrs.message ?? '');
+      executions = [this.inherit(newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: detach(skipped.attrs.message ?? firstLine(reason)) }), frame, noOut, noErr)];
     } else if (flaky) {
-      const attempts = flaky.map((f) => failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
-      if (mergedRows.has(tc)) {
+      const attempts = flaky.map((f) => this.failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
+      if (this.mergedRows.has(tc)) {
         // Rows sharing a name merged by the tool: the pass may be another row's, so it does not end these failures.
         executions = attempts;
-        warnings.push(mergedRowsWarning(ctx.file, id, flaky.length));
+        warnings.push(mergedRowsWarning(this.ctx.file, id, flaky.length));
       } else {
         // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
-        executions = [...attempts, passedExecution(start, end, stdout, stderr)];
+        executions = [...attempts, this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr)];
       }
     } else {
       const hidden = dialect === 'playwright' ? hiddenFailedAttempts(ownStdout) : null;
-      executions = hidden?.length ? [...hidden, passedExecution(start, end, stdout, stderr)] : [passedExecution(start, end, stdout, stderr)];
+      const passed = this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr);
+      executions = hidden?.length ? [...hidden, passed] : [passed];
     }
-    const test = collector.addIn(group, key, id, fspath, lineNo, executions, [], scope.place);
+    // pytest's id is its module prefix (shared) and the name: joined, it is one flat string of its own.
+    const name = group !== '' ? [group, key].join('') : detach(id);
+    const test = this.collector.addIn(group, key, name, this.fspathOf(fspath), lineNo, executions, [], scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;
-      pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });
-    }
-  };
-
-  // Explicit stack: nesting is bounded by the XML reader, but a loop keeps this independent of it.
-  const rootClock: Clock = { t: parseTimestamp(root.attrs.timestamp)?.getTime() ?? null };
-  const stack: { el: XmlElement; parent: SuiteScope }[] = [
-    { el: root, parent: { name: '', stdout: null, stderr: null, clock: rootClock, file: null, hostname: null, place: NO_PLACE } },
-  ];
-  while (stack.length) {
-    const { el, parent } = stack.pop()!;
-    if (el.name === 'testcase') {
-      visitCase(el, parent);
-      continue;
-    }
-    let scope = parent;
-    if (el.name === 'testsuite') {
-      if (declaresTestsButHoldsNone(el)) emptySuites.push(el);
-      const ts = parseTimestamp(el.attrs.timestamp);
-      const out = suiteOutput(el);
-      scope = {
-        name: el.attrs.name ?? parent.name,
-        stdout: out.stdout ?? parent.stdout,
-        stderr: out.stderr ?? parent.stderr,
-        clock: ts !== null ? { t: ts.getTime() } : parent.clock,
-        file: el.attrs.file ?? parent.file,
-        hostname: el.attrs.hostname ?? parent.hostname,
-        place: suitePlace(el, parent.place),
-      };
-    }
-    for (let i = el.children.length - 1; i >= 0; i--) {
-      const c = el.children[i];
-      if (c.name === 'testcase' || c.name === 'testsuite' || c.name === 'testsuites') stack.push({ el: c, parent: scope });
+      this.pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });
     }
   }
 
-  if (pluginExecs.length) importPluginResults(pluginExecs, declaresPerExecutionOutcomes(root));
-  const tests = collector.tests();
-  if (nameless > 0) warnings.push(namelessWarning(ctx.file, nameless));
-  if (emptySuites.length) warnings.push(emptySuitesWarning(ctx.file, emptySuites));
-  const repeats = repeatNotice(collector, ctx.file, dialect);
-  if (repeats !== null) warnings.push(repeats);
-  return { dialect: pluginExecs.length && isPytest ? 'pytest-flakefighters' : dialect, tests, warnings };
+  /** An execution without output of its own takes its suite's (or an enclosing suite's), known when that suite ends. */
+  private inherit(e: Execution, frame: Frame, out: boolean, err: boolean): Execution {
+    if (out && this.anyOut && e.stdout === null) frame.needOut.push(e);
+    if (err && this.anyErr && e.stderr === null) frame.needErr.push(e);
+    return e;
+  }
+
+  finish(root: XmlElement): ParsedReport {
+    const { collector, warnings, dialect, ctx } = this;
+    const isPytest = dialect === 'pytest' || dialect === 'pytest-flakefighters';
+    if (this.pluginExecs.length) importPluginResults(this.pluginExecs, declaresPerExecutionOutcomes(root));
+    const tests = collector.tests();
+    if (this.nameless > 0) warnings.push(namelessWarning(ctx.file, this.nameless));
+    const emptySuites = this.declaredEmpty.filter((d) => d.empty).map((d) => d.suite);
+    if (emptySuites.length) warnings.push(emptySuitesWarning(ctx.file, emptySuites));
+    const repeats = repeatNotice(collector, ctx.file, dialect);
+    if (repeats !== null) warnings.push(repeats);
+    return { dialect: this.pluginExecs.length && isPytest ? 'pytest-flakefighters' : dialect, tests, warnings };
+  }
 }
 
 function verdicts(el: XmlElement): FlakefighterResult[] {
@@ -284,7 +541,7 @@ function verdicts(el: XmlElement): FlakefighterResult[] {
   for (const c of el.children) {
     const v = c.text.trim();
     if (v !== 'flaky' && v !== 'genuine') continue;
-    out.push({ name: c.name, flaky: v === 'flaky', evidence: { reason: IMPORTED_REASON } });
+    out.push({ name: detach(c.name), flaky: v === 'flaky', evidence: { reason: IMPORTED_REASON } });
   }
   return out;
 }

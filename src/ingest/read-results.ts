@@ -13,7 +13,7 @@ import type { Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import { looksLikeGoTestJson, parseGoTestJson } from './go-test-json.ts';
 import { parseJsonReport } from './json-formats.ts';
-import { decodeResultFile } from './decode-text.ts';
+import { decodeResultFile, type DecodedText } from './decode-text.ts';
 import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
 import { ownFileTest } from './own-files.ts';
 import { SourceFiles } from './source-files.ts';
@@ -117,9 +117,7 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   if (st.size > maxBytes) {
     throw new UserError(`${display}: ${st.size} bytes is over the ${formatBytes(maxBytes)} limit per result file; split the report or leave it out of test-results.`);
   }
-  const buf = await readFile(abs);
-  if (buf.length === 0) throw new UserError(`${display}: the file is empty; the test run probably failed before writing its report.`);
-  const decoded = decodeResultFile(buf, display);
+  const decoded = await readDecoded(abs, display);
   const text = decoded.text;
   let i = 0;
   while (i < text.length && (text.charCodeAt(i) <= 32 || text.charCodeAt(i) === 0xfeff)) {
@@ -140,6 +138,13 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); test-results must match JUnit XML or CTRF JSON files only.`);
   parsed.warnings.unshift(...decoded.warnings);
   return parsed;
+}
+
+/** The file's text; its bytes are let go of before the text is read (a large report would be held twice). */
+async function readDecoded(abs: string, display: string): Promise<DecodedText> {
+  const buf = await readFile(abs);
+  if (buf.length === 0) throw new UserError(`${display}: the file is empty; the test run probably failed before writing its report.`);
+  return decodeResultFile(buf, display);
 }
 
 /**

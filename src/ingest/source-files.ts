@@ -2,11 +2,12 @@
  * Cached file-existence lookups under the run's root: test-id resolution asks the same questions for
  * thousands of testcases (pytest modules, Java package dirs), and a stat per testcase would dominate ingest.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 
 export class SourceFiles {
   private readonly known = new Map<string, boolean>();
+  private readonly dirs = new Map<string, boolean>();
   private topDirs: string[] | null = null;
 
   constructor(readonly root: string) {}
@@ -16,12 +17,36 @@ export class SourceFiles {
     let v = this.known.get(rel);
     if (v === undefined) {
       const abs = join(this.root, rel);
-      try {
-        v = existsSync(abs) && statSync(abs).isFile();
-      } catch {
-        v = false;
+      // A file in a folder that is not there needs no stat of its own: pytest ids ask for
+      // `tests/pkg/test_x/TestA.py` of every distinct classname, and most such folders do not exist.
+      if (!this.isDir(dirname(abs))) v = false;
+      else {
+        try {
+          v = statSync(abs, { throwIfNoEntry: false })?.isFile() ?? false;
+        } catch {
+          v = false;
+        }
       }
       this.known.set(rel, v);
+    }
+    return v;
+  }
+
+  /** Whether the folder `abs` exists; folders below root are looked up from the top, one stat per folder. */
+  private isDir(abs: string): boolean {
+    let v = this.dirs.get(abs);
+    if (v === undefined) {
+      const up = dirname(abs);
+      const below = up !== abs && abs.startsWith(this.root + sep) && abs.length > this.root.length + 1;
+      if (below && !this.isDir(up)) v = false;
+      else {
+        try {
+          v = statSync(abs, { throwIfNoEntry: false })?.isDirectory() ?? false;
+        } catch {
+          v = false;
+        }
+      }
+      this.dirs.set(abs, v);
     }
     return v;
   }

@@ -72,10 +72,72 @@ function lineOf(src: string, pos: number): number {
 export interface ScanOptions {
   /** Deepest element nesting accepted (a report is a few levels deep; this bounds memory and recursion in callers). */
   maxDepth?: number;
+  /**
+   * Called for each element once its start tag is read and it is attached to its parent (null for the root);
+   * `at` is the offset of its `<` in the source (see readStartTag).
+   */
+  onOpen?: (el: XmlElement, parent: XmlElement | null, at: number) => void;
+  /**
+   * Called for each element once it is complete (children and text). Returning false detaches it from its
+   * parent: a reader that has used a testcase lets it go instead of keeping the whole document as a tree.
+   */
+  onClose?: (el: XmlElement, parent: XmlElement | null) => boolean;
+}
+
+/** A start tag: its name, attributes (entities decoded) and the offset just past its attributes. */
+interface StartTag {
+  name: string;
+  attrs: Record<string, string>;
+  end: number;
+}
+
+// Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
+function startTag(src: string, lt: number, fail: (pos: number, what: string) => never): StartTag {
+  const len = src.length;
+  let p = lt + 1;
+  while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
+  if (p === lt + 1) fail(lt, 'invalid tag name');
+  const name = intern(src, lt + 1, p);
+  const attrs: Record<string, string> = {};
+  for (;;) {
+    while (p < len && src.charCodeAt(p) <= 32) p++;
+    const c = src.charCodeAt(p);
+    if (c === 62 /* > */ || c === 47 /* / */ || p >= len) break;
+    const nameStart = p;
+    while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
+    if (p === nameStart) fail(p, `invalid attribute syntax in <${name}>`);
+    const attr = intern(src, nameStart, p);
+    while (p < len && src.charCodeAt(p) <= 32) p++;
+    if (src.charCodeAt(p) !== 61 /* = */) fail(p, `invalid attribute syntax in <${name}>`);
+    p++;
+    while (p < len && src.charCodeAt(p) <= 32) p++;
+    const q = src.charCodeAt(p);
+    if (q !== 34 && q !== 39) fail(p, `invalid attribute syntax in <${name}>`);
+    const close = src.indexOf(q === 34 ? '"' : "'", p + 1);
+    if (close === -1) fail(p, `unterminated attribute value in <${name}>`);
+    const v = src.slice(p + 1, close);
+    // Plain assignment is safe here: a "__proto__" key from the file is skipped, not assigned.
+    if (attr !== '__proto__') attrs[attr] = v.indexOf('&') === -1 ? v : decodeEntities(v);
+    p = close + 1;
+  }
+  while (p < len && src.charCodeAt(p) <= 32) p++;
+  return { name, attrs, end: p };
+}
+
+/**
+ * The name and attributes of the start tag at `at` (an offset parseXml gave to onOpen), read again from the
+ * source: a reader that let an element go can still look at its attributes when it rarely needs them.
+ */
+export function readStartTag(src: string, at: number): { name: string; attrs: Record<string, string> } {
+  const { name, attrs } = startTag(src, at, (pos, what) => {
+    throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
+  });
+  return { name, attrs };
 }
 
 export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
   const maxDepth = opts.maxDepth ?? 256;
+  const { onOpen, onClose } = opts;
   const fail = (pos: number, what: string): never => {
     throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
   };
@@ -113,8 +175,9 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
       const name = src.slice(lt + 2, gt).trim();
       if (cur === null) fail(lt, `closing tag </${name}> without an opening tag`);
       if (cur!.name !== name) fail(lt, `expected </${cur!.name}> but found </${name}>`);
-      stack.pop();
+      const done = stack.pop()!;
       cur = stack.length ? stack[stack.length - 1] : null;
+      if (onClose !== undefined && !onClose(done, cur) && cur !== null) cur.children.pop();
       pos = gt + 1;
     } else if (c1 === 63 /* ? */) {
       const end = src.indexOf('?>', lt + 2);
@@ -142,34 +205,9 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
         fail(lt, 'unexpected "<!"');
       }
     } else {
-      // Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
-      let p = lt + 1;
-      while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
-      if (p === lt + 1) fail(lt, 'invalid tag name');
-      const name = intern(src, lt + 1, p);
-      const attrs: Record<string, string> = {};
-      for (;;) {
-        while (p < len && src.charCodeAt(p) <= 32) p++;
-        const c = src.charCodeAt(p);
-        if (c === 62 /* > */ || c === 47 /* / */ || p >= len) break;
-        const nameStart = p;
-        while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
-        if (p === nameStart) fail(p, `invalid attribute syntax in <${name}>`);
-        const attr = intern(src, nameStart, p);
-        while (p < len && src.charCodeAt(p) <= 32) p++;
-        if (src.charCodeAt(p) !== 61 /* = */) fail(p, `invalid attribute syntax in <${name}>`);
-        p++;
-        while (p < len && src.charCodeAt(p) <= 32) p++;
-        const q = src.charCodeAt(p);
-        if (q !== 34 && q !== 39) fail(p, `invalid attribute syntax in <${name}>`);
-        const close = src.indexOf(q === 34 ? '"' : "'", p + 1);
-        if (close === -1) fail(p, `unterminated attribute value in <${name}>`);
-        const v = src.slice(p + 1, close);
-        // Plain assignment is safe here: a "__proto__" key from the file is skipped, not assigned.
-        if (attr !== '__proto__') attrs[attr] = v.indexOf('&') === -1 ? v : decodeEntities(v);
-        p = close + 1;
-      }
-      while (p < len && (src.charCodeAt(p) <= 32)) p++;
+      const tag = startTag(src, lt, fail);
+      const { name, attrs } = tag;
+      let p = tag.end;
       let selfClosing = false;
       if (src.charCodeAt(p) === 47 && src.charCodeAt(p + 1) === 62) {
         selfClosing = true;
@@ -179,18 +217,24 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
       } else {
         fail(p, p >= len ? `unexpected end of file inside <${name}>` : `invalid attribute syntax in <${name}>`);
       }
-      // Self-closing elements (most testcases) never get children: share one frozen empty array.
-      const el: XmlElement = { name, attrs, children: selfClosing ? NO_CHILDREN : [], text: '' };
-      if (cur === null) {
+      // Until an element gets a child it shares one frozen empty array: most testcases never get one.
+      const el: XmlElement = { name, attrs, children: NO_CHILDREN, text: '' };
+      const parent = cur;
+      if (parent === null) {
         if (root !== null) fail(lt, `second root element <${name}>`);
         root = el;
+      } else if (parent.children === NO_CHILDREN) {
+        parent.children = [el];
       } else {
-        cur.children.push(el);
+        parent.children.push(el);
       }
+      onOpen?.(el, parent, lt);
       if (!selfClosing) {
         if (stack.length >= maxDepth) fail(lt, `elements nested deeper than ${maxDepth} levels`);
         stack.push(el);
         cur = el;
+      } else if (onClose !== undefined && !onClose(el, parent) && parent !== null) {
+        parent.children.pop();
       }
       pos = p;
     }
