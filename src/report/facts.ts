@@ -177,12 +177,16 @@ export function flipRanking(data: ReportData, limit = 100): FlipRank[] {
     if (failing) s.failures++;
   };
   const runs = chronologicalRuns(data);
+  // Only a test with a failing execution somewhere can flip: the others (most of a 100k run) get no state at all.
+  const canFlip = new Set<string>();
+  for (const run of runs) for (const t of run.tests) if (t.executions.some((e) => isFailing(e.outcome))) canFlip.add(t.name);
   // History loaded with its failures only keeps no passes: a stored run with tests that holds no failure of a test
   // that failed somewhere counts as one pass of it (or it did not run; only a test that fails somewhere can flip).
   const failing = data.historyFailuresOnly ? new Set(runs.flatMap((r) => r.tests.filter(testFailed).map((t) => t.name))) : null;
   for (const run of runs) {
     const seen = failing ? new Set<string>() : null;
     for (const t of run.tests) {
+      if (!canFlip.has(t.name)) continue;
       seen?.add(t.name);
       let s = state.get(t.name);
       if (!s) state.set(t.name, (s = { last: null, flips: 0, executions: 0, runs: 0, failures: 0 }));

@@ -27,9 +27,12 @@ export function stripInvalidXmlChars(s: string): string {
   return s.replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
 }
 
+const NEEDS_XML_WORK = /[^\x20-\x7e]|[&<>"]/;
+
 /** Escapes text or an attribute value; attribute newlines become character references so they survive parsing. */
 export function escapeXml(s: string, attribute = false): string {
-  // Most names and times are plain printable ASCII; skip the Unicode scan for them (100k testcases).
+  // Most names and times are printable ASCII with nothing to escape: one scan returns them as they are (100k testcases).
+  if (!NEEDS_XML_WORK.test(s)) return s;
   const clean = /[^\x20-\x7e\t\n\r]/.test(s) ? stripInvalidXmlChars(s) : s;
   const out = clean.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]);
   return attribute ? out.replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;') : out;

@@ -10,6 +10,34 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** `YYYY-MM-DD HH:MM:SS.ffffff` in the process's local zone, like Python's naive datetime.now(). */
 export function formatLocalTimestamp(d: Date): string {
+  // Saving a run formats two per execution: the `YYYY-MM-DD HH:MM:` of the last local minute is reused, the rest
+  // computed (an offset of whole minutes keeps local minutes aligned with UTC ones; any other takes the fields).
+  const offset = d.getTimezoneOffset();
+  if (Number.isInteger(offset)) {
+    const local = d.getTime() - offset * 60_000;
+    const minute = Math.floor(local / 60_000);
+    if (minute !== lastLocalMinute) {
+      const iso = new Date(minute * 60_000).toISOString();
+      if (iso.length === 24) {
+        lastLocalMinute = minute;
+        lastLocalPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 17)}`;
+      }
+    }
+    const inMinute = local - minute * 60_000;
+    const sec = Math.floor(inMinute / 1000);
+    // getTimezoneOffset() rounds an offset with seconds (local mean time before 1900 or so) to whole minutes.
+    if (minute === lastLocalMinute && sec === d.getSeconds()) {
+      const milli = inMinute - sec * 1000;
+      return `${lastLocalPrefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}000`;
+    }
+  }
+  return localFields(d);
+}
+
+let lastLocalMinute = NaN;
+let lastLocalPrefix = '';
+
+function localFields(d: Date): string {
   return (
     `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}000`
