@@ -29,6 +29,52 @@ const lazyOidc = {
     }));
   },
 };
+
+/**
+ * @actions/http-client imports undici (a 400 KB CommonJS package) at load time for its ProxyAgent,
+ * and @actions/github for its fetch; the artifact upload and everything else that loads http-client
+ * never call either. undici is built into a file of its own (undici.cjs beside the code that needs
+ * it) and these importers get a stand-in that requires it on first use: same API, and a run that
+ * never needs a proxy agent or Octokit's fetch never parses it.
+ */
+const lazyUndici = {
+  name: 'lazy-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => (/[\\/]@actions[\\/]/.test(args.importer) ? { path: 'undici', namespace: 'lazy-undici' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, () => ({
+      contents:
+        "import { createRequire } from 'node:module';\n" +
+        'let m;\n' +
+        // The build copies undici.cjs beside every output that names it.
+        "const load = () => (m ??= createRequire(import.meta.url)('./undici.cjs'));\n" +
+        'export class ProxyAgent { constructor(...a) { return new (load().ProxyAgent)(...a); } }\n' +
+        'export function fetch(...a) { return load().fetch(...a); }\n',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Node's ESM face of node:http reads every export, and with them the lazy WebSocket, CloseEvent and
+ * MessageEvent getters, which load Node's own undici: 35 ms before the first request. The ESM
+ * packages of the upload path (http-client, the Azure pipeline) get node:http through require(),
+ * with its plain (non-getter) exports by name: the same module object, without the getters' cost.
+ */
+const httpWithoutGetters = {
+  name: 'http-without-getters',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.kind === 'import-statement' ? { path: 'http', namespace: 'http-without-getters' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'http-without-getters' }, () => {
+      const names = Object.entries(Object.getOwnPropertyDescriptors(require('node:http')))
+        .filter(([n, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default')
+        .map(([n]) => n);
+      return {
+        contents: `const m = require('node:http');\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
 const root = new URL('..', import.meta.url).pathname;
 // Built beside dist/ and swapped in at the end, so a test running the action meanwhile never finds it half written.
 const out = `${root}dist.tmp-${process.pid}`;
@@ -46,7 +92,7 @@ const options = {
   legalComments: 'external',
   charset: 'utf8',
   logLevel: 'warning',
-  plugins: [lazyOidc],
+  plugins: [lazyOidc, httpWithoutGetters],
   // Some bundled CommonJS dependencies call require() for node built-ins.
   banner: {
     js:
@@ -56,9 +102,17 @@ const options = {
 };
 // The action: code behind a dynamic import() (artifact and REST clients, sql.js, Postgres, report renderers)
 // goes to chunks loaded only by the runs that use it, so a run that uploads nothing compiles a fraction of it.
-await build({ ...options, entryPoints: { index: `${root}src/main.ts` }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
-// The CLI stays one self-contained file (`bin`, copied or linked on its own).
+await build({ ...options, plugins: [...options.plugins, lazyUndici], entryPoints: { index: `${root}src/main.ts` }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+// The CLI stays one self-contained file (`bin`, copied or linked on its own): undici stays inside it.
 await build({ ...options, entryPoints: { cli: `${root}src/cli.ts` } });
+// undici as a file of its own for the action (see lazyUndici), copied beside every output that loads it.
+await build({ ...options, plugins: [], banner: {}, format: 'cjs', entryPoints: { undici: require.resolve('undici') }, outdir: `${out}/.undici` });
+const undiciUsers = new Set();
+for (const f of readdirSync(out, { recursive: true })) {
+  if (String(f).endsWith('.js') && readFileSync(join(out, String(f)), 'utf8').includes('undici.cjs')) undiciUsers.add(dirname(join(out, String(f))));
+}
+for (const dir of undiciUsers) copyFileSync(`${out}/.undici/undici.js`, join(dir, 'undici.cjs'));
+rmSync(`${out}/.undici`, { recursive: true, force: true });
 // sql.js's loader looks for the wasm beside the file its code landed in (an entry or a chunk): put it there.
 const wasmUsers = new Set();
 for (const f of readdirSync(out, { recursive: true })) {

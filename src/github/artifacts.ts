@@ -100,10 +100,9 @@ async function upload(name: string, files: string[], root: string, retentionDays
     };
   }
   try {
-    // Imported on use: the module graph is large, and @actions/github snapshots GITHUB_API_URL at import.
-    const { DefaultArtifactClient } = await import('@actions/artifact');
-    const client = new DefaultArtifactClient();
-    const res = await client.uploadArtifact(name, files, root, { ...(retentionDays ? { retentionDays } : {}), ...(compressionLevel !== undefined ? { compressionLevel } : {}) });
+    // Imported on use: only the client's upload parts (artifact-upload.ts), and only by runs that upload.
+    const { uploadZipArtifact } = await import('./artifact-upload.ts');
+    const res = await uploadZipArtifact(name, files, root, { ...(retentionDays ? { retentionDays } : {}), ...(compressionLevel !== undefined ? { compressionLevel } : {}) });
     return { id: res.id, name, size: res.size };
   } catch (e) {
     return { name, warning: `Artifact '${name}' was not uploaded: ${oneLine((e as Error).message ?? String(e))}` };

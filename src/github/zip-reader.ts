@@ -7,7 +7,7 @@
 import { createReadStream, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
@@ -212,7 +212,8 @@ export async function extractZipFile(zipPath: string, dest: string, limits: Extr
       parts.push(part);
       const check = checker(entry);
       const start = localStarts.get(entry)!;
-      const source = createReadStream(zipPath, { start, end: start + entry.compressedSize - 1 });
+      // An empty stored entry has no bytes to read (a read stream cannot end before it starts).
+      const source = entry.compressedSize === 0 ? Readable.from([]) : createReadStream(zipPath, { start, end: start + entry.compressedSize - 1 });
       try {
         if (entry.compressedSize === 0) {
           await pipeline(source, check.stream, createWriteStream(part));

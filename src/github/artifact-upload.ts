@@ -1,0 +1,100 @@
+/**
+ * One artifact upload through the real @actions/artifact client's own parts, with our zip stream
+ * in place of its archiver: the client's name and path validation and upload specification, its
+ * Twirp client (CreateArtifact, FinalizeArtifact) and its blob upload, in the order its
+ * uploadArtifact() calls them. Loading only these (not the package's entry, which pulls the
+ * download, listing and deletion code and archiver) is most of a small run's upload start-up.
+ *
+ * The parts are imported by file because the package exports only its entry point; they are the
+ * installed version's own code, so a client upgrade that moves them fails the build, not a run.
+ */
+import * as core from '@actions/core';
+import { uploadToBlobStorage } from '../../node_modules/@actions/artifact/lib/internal/upload/blob-upload.js';
+import { getUploadZipSpecification, validateRootDirectory } from '../../node_modules/@actions/artifact/lib/internal/upload/upload-zip-specification.js';
+import { validateArtifactName } from '../../node_modules/@actions/artifact/lib/internal/upload/path-and-artifact-name-validation.js';
+import { getExpiration } from '../../node_modules/@actions/artifact/lib/internal/upload/retention.js';
+import { WaterMarkedUploadStream } from '../../node_modules/@actions/artifact/lib/internal/upload/stream.js';
+import { getUploadChunkSize, isGhes } from '../../node_modules/@actions/artifact/lib/internal/shared/config.js';
+import { internalArtifactTwirpClient } from '../../node_modules/@actions/artifact/lib/internal/shared/artifact-twirp-client.js';
+import { getBackendIdsFromToken } from '../../node_modules/@actions/artifact/lib/internal/shared/util.js';
+import { FilesNotFoundError, GHESNotSupportedError, InvalidResponseError } from '../../node_modules/@actions/artifact/lib/internal/shared/errors.js';
+import { StringValue } from '../../node_modules/@actions/artifact/lib/generated/index.js';
+import { fitsZip32, zipChunks } from './zip-writer.ts';
+
+/** The client's default zlib level (its zip.ts DEFAULT_COMPRESSION_LEVEL). */
+const DEFAULT_LEVEL = 6;
+
+export interface ZipUploadResult {
+  id: number;
+  size: number;
+}
+
+/**
+ * Uploads `files` (paths under `rootDirectory`) as the zip artifact `name`; throws as the client's
+ * uploadArtifact() does. An archive a plain zip cannot hold (over 4 GiB or 65,535 entries) goes
+ * through the client's own uploadArtifact(), whose archiver writes ZIP64.
+ */
+export async function uploadZipArtifact(name: string, files: string[], rootDirectory: string, opts: { retentionDays?: number; compressionLevel?: number } = {}): Promise<ZipUploadResult> {
+  if (isGhes()) throw new GHESNotSupportedError();
+  validateArtifactName(name);
+  validateRootDirectory(rootDirectory);
+  const spec = getUploadZipSpecification(files, rootDirectory);
+  if (spec.length === 0) throw new FilesNotFoundError([]);
+  if (!fitsZip32(spec)) {
+    const { DefaultArtifactClient } = await import('@actions/artifact');
+    const res = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, opts);
+    return { id: res.id ?? 0, size: res.size ?? 0 };
+  }
+  const contentType = 'application/zip';
+  const backendIds = getBackendIdsFromToken();
+  const client = internalArtifactTwirpClient();
+  const expiresAt = getExpiration(opts.retentionDays);
+  const created = await client.CreateArtifact({
+    workflowRunBackendId: backendIds.workflowRunBackendId,
+    workflowJobRunBackendId: backendIds.workflowJobRunBackendId,
+    name,
+    mimeType: StringValue.create({ value: contentType }),
+    version: 7,
+    ...(expiresAt ? { expiresAt } : {}),
+  });
+  if (!created.ok) throw new InvalidResponseError('CreateArtifact: response from backend was not ok');
+
+  const stream = new WaterMarkedUploadStream(getUploadChunkSize());
+  // A file that fails mid-way ends the stream short; the upload is then never finalized, so no
+  // partial artifact appears (a destroyed stream would leave the blob upload waiting for its timeout).
+  let zipError: Error | null = null;
+  const feeding = (async () => {
+    try {
+      for await (const chunk of zipChunks(spec, opts.compressionLevel ?? DEFAULT_LEVEL)) {
+        if (stream.destroyed) return;
+        if (!stream.write(chunk)) await new Promise<void>((resolve) => (stream.once('drain', resolve), stream.once('close', resolve)));
+      }
+    } catch (e) {
+      zipError = e as Error;
+    } finally {
+      stream.end();
+    }
+  })();
+  core.info(`Uploading artifact: ${name}.zip`);
+  let uploaded;
+  try {
+    uploaded = await uploadToBlobStorage(created.signedUploadUrl, stream, contentType);
+  } finally {
+    // A failed upload stops reading the files too.
+    if (!stream.writableFinished) stream.destroy();
+    await feeding;
+  }
+  if (zipError) throw new Error(`the zip could not be written: ${(zipError as Error).message}`);
+
+  const finalized = await client.FinalizeArtifact({
+    workflowRunBackendId: backendIds.workflowRunBackendId,
+    workflowJobRunBackendId: backendIds.workflowJobRunBackendId,
+    name,
+    size: uploaded.uploadSize ? uploaded.uploadSize.toString() : '0',
+    ...(uploaded.sha256Hash ? { hash: StringValue.create({ value: `sha256:${uploaded.sha256Hash}` }) } : {}),
+  });
+  if (!finalized.ok) throw new InvalidResponseError('FinalizeArtifact: response from backend was not ok');
+  const id = Number(BigInt(finalized.artifactId));
+  core.info(`Artifact ${name} successfully finalized. Artifact ID ${id}`);
+  return { id, size: uploaded.uploadSize ?? 0 };
+}
