@@ -8,7 +8,7 @@ import { classifyRun } from './classify.ts';
 import { readCodeState } from './code-state.ts';
 import type { GitHubContext, RunEnvironment } from './github/context.ts';
 import type { Log } from './log.ts';
-import { countRun, verdictOf, type Run, type RunCounts } from './model.ts';
+import { countRun, isFailing, verdictOf, type Run, type RunCounts } from './model.ts';
 import { openDatabase, type OpenedDatabase } from './open-database.ts';
 import { readResults, type UnreadableFile } from './ingest/read-results.ts';
 import type { ReportData } from './report/report-data.ts';
@@ -117,6 +117,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const window = { before: run.startTime, maxRuns: cfg.loadMaxRuns, since };
     const failures = { failuresOnly: true, coverage: false };
     let runs = await store.loadHistoryRuns(window);
+    // The window the flakefighters read: loadHistory's own, unless runs stamped ahead were merged into it.
+    let read: typeof window | Run[] = window;
     history = cfg.reportDir ? await store.loadHistory(window, failures) : runs;
     // Every stored run was saved before this one: one stamped after the present moment is a clock that
     // ran ahead, used with a warning (history-skew.ts). Not when the caller set the time (a backfill).
@@ -125,17 +127,21 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     if (skewedFrom) {
       const ahead = { before: horizon, since: skewedFrom, maxRuns: cfg.loadMaxRuns };
       const cap = (rs: Run[]) => (cfg.loadMaxRuns !== undefined && cfg.loadMaxRuns !== null ? rs.slice(0, cfg.loadMaxRuns) : rs);
-      const skewed = withSkewedRuns(runs, await store.loadHistoryRuns(ahead), run.startTime);
+      const future = await store.loadHistoryRuns(ahead);
+      const skewed = withSkewedRuns(runs, future, run.startTime);
       skewed.warnings.forEach(warn);
       runs = cap(skewed.history);
+      if (future.length) read = runs;
       history = cfg.reportDir ? cap(withSkewedRuns(history, await store.loadHistory(ahead, failures), run.startTime).history) : runs;
     }
-    const source = storeTracebackSource(store, runs);
+    const source = storeTracebackSource(store, read);
     // Read here, so a database that fails now falls back below instead of failing halfway through the flakefighters.
     await source.preload(run, cfg.root, specs.some((s) => s.name === 'CosineSimilarity'));
     tracebacks = source;
     if (run.commitSha) {
-      const opts = { coverage: false, environment: run.meta.environment ?? null };
+      // Only this run's failing tests: OutcomeFlip asks nothing else of the runs of its commit and environment.
+      const testNames = run.tests.filter((t) => t.executions.some((e) => isFailing(e.outcome))).map((t) => t.name);
+      const opts = { coverage: false, environment: run.meta.environment ?? null, testNames };
       // One load up to the horizon when skewed runs count (newest first: the skewed ones, then those
       // before this run); the runs stamped in between ran alongside this one and are left out.
       const loaded = await store.loadRunsForCommit(run.commitSha, skewedFrom ? horizon : run.startTime, opts);

@@ -42,8 +42,9 @@ function fresh(run: Run): Run {
 }
 
 /**
- * Classifies two copies of `current`: one against loadHistory (every stored failure), one against the window's runs and
- * the signature index. Returns both results.
+ * Classifies copies of `current`: one against loadHistory (every stored failure), and against the signature index read
+ * for the window's query (every indexed run: one index pass; else the window's runs joined) and for its list of runs.
+ * The two index reads must agree; returns the full load's results and theirs.
  */
 async function bothWays(store: Store, current: Run, make: () => Flakefighter[], since?: Date): Promise<{ full: unknown; index: unknown; flaky: number }> {
   const q = { before: current.startTime, since };
@@ -51,13 +52,17 @@ async function bothWays(store: Store, current: Run, make: () => Flakefighter[], 
   const history = await store.loadHistory(q, { failuresOnly: true, coverage: false });
   const warnA: string[] = [];
   for (const f of make()) await f.classify({ run: a, history, root: a.root, warn: (m) => warnA.push(m) });
-  const b = fresh(current);
   const window = await store.loadHistoryRuns(q);
   assert.deepEqual(window.map((r) => [r.id, r.meta.uuid]), history.map((r) => [r.id, r.meta.uuid]), 'the same window, the same run uuids');
-  const tracebacks = storeTracebackSource(store, window);
+  const c = fresh(current);
+  const warnC: string[] = [];
+  for (const f of make()) await f.classify({ run: c, history: window, tracebacks: storeTracebackSource(store, window), root: c.root, warn: (m) => warnC.push(m) });
+  assert.deepEqual(warnC, warnA, 'the same warnings');
+  const b = fresh(current);
   const warnB: string[] = [];
-  for (const f of make()) await f.classify({ run: b, history: window, tracebacks, root: b.root, warn: (m) => warnB.push(m) });
+  for (const f of make()) await f.classify({ run: b, history: [], tracebacks: storeTracebackSource(store, q), root: b.root, warn: (m) => warnB.push(m) });
   assert.deepEqual(warnB, warnA, 'the same warnings');
+  assert.deepEqual(resultsOf(b), resultsOf(c), 'the query and the list of runs read the same');
   const flaky = b.tests.flatMap((t) => t.executions.flatMap((e) => e.results)).filter((r) => r.flaky).length;
   return { full: resultsOf(a), index: resultsOf(b), flaky };
 }
@@ -242,6 +247,11 @@ for (const backend of [sqliteBackend, postgresBackend]) {
           flaky += got.flaky;
         }
         assert.ok(flaky > 0, 'some failure matches an earlier flaky one');
+        // A new run after all of them: its window is every stored run (the index's single pass).
+        const last = runs[runs.length - 1];
+        const next = await bothWays(to, { ...last, startTime: new Date(last.startTime.getTime() + HOUR), meta: { uuid: 'next' } }, tracebackFlakefighters(last.root, [1, 0.8]));
+        assert.deepEqual(next.index, next.full, 'a run after every stored one');
+        assert.ok(next.flaky > 0);
       } finally {
         await from.close();
         await to.close();

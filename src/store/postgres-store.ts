@@ -27,7 +27,7 @@ import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
 import { learnOnSavePostgres } from './learn-from-reruns.ts';
 import { TRACEBACK_INDEXES } from './traceback-schema.ts';
 import { groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds } from './traceback-signatures.ts';
-import { forgetRunsPostgres, indexedUuidsPostgres, unindexedPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
+import { forgetRunsPostgres, indexedUuidsPostgres, unindexedPostgres, wholeGroupsPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
 import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { POSTGRES_SIZE_SQL, postgresDatabaseSize, type DatabaseSize } from './database-size.ts';
 import {
@@ -439,6 +439,22 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   return store;
 }
 
+/** loadHistory's window as a WHERE … ORDER BY … LIMIT over `run`. */
+function historyWindow(q: HistoryQuery): { sql: string; params: unknown[] } {
+  const where = ['start_time < $1::text::timestamp'];
+  const params: unknown[] = [formatLocalTimestamp(q.before)];
+  if (q.since) {
+    params.push(formatLocalTimestamp(q.since));
+    where.push(`start_time >= $${params.length}::text::timestamp`);
+  }
+  let limit = '';
+  if (q.maxRuns !== undefined) {
+    params.push(Math.max(0, Math.floor(q.maxRuns)));
+    limit = ` LIMIT $${params.length}::int`;
+  }
+  return { sql: `WHERE ${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`, params };
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   /** Things the user should know (ignored URL parameters, unreadable rows); also sent to opts.log. */
@@ -557,26 +573,18 @@ export class PostgresStore implements Store {
   /** The window loadHistory selects, each run without its tests (meta, counts): what the signature index is read for. */
   async loadHistoryRuns(q: HistoryQuery): Promise<Run[]> {
     this.assertOpen();
-    const where = ['start_time < $1::text::timestamp'];
-    const params: unknown[] = [formatLocalTimestamp(q.before)];
-    if (q.since) {
-      params.push(formatLocalTimestamp(q.since));
-      where.push(`start_time >= $${params.length}::text::timestamp`);
-    }
-    let limit = '';
-    if (q.maxRuns !== undefined) {
-      params.push(Math.max(0, Math.floor(q.maxRuns)));
-      limit = ` LIMIT $${params.length}::int`;
-    }
+    const w = historyWindow(q);
     const runs = (await this.retrying('load the history', () =>
-      this.sql.unsafe(
-        `SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE ${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`,
-        params as never[],
-      ),
+      this.sql.unsafe(`SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run ${w.sql}`, w.params as never[]),
     )) as unknown as RunRows['runs'];
     if (runs.length === 0) return [];
+    await this.ensureIndexed(runs.map((r) => Number(r.id)));
+    return this.lightRuns(runs);
+  }
+
+  /** Runs without their tests; a plugin run gets the uuid history derives, which the index keeps. */
+  private async lightRuns(runs: RunRows['runs']): Promise<Run[]> {
     const ids = runs.map((r) => Number(r.id));
-    await this.ensureIndexed(ids);
     const [ffaRuns, uuids] = await this.retrying('load the history', () =>
       Promise.all([
         this.sql.unsafe('SELECT * FROM ffa_run WHERE run_id IN (SELECT unnest($1::text::int[]))', [pgArray(ids)]) as unknown as Promise<RunRows['ffaRuns']>,
@@ -588,18 +596,43 @@ export class PostgresStore implements Store {
       { runs, ffaRuns, activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] },
       { warn: (m) => this.warn(m) },
     );
-    // A plugin run's uuid is derived from its test names: the index keeps the one history derives.
     for (const r of light) if (r.meta.source === 'plugin' && uuids.get(r.id!)) r.meta.uuid = uuids.get(r.id!)!;
     return light;
   }
 
-  /** The flaky traceback signatures of these runs (newest first), from the signature index. */
-  async flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> {
+  /**
+   * The flaky traceback signatures of a window: the runs loadHistory would select for `window`, or these runs (newest
+   * first, as merged with runs stamped ahead). The refs' runs are read only for the signatures' first occurrences.
+   */
+  async flakyTracebacks(window: HistoryQuery | readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> {
     this.assertOpen();
-    const ids = window.map((r) => r.id).filter((id): id is number => Number.isInteger(id));
+    if (Array.isArray(window)) {
+      const runs = window as readonly Run[];
+      const ids = runs.map((r) => r.id).filter((id): id is number => Number.isInteger(id));
+      await this.ensureIndexed(ids);
+      const rows = await this.retrying('read the traceback signatures', () => windowGroupsPostgres(this.sql, ids, hashes));
+      return groupsFromRows(rows, runs);
+    }
+    const w = historyWindow(window as HistoryQuery);
+    const ids = (await this.retrying('read the traceback signatures', () => this.sql.unsafe(`SELECT id FROM run ${w.sql}`, w.params as never[]))).map((r) => Number(r.id));
     await this.ensureIndexed(ids);
-    const rows = await this.retrying('read the traceback signatures', () => windowGroupsPostgres(this.sql, ids, hashes));
-    return groupsFromRows(rows, window);
+    const rows = await this.retrying('read the traceback signatures', async () => {
+      // Every indexed run is in the window (the usual case): no list of runs to join.
+      const [{ n }] = await this.sql.unsafe('SELECT count(*)::int AS n FROM ffa_traceback_run');
+      return ids.length > 0 && ids.length === Number(n) ? wholeGroupsPostgres(this.sql, hashes) : windowGroupsPostgres(this.sql, ids, hashes);
+    });
+    const refs = [...new Set(rows.map((r) => Number(r.run_id)))];
+    const runs = refs.length
+      ? await this.lightRuns(
+          (await this.retrying('load the history', () =>
+            this.sql.unsafe(
+              'SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE id IN (SELECT unnest($1::text::int[]))',
+              [pgArray(refs)],
+            ),
+          )) as unknown as RunRows['runs'],
+        )
+      : [];
+    return groupsFromRows(rows, runs);
   }
 
   /**
@@ -661,10 +694,11 @@ export class PostgresStore implements Store {
   }
 
   private async loadWhere(what: string, runFilter: string, params: unknown[], load: (LoadOptions & { full?: boolean }) = {}): Promise<Run[]> {
-    const opts: Required<Omit<LoadOptions, 'environment'>> & { full: boolean } = {
+    const opts: Required<Omit<LoadOptions, 'environment' | 'testNames'>> & Pick<LoadOptions, 'testNames'> & { full: boolean } = {
       full: load.full ?? this.opts.full ?? false,
       coverage: load.coverage ?? this.opts.historyCoverage ?? true,
       failuresOnly: load.failuresOnly ?? this.opts.failuresOnly ?? false,
+      testNames: load.testNames,
     };
     const rows = await this.retrying(what, () =>
       // One snapshot for all the set queries, so a concurrent prune cannot tear a run apart.
@@ -978,15 +1012,23 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
 
 const FAILING = `('failed', 'error')`;
 
-async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Required<Omit<LoadOptions, 'environment'>> & { full: boolean }): Promise<RunRows> {
+async function loadRunRows(
+  tx: Tx,
+  runFilter: string,
+  params: never[],
+  load: Required<Omit<LoadOptions, 'environment' | 'testNames'>> & Pick<LoadOptions, 'testNames'> & { full: boolean },
+): Promise<RunRows> {
   const runs = (await tx.unsafe(
     `SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE ${runFilter}`,
     params,
   )) as unknown as RunRows['runs'];
   const empty: RunRows = { runs, ffaRuns: [], activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] };
   if (!runs.length) return empty;
+  // $2, when given, is the test names asked for (LoadOptions.testNames: OutcomeFlip's failing tests).
+  const named = load.testNames !== undefined;
   const ids = [pgArray(runs.map((r) => r.id))] as never[];
-  const inRuns = `t.run_id IN (SELECT unnest($1::text::int[]))`;
+  const withNames = (named ? [...ids, pgArray(load.testNames!)] : ids) as never[];
+  const inRuns = `t.run_id IN (SELECT unnest($1::text::int[]))${named ? ' AND t.name = ANY($2::text::text[])' : ''}`;
   // Every subquery below is a join or a lone IN (a semi-join, which can hash and spill): an IN under
   // an OR becomes a per-row SubPlan once its id set outgrows work_mem, which is quadratic at scale.
   // Run ids are joined (IN (SELECT unnest(...))), not filtered with = ANY($1): a parameter array is
@@ -1002,9 +1044,9 @@ async function loadRunRows(tx: Tx, runFilter: string, params: never[], load: Req
   const results = `SELECT id FROM flakefighter_result WHERE test_execution_id IN (${execs}) UNION SELECT id FROM (${testResults}) tr`;
   const testFilter = load.failuresOnly
     ? `id IN (SELECT test_id FROM test_execution WHERE id IN (${execs}) UNION SELECT test_id FROM (${testResults}) tr)`
-    : `run_id IN (SELECT unnest($1::text::int[]))`;
+    : `run_id IN (SELECT unnest($1::text::int[]))${named ? ' AND name = ANY($2::text::text[])' : ''}`;
   const text = (col: string) => (load.full ? col : `CASE WHEN e.outcome IN ${FAILING} THEN ${col} END AS ${col}`);
-  const q = (s: string) => tx.unsafe(s, ids) as unknown as Promise<never[]>;
+  const q = (s: string) => tx.unsafe(s, s.includes('$2') ? withNames : ids) as unknown as Promise<never[]>;
   // Independent set queries, pipelined on the transaction's connection.
   const [ffaRuns, activeFlakefighters, testList, executions, exceptions, frames, resultRows, evidence, learned] = await Promise.all([
     q(`SELECT * FROM ffa_run WHERE run_id IN (SELECT unnest($1::text::int[]))`),

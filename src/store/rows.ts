@@ -190,6 +190,11 @@ export interface LoadOptions {
    * environment matches no run. Undefined: every run.
    */
   environment?: string | null;
+  /**
+   * Only tests of these names (their executions, exceptions, results); every selected run is still returned. OutcomeFlip
+   * asks only about this run's failing tests on its commit. Undefined: every test.
+   */
+  testNames?: readonly string[];
 }
 
 /** Identity of a stored run, for sync and artifact merges. */

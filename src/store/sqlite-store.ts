@@ -39,7 +39,7 @@ import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 import { BatchInsert } from './sqljs-batch.ts';
 import { estimateRoom, reopenWithRoom } from './sqljs-room.ts';
 import { groupsFromRows, indexRun, KEEPS_ALL, savedIds, SQLITE_KEEPS } from './traceback-signatures.ts';
-import { forgetRunsSqlite, indexedUuidsSqlite, unindexedSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
+import { forgetRunsSqlite, indexedUuidsSqlite, unindexedSqlite, wholeGroupsSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
 import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { sqliteDatabaseSize, type DatabaseSize } from './database-size.ts';
 
@@ -62,7 +62,7 @@ export interface SqliteStore extends Store {
   loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]>;
   loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]>;
   loadHistoryRuns(q: HistoryQuery): Promise<Run[]>;
-  flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]>;
+  flakyTracebacks(window: HistoryQuery | readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]>;
   /** Every stored run, oldest first, fully hydrated. */
   loadAllRuns(opts?: LoadOptions): Promise<Run[]>;
   /** The runs with these database ids, in the order given (unknown ids are skipped). */
@@ -166,6 +166,22 @@ async function openLocked(
   return new SqlJsStore(db, path, readonly, warnings, dirty, disk);
 }
 
+/** loadHistory's window as a WHERE … ORDER BY … LIMIT over `run r`. */
+function historyWindow(q: HistoryQuery): { sql: string; params: SqlValue[] } {
+  const params: SqlValue[] = [formatLocalTimestamp(q.before)];
+  let sql = 'WHERE r.start_time < ?';
+  if (q.since && Number.isFinite(q.since.getTime())) {
+    sql += ' AND r.start_time >= ?';
+    params.push(formatLocalTimestamp(q.since));
+  }
+  sql += ' ORDER BY r.start_time DESC, r.id DESC';
+  if (q.maxRuns !== undefined && q.maxRuns !== null) {
+    sql += ' LIMIT ?';
+    params.push(Math.max(0, Math.floor(q.maxRuns)));
+  }
+  return { sql, params };
+}
+
 const COLS = {
   run: 'r.id, r.start_time, r.created_at, r.root, r.commit_sha',
   ffa: 'f.run_id, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts, f.environment, f.environment_label, f.dirty_tree',
@@ -235,18 +251,21 @@ class SqlJsStore implements SqliteStore {
     const execFilter = failuresOnly
       ? ` AND (e.outcome IS NULL OR e.outcome <> 'passed' OR e.id IN (SELECT test_execution_id FROM flakefighter_result WHERE test_execution_id IS NOT NULL))`
       : '';
+    // Only the named tests, when asked (OutcomeFlip's failing tests): names as SQL literals, like the ids above.
+    const names = opts.testNames ? `(${opts.testNames.map((n) => `'${n.replace(/'/g, "''")}'`).join(',') || 'NULL'})` : null;
+    const nameOn = names ? ` AND t.name IN ${names}` : '';
     // Each child is tied to a selected run through primary-key lookups only.
-    const execOn = `JOIN test t ON t.id = e.test_id AND t.run_id IN ${inRuns}${execFilter}`;
+    const execOn = `JOIN test t ON t.id = e.test_id AND t.run_id IN ${inRuns}${nameOn}${execFilter}`;
     // Only the tests that keep something; every other test of every run would be read to be dropped.
     const testFilter = failuresOnly
       ? ` AND (id IN (SELECT e.test_id FROM test_execution e WHERE 1${execFilter}) OR id IN (SELECT test_id FROM flakefighter_result WHERE test_id IS NOT NULL))`
       : '';
-    const resultFrom = `flakefighter_result x LEFT JOIN test_execution e ON e.id = x.test_execution_id JOIN test t ON t.id = COALESCE(e.test_id, x.test_id) AND t.run_id IN ${inRuns}`;
+    const resultFrom = `flakefighter_result x LEFT JOIN test_execution e ON e.id = x.test_execution_id JOIN test t ON t.id = COALESCE(e.test_id, x.test_id) AND t.run_id IN ${inRuns}${nameOn}`;
     const rows: RunRows = {
       runs,
       ffaRuns: this.all(`SELECT ${COLS.ffa} FROM ffa_run f WHERE f.run_id IN ${inRuns}`),
       activeFlakefighters: this.all(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN ${inRuns} ORDER BY id`),
-      tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id IN ${inRuns}${testFilter} ORDER BY id`),
+      tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id IN ${inRuns}${names ? ` AND name IN ${names}` : ''}${testFilter} ORDER BY id`),
       executions: this.all(
         `SELECT e.id, e.test_id, e.outcome, e.stdout, e.stderr, e.report, e.start_time, e.end_time, ${coverage ? 'e.coverage' : 'NULL AS coverage'} FROM test_execution e ${execOn} ORDER BY e.id`,
       ),
@@ -280,36 +299,45 @@ class SqlJsStore implements SqliteStore {
 
   /** The window loadHistory selects, each run without its tests (meta, counts): what the signature index is read for. */
   async loadHistoryRuns(q: HistoryQuery): Promise<Run[]> {
-    const params: SqlValue[] = [formatLocalTimestamp(q.before)];
-    // The run and its ffa_run row in one pass (a LEFT JOIN: plugin runs have none).
-    let sql = `SELECT ${COLS.run}, ${COLS.ffa} FROM run r LEFT JOIN ffa_run f ON f.run_id = r.id WHERE r.start_time < ?`;
-    if (q.since && Number.isFinite(q.since.getTime())) {
-      sql += ' AND r.start_time >= ?';
-      params.push(formatLocalTimestamp(q.since));
-    }
-    sql += ' ORDER BY r.start_time DESC, r.id DESC';
-    if (q.maxRuns !== undefined && q.maxRuns !== null) {
-      sql += ' LIMIT ?';
-      params.push(Math.max(0, Math.floor(q.maxRuns)));
-    }
-    const rows = this.all<RunRow & RunRows['ffaRuns'][number]>(sql, params);
+    const w = historyWindow(q);
+    const rows = this.all<RunRow & RunRows['ffaRuns'][number]>(`SELECT ${COLS.run}, ${COLS.ffa} FROM run r LEFT JOIN ffa_run f ON f.run_id = r.id ${w.sql}`, w.params);
     if (rows.length === 0) return [];
-    const ids = rows.map((r) => Number(r.id));
-    await this.ensureIndexed(ids);
+    await this.ensureIndexed(rows.map((r) => Number(r.id)));
+    return this.lightRuns(rows);
+  }
+
+  /** Runs without their tests from run ⟕ ffa_run rows; a plugin run gets the uuid history derives, which the index keeps. */
+  private lightRuns(rows: (RunRow & RunRows['ffaRuns'][number])[]): Run[] {
     const ffaRuns = rows.filter((r) => r.run_id !== null);
     const light = hydrateRuns({ runs: rows, ffaRuns, activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] });
-    // A plugin run's uuid is derived from its test names: the index keeps the one history derives.
-    const plugin = rows.filter((r) => r.run_id === null).map((r) => Number(r.id));
-    const uuids = indexedUuidsSqlite(this.open(), plugin);
+    const uuids = indexedUuidsSqlite(this.open(), rows.filter((r) => r.run_id === null).map((r) => Number(r.id)));
     for (const r of light) if (uuids.get(r.id!)) r.meta.uuid = uuids.get(r.id!)!;
     return light;
   }
 
-  /** The flaky traceback signatures of these runs (newest first), from the signature index. */
-  async flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> {
-    const ids = window.map((r) => r.id).filter((id): id is number => Number.isInteger(id));
+  /**
+   * The flaky traceback signatures of a window: the runs loadHistory would select for `window`, or these runs (newest
+   * first, as merged with runs stamped ahead). The refs' runs are read only for the signatures' first occurrences.
+   */
+  async flakyTracebacks(window: HistoryQuery | readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> {
+    const db = this.open();
+    if (Array.isArray(window)) {
+      const runs = window as readonly Run[];
+      const ids = runs.map((r) => r.id).filter((id): id is number => Number.isInteger(id));
+      await this.ensureIndexed(ids);
+      return groupsFromRows(windowGroupsSqlite(db, ids, hashes), runs);
+    }
+    const w = historyWindow(window as HistoryQuery);
+    const ids = this.all<{ id: number }>(`SELECT r.id FROM run r ${w.sql}`, w.params).map((r) => Number(r.id));
     await this.ensureIndexed(ids);
-    return groupsFromRows(windowGroupsSqlite(this.open(), ids, hashes), window);
+    // Every indexed run is in the window (the usual case): no list of runs to join.
+    const whole = ids.length > 0 && ids.length === Number(this.scalar('SELECT COUNT(*) FROM ffa_traceback_run'));
+    const rows = whole ? wholeGroupsSqlite(db, hashes) : windowGroupsSqlite(db, ids, hashes);
+    const refs = [...new Set(rows.map((r) => Number(r.run_id)))];
+    const runs = refs.length
+      ? this.lightRuns(this.all(`SELECT ${COLS.run}, ${COLS.ffa} FROM run r LEFT JOIN ffa_run f ON f.run_id = r.id WHERE r.id IN (${refs.join(',')})`))
+      : [];
+    return groupsFromRows(rows, runs);
   }
 
   /**

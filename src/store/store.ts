@@ -48,10 +48,11 @@ export interface Store {
    */
   loadHistoryRuns(q: HistoryQuery): Promise<Run[]>;
   /**
-   * The distinct flaky tracebacks of these stored runs (a window, newest first), counted, each with its first
-   * occurrence (store/traceback-signatures.ts); with `hashes`, only those TracebackMatching looks up.
+   * The distinct flaky tracebacks of a window (the runs loadHistory would select for a query, or these runs, newest
+   * first), counted, each with its first occurrence (store/traceback-signatures.ts); with `hashes`, only those
+   * TracebackMatching looks up.
    */
-  flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]>;
+  flakyTracebacks(window: HistoryQuery | readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]>;
   /** Stored runs whose commit_sha equals `sha` (DiffCov's source runs), before `before`, newest first. */
   loadRunsForCommit(sha: string | null, before: Date, opts?: LoadOptions): Promise<Run[]>;
   /** Saves the run, its children and retention in one transaction; a run whose uuid exists is not saved twice. */

@@ -3,7 +3,7 @@
  * (one statement per table, rows as one JSON parameter), finding the runs not indexed yet, and the window query.
  */
 import type postgres from 'postgres';
-import { forgetRunsSql, insertRows, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
+import { forgetRunsSql, insertRows, wholeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
 
 type Sql = postgres.Sql<{}> | postgres.TransactionSql<{}>;
 
@@ -32,12 +32,12 @@ export async function writeIndexPostgres(tx: Sql, runs: readonly IndexedRun[]): 
   }
   if (seen.length) {
     await tx.unsafe(
-      `INSERT INTO ffa_traceback_seen (execution_id, run_id, test_id, signature_id, test_name, execution_index, flaky, learned_at, learned_from_run, learned_reason)
-       SELECT (r->>0)::int, (r->>1)::int, (r->>2)::int, g.id, r->>4, (r->>5)::int, (r->>6)::boolean, r->>7, r->>8, r->>9
-         FROM jsonb_array_elements($1::text::jsonb) AS r JOIN ffa_traceback_signature g ON g.hash = r->>3
+      `INSERT INTO ffa_traceback_seen (execution_id, run_id, test_id, signature_id, test_name, execution_index, flaky, learned_at, learned_from_run, learned_reason, start_time)
+       SELECT (r->>0)::int, (r->>1)::int, (r->>2)::int, g.id, r->>4, (r->>5)::int, (r->>6)::boolean, r->>7, r->>8, r->>9, run.start_time
+         FROM jsonb_array_elements($1::text::jsonb) AS r JOIN ffa_traceback_signature g ON g.hash = r->>3 JOIN run ON run.id = (r->>1)::int
        ON CONFLICT (execution_id) DO UPDATE SET run_id = EXCLUDED.run_id, test_id = EXCLUDED.test_id, signature_id = EXCLUDED.signature_id,
          test_name = EXCLUDED.test_name, execution_index = EXCLUDED.execution_index, flaky = EXCLUDED.flaky, learned_at = EXCLUDED.learned_at,
-         learned_from_run = EXCLUDED.learned_from_run, learned_reason = EXCLUDED.learned_reason`,
+         learned_from_run = EXCLUDED.learned_from_run, learned_reason = EXCLUDED.learned_reason, start_time = EXCLUDED.start_time`,
       [JSON.stringify(seen.map((row) => row.map((v) => (typeof v === 'string' ? v.replace(/\0/g, '') : v))))] as never[],
     );
   }
@@ -81,4 +81,11 @@ export async function windowGroupsPostgres(sql: Sql, runIds: readonly number[], 
   const q = windowGroupsSql(w, 's.flaky', hashes ? 'SELECT unnest($2::text::text[])' : null);
   const params = hashes ? [intArray(runIds), `{${hashes.join(',')}}`] : [intArray(runIds)];
   return (await sql.unsafe(q, params as never[])) as unknown as GroupRow[];
+}
+
+/** Every indexed run's flaky signatures (the window is all of them), optionally only those with the given hashes. */
+export async function wholeGroupsPostgres(sql: Sql, hashes?: readonly string[]): Promise<GroupRow[]> {
+  if (hashes && hashes.length === 0) return [];
+  const q = wholeGroupsSql('postgres', hashes ? 'SELECT unnest($1::text::text[])' : null);
+  return (await sql.unsafe(q, (hashes ? [`{${hashes.join(',')}}`] : []) as never[])) as unknown as GroupRow[];
 }

@@ -3,7 +3,7 @@
  * finding the runs not indexed yet, and the window query. Synchronous, like every sql.js call.
  */
 import type { Database, SqlValue } from 'sql.js';
-import { forgetRunsSql, insertRows, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
+import { forgetRunsSql, insertRows, wholeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
 
 function rows<T>(db: Database, sql: string, params: SqlValue[]): T[] {
   const stmt = db.prepare(sql);
@@ -30,13 +30,13 @@ export function writeIndexSqlite(db: Database, ix: IndexedRun): void {
   const stmts = [
     db.prepare('INSERT INTO ffa_traceback_signature (hash, tuples, rooted) VALUES (?, ?, ?) ON CONFLICT (hash) DO NOTHING'),
     db.prepare(
-      `INSERT OR REPLACE INTO ffa_traceback_seen (execution_id, run_id, test_id, signature_id, test_name, execution_index, flaky, learned_at, learned_from_run, learned_reason)
-       VALUES (?, ?, ?, (SELECT id FROM ffa_traceback_signature WHERE hash = ?), ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO ffa_traceback_seen (execution_id, run_id, test_id, signature_id, test_name, execution_index, flaky, learned_at, learned_from_run, learned_reason, start_time)
+       VALUES (?, ?, ?, (SELECT id FROM ffa_traceback_signature WHERE hash = ?), ?, ?, ?, ?, ?, ?, (SELECT start_time FROM run WHERE id = ?))`,
     ),
   ];
   try {
     for (const [hash, json, rooted] of signatures) stmts[0].run([hash, json, rooted ? 1 : 0]);
-    for (const r of seen) stmts[1].run(r.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)) as SqlValue[]);
+    for (const r of seen) stmts[1].run([...r.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)), ix.runId] as SqlValue[]);
   } finally {
     for (const s of stmts) s.free();
   }
@@ -68,4 +68,12 @@ export function windowGroupsSqlite(db: Database, runIds: readonly number[], hash
   const w = 'SELECT CAST(value AS INTEGER) AS run_id, CAST(key AS INTEGER) AS rank FROM json_each(?)';
   const sql = windowGroupsSql(w, 's.flaky = 1', hashes ? 'SELECT value FROM json_each(?)' : null);
   return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(runIds), JSON.stringify(hashes)] : [JSON.stringify(runIds)]);
+}
+
+/** Every indexed run's flaky signatures (the window is all of them), optionally only those with the given hashes. */
+export function wholeGroupsSqlite(db: Database, hashes?: readonly string[]): GroupRow[] {
+  if (hashes && hashes.length === 0) return [];
+  const sql = wholeGroupsSql('sqlite', hashes ? 'SELECT value FROM json_each(?)' : null);
+  // The hash list appears twice in PostgreSQL's form only; here once.
+  return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(hashes)] : []);
 }

@@ -6,8 +6,8 @@
 export const TRACEBACK_TABLES = ['ffa_traceback_signature', 'ffa_traceback_run', 'ffa_traceback_seen'] as const;
 export type TracebackTable = (typeof TRACEBACK_TABLES)[number];
 
-/** CREATE TABLE text in the SQLAlchemy-like layout of schema.ts; `id` is the dialect's serial type. */
-export function tracebackDdl(id: string): Record<TracebackTable, string> {
+/** CREATE TABLE text in the SQLAlchemy-like layout of schema.ts; `id` is the dialect's serial type, `timestamp` run.start_time's. */
+export function tracebackDdl(id: string, timestamp: string): Record<TracebackTable, string> {
   const table = (name: string, lines: string[]) => `CREATE TABLE ${name} (\n\t${lines.join(', \n\t')}\n)`;
   return {
     ffa_traceback_signature: table('ffa_traceback_signature', [
@@ -28,6 +28,8 @@ export function tracebackDdl(id: string): Record<TracebackTable, string> {
       'signature_id INTEGER NOT NULL',
       'test_name VARCHAR',
       'execution_index INTEGER NOT NULL',
+      // The run's start_time as stored: history's order (start_time, id), so the newest run of a signature is an index lookup.
+      `start_time ${timestamp}`,
       'flaky BOOLEAN NOT NULL',
       'learned_at VARCHAR',
       'learned_from_run VARCHAR',
@@ -43,11 +45,15 @@ export const TRACEBACK_INDEXES: ReadonlyArray<{ name: string; on: string }> = [
   { name: 'ix_ffa_traceback_seen_window', on: 'ffa_traceback_seen (run_id, flaky, signature_id)' },
   // A signature's first occurrence in a run, in hydration order.
   { name: 'ix_ffa_traceback_seen_first', on: 'ffa_traceback_seen (signature_id, run_id, test_id, execution_id)' },
+  // Covering, for a window of every stored run: each flaky signature's count and newest run without touching the runs.
+  { name: 'ix_ffa_traceback_seen_newest', on: 'ffa_traceback_seen (flaky, signature_id, start_time, run_id)' },
 ];
 
 export const TRACEBACK_COLUMNS: Record<TracebackTable, readonly string[]> = {
   ffa_traceback_signature: ['id', 'hash', 'tuples', 'rooted'],
   ffa_traceback_run: ['run_id', 'uuid'],
-  ffa_traceback_seen: ['execution_id', 'run_id', 'test_id', 'signature_id', 'test_name', 'execution_index', 'flaky', 'learned_at', 'learned_from_run', 'learned_reason'],
+  ffa_traceback_seen: [
+    'execution_id', 'run_id', 'test_id', 'signature_id', 'test_name', 'execution_index', 'start_time', 'flaky', 'learned_at', 'learned_from_run', 'learned_reason',
+  ],
 };
 

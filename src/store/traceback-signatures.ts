@@ -23,6 +23,7 @@ import { testFlaky, type Execution, type FlakefighterResult, type Run, type Test
 import { learnedFlakyOnly } from '../learned-verdicts.ts';
 import { frameTuple, hasRootedFrame, matchTuples, type FlakyTracebackGroup, type TracebackHistorySource, type TracebackRef } from '../flakefighters/traceback-history.ts';
 import type { FrameTuple } from '../flakefighters/tfidf.ts';
+import type { HistoryQuery } from './store.ts';
 
 export { TRACEBACK_TABLES, TRACEBACK_INDEXES, tracebackDdl, type TracebackTable } from './traceback-schema.ts';
 
@@ -130,8 +131,8 @@ export interface GroupRow {
  * the window's own Run (its meta names the run in evidence); its test holds the one verdict that made it flaky, learned
  * or not, so refEvidence and describeRef read it as they read a fully loaded test.
  */
-export function groupsFromRows(rows: GroupRow[], window: readonly Run[]): FlakyTracebackGroup[] {
-  const byId = new Map(window.map((r) => [r.id, r]));
+export function groupsFromRows(rows: GroupRow[], runs: readonly Run[]): FlakyTracebackGroup[] {
+  const byId = new Map(runs.map((r) => [r.id, r]));
   const out: FlakyTracebackGroup[] = [];
   for (const row of rows) {
     const run = byId.get(Number(row.run_id));
@@ -190,6 +191,37 @@ export function windowGroupsSql(w: string, flaky: string, hashes: string | null)
    ORDER BY x.first, s.test_id, s.execution_id`;
 }
 
+/**
+ * The aggregate when the window is every indexed run (the default: no load-max-runs, no time-immemorial, no run
+ * stamped ahead): each flaky signature's count and newest run (history's order: start_time, then id, newest first)
+ * come from one index-only pass over (flaky, signature_id, start_time, run_id), with no list of runs to join, so the
+ * cost follows the distinct signatures rather than the runs kept. Same rows, same order as windowGroupsSql.
+ */
+export function wholeGroupsSql(dialect: 'sqlite' | 'postgres', hashes: string | null): string {
+  const flaky = dialect === 'sqlite' ? 's.flaky = 1' : 's.flaky';
+  const only = hashes ? ` AND s.signature_id IN (SELECT id FROM ffa_traceback_signature WHERE hash IN (${hashes}))` : '';
+  // sql.js: the newest (start_time, run_id) as one comparable text (start_time is fixed-width text there);
+  // PostgreSQL: DISTINCT ON over the same index order.
+  const newest =
+    dialect === 'sqlite'
+      ? `SELECT s.signature_id, COUNT(*) AS n, MAX(s.start_time || printf('%012d', s.run_id)) AS newest FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id`
+      : `SELECT c.signature_id, c.n, d.start_time, d.run_id FROM
+           (SELECT s.signature_id, COUNT(*) AS n FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id) c
+           JOIN (SELECT DISTINCT ON (s.signature_id) s.signature_id, s.start_time, s.run_id FROM ffa_traceback_seen s WHERE ${flaky}${only}
+                  ORDER BY s.signature_id, s.start_time DESC, s.run_id DESC) d ON d.signature_id = c.signature_id`;
+  const runOf = dialect === 'sqlite' ? 'CAST(substr(a.newest, -12) AS INTEGER)' : 'a.run_id';
+  const order = dialect === 'sqlite' ? 'x.newest DESC' : 'x.start_time DESC, x.run_id DESC';
+  return `WITH agg AS (${newest}),
+  firsts AS (
+    SELECT a.*, (SELECT f.execution_id FROM ffa_traceback_seen f WHERE f.signature_id = a.signature_id AND f.run_id = ${runOf} AND ${flaky.replace(/\bs\./g, 'f.')}
+                  ORDER BY f.test_id, f.execution_id LIMIT 1) AS execution_id
+      FROM agg a
+  )
+  SELECT g.tuples, g.rooted, x.n, s.run_id, s.test_id, s.execution_id, s.test_name, s.execution_index, s.learned_at, s.learned_from_run, s.learned_reason
+    FROM firsts x JOIN ffa_traceback_seen s ON s.execution_id = x.execution_id JOIN ffa_traceback_signature g ON g.id = x.signature_id
+   ORDER BY ${order}, s.test_id, s.execution_id`;
+}
+
 /** Statements that forget runs' index rows (their verdicts changed, or they are deleted); `ids` is the dialect's id list. */
 export function forgetRunsSql(ids: string): string[] {
   return [`DELETE FROM ffa_traceback_seen WHERE run_id IN (${ids})`, `DELETE FROM ffa_traceback_run WHERE run_id IN (${ids})`];
@@ -208,8 +240,8 @@ export function insertRows(ix: IndexedRun): { signatures: [string, string, boole
  * is read once and TracebackMatching's lookup answered from it when it was read first; else an indexed lookup.
  */
 export function storeTracebackSource(
-  store: { flakyTracebacks(window: readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> },
-  window: readonly Run[],
+  store: { flakyTracebacks(window: HistoryQuery | readonly Run[], hashes?: readonly string[]): Promise<FlakyTracebackGroup[]> },
+  window: HistoryQuery | readonly Run[],
 ): TracebackHistorySource & { preload(run: Run, root: string, all: boolean): Promise<void> } {
   let all: Promise<FlakyTracebackGroup[]> | null = null;
   let looked: { hashes: Set<string>; groups: Promise<FlakyTracebackGroup[]> } | null = null;
