@@ -78,7 +78,7 @@ export async function indexedUuidsPostgres(sql: Sql, runIds: readonly number[], 
 export async function windowGroupsPostgres(sql: Sql, runIds: readonly number[], hashes?: readonly string[]): Promise<GroupRow[]> {
   if (runIds.length === 0 || (hashes && hashes.length === 0)) return [];
   const w = 'SELECT run_id, rank FROM unnest($1::text::int[]) WITH ORDINALITY AS w(run_id, rank)';
-  const q = windowGroupsSql(w, 's.flaky', hashes ? 'SELECT unnest($2::text::text[])' : null);
+  const q = windowGroupsSql('postgres', w, hashes ? 'SELECT unnest($2::text::text[])' : null);
   const params = hashes ? [intArray(runIds), `{${hashes.join(',')}}`] : [intArray(runIds)];
   return (await sql.unsafe(q, params as never[])) as unknown as GroupRow[];
 }

@@ -66,7 +66,7 @@ export function indexedUuidsSqlite(db: Database, runIds: readonly number[]): Map
 export function windowGroupsSqlite(db: Database, runIds: readonly number[], hashes?: readonly string[]): GroupRow[] {
   if (runIds.length === 0 || (hashes && hashes.length === 0)) return [];
   const w = 'SELECT CAST(value AS INTEGER) AS run_id, CAST(key AS INTEGER) AS rank FROM json_each(?)';
-  const sql = windowGroupsSql(w, 's.flaky = 1', hashes ? 'SELECT value FROM json_each(?)' : null);
+  const sql = windowGroupsSql('sqlite', w, hashes ? 'SELECT value FROM json_each(?)' : null);
   return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(runIds), JSON.stringify(hashes)] : [JSON.stringify(runIds)]);
 }
 

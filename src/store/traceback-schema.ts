@@ -46,7 +46,7 @@ export const TRACEBACK_INDEXES: ReadonlyArray<{ name: string; on: string }> = [
   // A signature's first occurrence in a run, in hydration order.
   { name: 'ix_ffa_traceback_seen_first', on: 'ffa_traceback_seen (signature_id, run_id, test_id, execution_id)' },
   // Covering, for a window of every stored run: each flaky signature's count and newest run without touching the runs.
-  { name: 'ix_ffa_traceback_seen_newest', on: 'ffa_traceback_seen (flaky, signature_id, start_time, run_id)' },
+  { name: 'ix_ffa_traceback_seen_newest', on: 'ffa_traceback_seen (flaky, signature_id, start_time DESC, run_id DESC)' },
 ];
 
 export const TRACEBACK_COLUMNS: Record<TracebackTable, readonly string[]> = {

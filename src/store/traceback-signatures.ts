@@ -166,60 +166,61 @@ export function groupsFromRows(rows: GroupRow[], runs: readonly Run[]): FlakyTra
 }
 
 /**
- * The window aggregate. `w` is the window (run id, rank in window order), the caller's dialect-specific source;
- * `flaky` the dialect's truth test; `hashes` an optional `IN (...)` list (TracebackMatching's lookup).
- * The count and the newest run of each signature come from one pass over a covering index (run_id, flaky,
- * signature_id); the first occurrence within that run, in the order history hydrates in (test id, execution id), is
- * one seek per signature. Rows come in the order of their first occurrence.
+ * The first occurrence of each aggregated signature (`agg`: signature_id, n, and `run` the expression naming its newest
+ * run), in the order history hydrates in (test id, execution id), one index seek each, then the rows in `order`.
+ * PostgreSQL seeks through a LATERAL subquery (joining on a subquery's result it would hash the whole table);
+ * sql.js has no LATERAL and seeks the same way by primary key.
  */
-export function windowGroupsSql(w: string, flaky: string, hashes: string | null): string {
+function firstsSql(dialect: 'sqlite' | 'postgres', run: string, order: string): string {
+  const flaky = dialect === 'sqlite' ? 'f.flaky = 1' : 'f.flaky = true';
+  const seek = `FROM ffa_traceback_seen f WHERE f.signature_id = a.signature_id AND f.run_id = ${run} AND ${flaky} ORDER BY f.test_id, f.execution_id LIMIT 1`;
+  const cols = 'g.tuples, g.rooted, a.n, s.run_id, s.test_id, s.execution_id, s.test_name, s.execution_index, s.learned_at, s.learned_from_run, s.learned_reason';
+  return dialect === 'postgres'
+    ? `SELECT ${cols} FROM agg a CROSS JOIN LATERAL (SELECT f.* ${seek}) s JOIN ffa_traceback_signature g ON g.id = a.signature_id ORDER BY ${order}, s.test_id, s.execution_id`
+    : `SELECT ${cols} FROM agg a JOIN ffa_traceback_seen s ON s.execution_id = (SELECT f.execution_id ${seek}) JOIN ffa_traceback_signature g ON g.id = a.signature_id
+        ORDER BY ${order}, s.test_id, s.execution_id`;
+}
+
+/**
+ * The window aggregate. `w` is the window (run id, rank in window order), the caller's dialect-specific source;
+ * `hashes` an optional `IN (...)` list (TracebackMatching's lookup). The count and the newest run of each signature
+ * come from one pass over a covering index (run_id, flaky, signature_id); rows come in the order of their first
+ * occurrence: (rank, test id, execution id), the order history hydrates in.
+ */
+export function windowGroupsSql(dialect: 'sqlite' | 'postgres', w: string, hashes: string | null): string {
+  const flaky = dialect === 'sqlite' ? 's.flaky = 1' : 's.flaky = true';
   // The newest run of a signature travels as rank × 2³² + run id, so one MIN finds it (ids are 32-bit).
   return `WITH w AS (${w}),
   agg AS (
     SELECT s.signature_id, COUNT(*) AS n, MIN(w.rank * 4294967296 + s.run_id) AS first
       FROM w JOIN ffa_traceback_seen s ON s.run_id = w.run_id AND ${flaky}${hashes ? ` WHERE s.signature_id IN (SELECT id FROM ffa_traceback_signature WHERE hash IN (${hashes}))` : ''}
      GROUP BY s.signature_id
-  ),
-  firsts AS (
-    SELECT a.signature_id, a.n, a.first,
-           (SELECT f.execution_id FROM ffa_traceback_seen f WHERE f.signature_id = a.signature_id AND f.run_id = a.first % 4294967296 AND ${flaky.replace(/\bs\./g, 'f.')}
-             ORDER BY f.test_id, f.execution_id LIMIT 1) AS execution_id
-      FROM agg a
   )
-  SELECT g.tuples, g.rooted, x.n, s.run_id, s.test_id, s.execution_id, s.test_name, s.execution_index, s.learned_at, s.learned_from_run, s.learned_reason
-    FROM firsts x JOIN ffa_traceback_seen s ON s.execution_id = x.execution_id JOIN ffa_traceback_signature g ON g.id = x.signature_id
-   ORDER BY x.first, s.test_id, s.execution_id`;
+  ${firstsSql(dialect, 'a.first % 4294967296', 'a.first')}`;
 }
 
 /**
  * The aggregate when the window is every indexed run (the default: no load-max-runs, no time-immemorial, no run
  * stamped ahead): each flaky signature's count and newest run (history's order: start_time, then id, newest first)
- * come from one index-only pass over (flaky, signature_id, start_time, run_id), with no list of runs to join, so the
- * cost follows the distinct signatures rather than the runs kept. Same rows, same order as windowGroupsSql.
+ * come from one index-only pass over (flaky, signature_id, start_time DESC, run_id DESC), with no list of runs to
+ * join, so the cost follows the distinct signatures rather than the runs kept. Same rows, same order as windowGroupsSql.
  */
 export function wholeGroupsSql(dialect: 'sqlite' | 'postgres', hashes: string | null): string {
-  const flaky = dialect === 'sqlite' ? 's.flaky = 1' : 's.flaky';
+  const flaky = dialect === 'sqlite' ? 's.flaky = 1' : 's.flaky = true';
   const only = hashes ? ` AND s.signature_id IN (SELECT id FROM ffa_traceback_signature WHERE hash IN (${hashes}))` : '';
   // sql.js: the newest (start_time, run_id) as one comparable text (start_time is fixed-width text there);
-  // PostgreSQL: DISTINCT ON over the same index order.
-  const newest =
+  // PostgreSQL: the counts in the index's order, then one seek per signature for its newest run (`flaky = true`, not
+  // `flaky`: only an equality lets the planner read the index's order past its first column instead of sorting).
+  const agg =
     dialect === 'sqlite'
       ? `SELECT s.signature_id, COUNT(*) AS n, MAX(s.start_time || printf('%012d', s.run_id)) AS newest FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id`
-      : `SELECT c.signature_id, c.n, d.start_time, d.run_id FROM
-           (SELECT s.signature_id, COUNT(*) AS n FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id) c
-           JOIN (SELECT DISTINCT ON (s.signature_id) s.signature_id, s.start_time, s.run_id FROM ffa_traceback_seen s WHERE ${flaky}${only}
-                  ORDER BY s.signature_id, s.start_time DESC, s.run_id DESC) d ON d.signature_id = c.signature_id`;
-  const runOf = dialect === 'sqlite' ? 'CAST(substr(a.newest, -12) AS INTEGER)' : 'a.run_id';
-  const order = dialect === 'sqlite' ? 'x.newest DESC' : 'x.start_time DESC, x.run_id DESC';
-  return `WITH agg AS (${newest}),
-  firsts AS (
-    SELECT a.*, (SELECT f.execution_id FROM ffa_traceback_seen f WHERE f.signature_id = a.signature_id AND f.run_id = ${runOf} AND ${flaky.replace(/\bs\./g, 'f.')}
-                  ORDER BY f.test_id, f.execution_id LIMIT 1) AS execution_id
-      FROM agg a
-  )
-  SELECT g.tuples, g.rooted, x.n, s.run_id, s.test_id, s.execution_id, s.test_name, s.execution_index, s.learned_at, s.learned_from_run, s.learned_reason
-    FROM firsts x JOIN ffa_traceback_seen s ON s.execution_id = x.execution_id JOIN ffa_traceback_signature g ON g.id = x.signature_id
-   ORDER BY ${order}, s.test_id, s.execution_id`;
+      : `SELECT c.signature_id, c.n, d.start_time, d.run_id
+           FROM (SELECT s.signature_id, COUNT(*) AS n FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id) c
+           CROSS JOIN LATERAL (SELECT f.start_time, f.run_id FROM ffa_traceback_seen f WHERE f.flaky = true AND f.signature_id = c.signature_id
+                                ORDER BY f.start_time DESC, f.run_id DESC LIMIT 1) d`;
+  return dialect === 'sqlite'
+    ? `WITH agg AS (${agg}) ${firstsSql(dialect, 'CAST(substr(a.newest, -12) AS INTEGER)', 'a.newest DESC')}`
+    : `WITH agg AS (${agg}) ${firstsSql(dialect, 'a.run_id', 'a.start_time DESC, a.run_id DESC')}`;
 }
 
 /** Statements that forget runs' index rows (their verdicts changed, or they are deleted); `ids` is the dialect's id list. */
