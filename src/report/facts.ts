@@ -177,16 +177,19 @@ export function flipRanking(data: ReportData, limit = 100): FlipRank[] {
     if (failing) s.failures++;
   };
   const runs = chronologicalRuns(data);
-  // Only a test with a failing execution somewhere can flip: the others (most of a 100k run) get no state at all.
-  const canFlip = new Set<string>();
-  for (const run of runs) for (const t of run.tests) if (t.executions.some((e) => isFailing(e.outcome))) canFlip.add(t.name);
+  // Only a test that fails somewhere can flip: the others (most of a 100k run) get no state at all.
+  const failedIn = runs.map((r) => r.tests.filter(testFailed).map((t) => t.name));
+  const canFlip = new Set(failedIn.flat());
+  const runsWithFailures = failedIn.filter((names) => names.length > 0).length;
   // History loaded with its failures only keeps no passes: a stored run with tests that holds no failure of a test
   // that failed somewhere counts as one pass of it (or it did not run; only a test that fails somewhere can flip).
-  const failing = data.historyFailuresOnly ? new Set(runs.flatMap((r) => r.tests.filter(testFailed).map((t) => t.name))) : null;
-  for (const run of runs) {
+  const failing = data.historyFailuresOnly ? canFlip : null;
+  for (const [i, run] of runs.entries()) {
     const seen = failing ? new Set<string>() : null;
+    // A test that did not fail in this run is looked up only when another run has failures (hashing 100k names costs).
+    const elsewhere = runsWithFailures - (failedIn[i].length > 0 ? 1 : 0) > 0;
     for (const t of run.tests) {
-      if (!canFlip.has(t.name)) continue;
+      if (!testFailed(t) && !(elsewhere && canFlip.has(t.name))) continue;
       seen?.add(t.name);
       let s = state.get(t.name);
       if (!s) state.set(t.name, (s = { last: null, flips: 0, executions: 0, runs: 0, failures: 0 }));
