@@ -20,7 +20,7 @@ import { FAR_FUTURE_MS, skewThreshold, withSkewedRuns } from './history-skew.ts'
 import { UserError, type Store } from './store/store.ts';
 import { storeTracebackSource } from './store/traceback-signatures.ts';
 import type { TracebackHistorySource } from './flakefighters/traceback-history.ts';
-import { storeMaxRunsFor } from './store/default-retention.ts';
+import { sparedCommits, storeMaxRunsFor } from './store/default-retention.ts';
 import type { DatabaseSizeFacts } from './report/report-data.ts';
 import { basename } from 'node:path';
 import { buildFlakefighters, resolveConfiguredFlakefighters } from './flakefighter-setup.ts';
@@ -170,7 +170,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   let taught: { testName: string; reason: string }[] = [];
   if (cfg.save) {
     // `auto` sizes the sql.js file's retention from its own average run (default-retention.ts).
-    const retention = { storeMaxRuns: await storeMaxRunsFor(cfg.storeMaxRuns, store, cfg.loadMaxRuns), since };
+    const spared = sparedCommits(cfg.storeMaxRuns, setup.flakefighters);
+    const retention = { storeMaxRuns: await storeMaxRunsFor(cfg.storeMaxRuns, store, cfg.loadMaxRuns), since, ...(spared.length ? { keepCommits: spared } : {}) };
     kept = { maxRuns: retention.storeMaxRuns ?? null, auto: cfg.storeMaxRuns === 'auto', since: since ?? null };
     // Retention is the database's business: pruning the fallback file could delete runs still waiting
     // to be uploaded; they are pruned by the database's own retention once they are there.

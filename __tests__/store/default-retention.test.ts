@@ -17,7 +17,7 @@ import { AUTO_MAX_BYTES, AUTO_MAX_RUNS, autoStoreMaxRuns } from '../../src/store
 import { runsUnder, sqliteDatabaseSize } from '../../src/store/database-size.ts';
 import { UserError } from '../../src/store/store.ts';
 import { sampleRun } from './sample-run.ts';
-import { sampleWorkspace, runCount } from '../faults/fault-helpers.ts';
+import { rows, sampleWorkspace, runCount } from '../faults/fault-helpers.ts';
 import initSqlJs from 'sql.js';
 
 const silent: Log = { info() {}, warning() {}, error() {}, debug() {} };
@@ -26,12 +26,14 @@ const MINUTE = 60_000;
 const FIRST = Date.UTC(2026, 0, 1, 8);
 /** One minute after the newest seeded run. */
 const NOW = FIRST + SEEDED * MINUTE;
+const SOURCE = '5'.repeat(40);
 
 async function seed(path: string): Promise<void> {
   const store = await openSqliteStore(path);
   for (let i = 0; i < SEEDED; i++) {
     // Every other run fails a test, so the failures-only history load has something to read in each.
-    await store.save(sampleRun({ uuid: `seed-${i}`, start: new Date(FIRST + i * MINUTE), tests: 2, failEvery: i % 2 ? 2 : 0, commitSha: 'c'.repeat(40) }));
+    // The oldest run is of SOURCE, the commit a pull request's DiffCov compares with.
+    await store.save(sampleRun({ uuid: `seed-${i}`, start: new Date(FIRST + i * MINUTE), tests: 2, failEvery: i % 2 ? 2 : 0, commitSha: i === 0 ? SOURCE : 'c'.repeat(40) }));
   }
   await store.close();
 }
@@ -98,6 +100,23 @@ describe('store-max-runs auto on a real sql.js file through the pipeline', () =>
     assert.equal(r.autoRuns, AUTO_MAX_RUNS);
     assert.equal(r.nextAuto.data.history.length, 25);
     assert.deepEqual(uuids(r.nextAuto), uuids(r.nextAll));
+  });
+
+  test("DiffCov's source commit outlasts the count: its runs stay for the pull request's next push", async () => {
+    const db = join(dir, 'diffcov.db');
+    copyFileSync(seeded, db);
+    const inputs = { 'active-flakefighters': 'DiffCov', 'source-commit': SOURCE };
+    const first = await pipeline(ws, db, NOW, inputs);
+    assert.equal(first.data.databaseSize!.kept.maxRuns, AUTO_MAX_RUNS);
+    assert.equal(await runCount(db), AUTO_MAX_RUNS + 1, 'the newest 1,000 and the source commit’s run');
+    const kept = await rows(db, `SELECT f.uuid FROM run r JOIN ffa_run f ON f.run_id = r.id WHERE r.commit_sha = '${SOURCE}'`);
+    assert.deepEqual(kept.map((r) => r.uuid), ['seed-0']);
+    // A number is the user's: the count then prunes the source commit's run like any other.
+    const numbered = join(dir, 'diffcov-numbered.db');
+    copyFileSync(seeded, numbered);
+    await pipeline(ws, numbered, NOW, { ...inputs, 'store-max-runs': String(AUTO_MAX_RUNS) });
+    assert.equal(await runCount(numbered), AUTO_MAX_RUNS);
+    assert.deepEqual(await rows(numbered, `SELECT id FROM run WHERE commit_sha = '${SOURCE}'`), []);
   });
 
   test('time-immemorial prunes by the cut-off its window uses: the next run reads the same runs', async () => {

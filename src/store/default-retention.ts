@@ -10,7 +10,8 @@
  * `time-immemorial` prunes by the same cut-off the window uses. With `load-max-runs` unset the window is every
  * stored run, i.e. what retention keeps. Readers keyed by commit (OutcomeFlip and learn-from-reruns on this
  * commit's runs, DiffCov on the source commit's) see fewer runs only for a commit last run more than that many
- * runs ago, and fewer runs only ever withhold a flaky verdict.
+ * runs ago: OutcomeFlip and learning then give fewer flaky verdicts, never more; DiffCov's source commit is spared
+ * by the count (sparedCommits), since for DiffCov a missing source run looks like a transition.
  */
 import type { DatabaseSize } from './database-size.ts';
 import { runsUnder } from './database-size.ts';
@@ -32,6 +33,17 @@ export function autoStoreMaxRuns(size: DatabaseSize | null, loadMaxRuns: number 
   const bySize = size ? runsUnder(size, limits.maxBytes) : null;
   const capped = bySize === null ? limits.maxRuns : Math.min(limits.maxRuns, bySize);
   return Math.max(capped, loadMaxRuns ?? 0, 1);
+}
+
+/**
+ * Under `auto`, the commits whose runs the count does not prune: DiffCov's source commit. DiffCov reads every stored
+ * run of it, and a failure with no source run to compare looks like a transition, so losing those runs could make a
+ * failure flaky, not only withhold a verdict; the next push of the same pull request has the same source commit.
+ */
+export function sparedCommits(setting: StoreMaxRunsSetting, flakefighters: ReadonlyArray<{ name: string; params(): Record<string, unknown> }>): string[] {
+  if (setting !== 'auto') return [];
+  const source = flakefighters.find((f) => f.name === 'DiffCov')?.params().source_commit;
+  return typeof source === 'string' && source !== '' ? [source] : [];
 }
 
 /** The store-max-runs a save uses: the user's number, every run (undefined), or auto's for this store. */

@@ -605,6 +605,12 @@ class SqlJsStore implements SqliteStore {
         `id NOT IN (SELECT r.id FROM run r ORDER BY (CASE WHEN r.start_time > (SELECT start_time FROM run WHERE id = ?) THEN (SELECT MAX(p.start_time) FROM run p WHERE p.id < r.id AND p.start_time <= (SELECT start_time FROM run WHERE id = ?)) ELSE r.start_time END) DESC, r.id DESC LIMIT ?)`,
       );
       params.push(newRunId, newRunId, Math.max(1, Math.floor(retention.storeMaxRuns)));
+      const spared = (retention.keepCommits ?? []).filter((c) => c !== '');
+      if (spared.length) {
+        // Runs a later run of this code still reads (DiffCov's source runs) outlast the count, not time-immemorial.
+        conds[conds.length - 1] = `(${conds[conds.length - 1]} AND (commit_sha IS NULL OR commit_sha NOT IN (${spared.map(() => '?').join(', ')})))`;
+        params.push(...spared);
+      }
     }
     // An invalid date formats as "NaN-NaN-…", which sorts after every real timestamp: every run would go.
     if (retention.since && Number.isFinite(retention.since.getTime())) {

@@ -23,6 +23,8 @@ export interface Retention {
   storeMaxRuns?: number;
   /** Delete runs that started before this. */
   since?: Date;
+  /** Runs of these commits are not counted out by storeMaxRuns (sql.js; `auto` spares DiffCov's source runs). */
+  keepCommits?: string[];
 }
 
 export interface SaveResult {
