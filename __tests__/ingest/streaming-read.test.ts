@@ -68,7 +68,7 @@ for (let m = 0; m < 3; m++) writeFileSync(join(ws, 'tests', `test_m${m}.py`), ''
 function check(name: string, xml: string, expect: (r: ParsedReport) => void): void {
   const path = join(ws, `${name}.xml`);
   writeFileSync(path, xml);
-  const r = sameBothWays(xml, path, ws, [1, 3, 30, 70]);
+  const r = sameBothWays(xml, path, ws, [1, 2, 3, 5, 10, 30, 70, 1000]);
   assert.notEqual(typeof r, 'string', String(r));
   expect(r as ParsedReport);
 }
@@ -140,6 +140,11 @@ test('Surefire and Gradle files are read as one tree: merged rows and trailing o
   check('surefire', surefire, (r) => {
     assert.equal(r.dialect, 'maven-surefire');
     assert.ok(r.warnings.some((w) => w.includes('parameterized rows')));
+  });
+  // Known as Surefire only by a rerun element, far from the start of the file.
+  const bare = `<testsuite name="p.Q" tests="41">${cases(40, (i) => `<testcase name="t${i}" classname="p.Q"/>`)}<testcase name="r" classname="p.Q"><rerunFailure message="x">boom</rerunFailure><failure>boom</failure></testcase></testsuite>`;
+  check('surefire-bare', bare, (r) => {
+    assert.equal(r.dialect, 'maven-surefire');
   });
   const gradle = `<testsuite name="p.T" tests="40" hostname="h" timestamp="2026-11-20T10:00:00"><properties/>${cases(40, (i) => `<testcase name="t${i}" classname="p.T" time="0.1"/>`)}<system-out><![CDATA[out]]></system-out><system-err><![CDATA[err]]></system-err></testsuite>`;
   check('gradle', gradle, (r) => {

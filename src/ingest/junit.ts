@@ -92,14 +92,12 @@ const DECIDE_AFTER = 1000;
 const WHOLE_TREE_DIALECTS = new Set<JUnitDialect>(['maven-surefire', 'maven-failsafe', 'gradle']);
 
 /**
- * Strings the Run keeps: a flat copy, so that a slice of the file's text does not keep the whole text alive.
- * V8 copies short slices anyway; joining two parts makes one flat string, where `(' ' + s).slice(1)` would
- * leave a slice of a copy (32 bytes more per test).
+ * An id built from parts (`${classname}.${name}`) as one flat string: the Run keeps one per test, and a
+ * string built by `+` keeps a node per part. The parts are the XML reader's own copies, never slices of the
+ * file's text, so nothing in the Run keeps the text alive.
  */
-function detach(s: string): string;
-function detach(s: string | null): string | null;
-function detach(s: string | null): string | null {
-  return s === null || s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
+function flat(s: string): string {
+  return s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
 }
 
 /**
@@ -348,8 +346,8 @@ class CaseWalker {
     let stderr: string | null = null;
     if (el.name === 'testsuite') {
       const out = suiteOutput(el);
-      stdout = detach(out.stdout);
-      stderr = detach(out.stderr);
+      stdout = out.stdout;
+      stderr = out.stderr;
       if (frame.declared >= 0) this.declaredEmpty[frame.declared].empty = declaresTestsButHoldsNone(el);
     }
     if (stdout !== null) for (const e of frame.needOut) e.stdout = stdout;
@@ -375,7 +373,7 @@ class CaseWalker {
   private fspathOf(p: string): string {
     if (p === '') return p;
     let got = this.fspaths.get(p);
-    if (got === undefined) this.fspaths.set(p, (got = detach(p)));
+    if (got === undefined) this.fspaths.set(p, (got = p));
     return got;
   }
 
@@ -388,14 +386,14 @@ class CaseWalker {
   }
 
   private failingExecution(outcome: Outcome, el: XmlElement, start: Date | null, end: Date | null, out: string | null, err: string | null): Execution {
-    const text = detach(el.children.length ? (childText(el, 'stackTrace') ?? el.text) : el.text);
-    const message = detach(el.attrs.message ?? firstLine(text));
-    const report = text.trim() ? text : detach(el.attrs.message ?? '');
+    const text = el.children.length ? (childText(el, 'stackTrace') ?? el.text) : el.text;
+    const message = el.attrs.message ?? firstLine(text);
+    const report = text.trim() ? text : (el.attrs.message ?? '');
     return newExecution(outcome, {
       startTime: start,
       endTime: end,
-      stdout: detach(childText(el, 'system-out')) ?? out,
-      stderr: detach(childText(el, 'system-err')) ?? err,
+      stdout: childText(el, 'system-out') ?? out,
+      stderr: childText(el, 'system-err') ?? err,
       report,
       message,
       exception: this.exceptionOf(report, el.attrs.type),
@@ -412,7 +410,7 @@ class CaseWalker {
   private visitCase(tc: XmlElement, frame: Frame): void {
     const { scope } = frame;
     const { dialect, warnings } = this;
-    // Only pytest's ids come split into group + key (TestCollector.addIn); every other id is its own key.
+    // pytest's ids come split into its module prefix (shared by many tests) and the name.
     const { id, fspath, group = '', key = id } = this.identify(tc, scope);
     const line = tc.attrs.line !== undefined ? Number(tc.attrs.line) : NaN;
     const lineNo = Number.isInteger(line) && line > 0 ? line : null;
@@ -474,8 +472,6 @@ class CaseWalker {
       }
     }
     const ownStdout = stdout;
-    stdout = detach(stdout);
-    stderr = detach(stderr);
     // Without output of its own a testcase takes its suite's (or an enclosing suite's), known when that suite ends.
     const noOut = stdout === null;
     const noErr = stderr === null;
@@ -488,9 +484,8 @@ class CaseWalker {
       // Surefire rerunFailure: failed, retried, still failing. Each rerun is its own execution.
       executions = reruns ? [first, ...reruns.map((r) => this.failingExecution(r.name === 'rerunError' ? 'error' : 'failed', r, null, null, null, null))] : [first];
     } else if (skipped !== null) {
-      const text = detach(skipped.text);
-      const reason = text.trim() ? text : detach(skipped.attrs.message ?? '');
-      executions = [this.inherit(newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: detach(skipped.attrs.message ?? firstLine(reason)) }), frame, noOut, noErr)];
+      const reason = skipped.text.trim() ? skipped.text : (skipped.attrs.message ?? '');
+      executions = [this.inherit(newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: skipped.attrs.message ?? firstLine(reason) }), frame, noOut, noErr)];
     } else if (flaky) {
       const attempts = flaky.map((f) => this.failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
       if (this.mergedRows.has(tc)) {
@@ -506,9 +501,10 @@ class CaseWalker {
       const passed = this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr);
       executions = hidden?.length ? [...hidden, passed] : [passed];
     }
-    // pytest's id is its module prefix (shared) and the name: joined, it is one flat string of its own.
-    const name = group !== '' ? [group, key].join('') : detach(id);
-    const test = this.collector.addIn(group, key, name, this.fspathOf(fspath), lineNo, executions, [], scope.place);
+    // The id as one flat string, which the Run keeps; it is also the collector's key (flat, so cheap to hash),
+    // so the collector keeps no string of its own per test.
+    const name = group !== '' ? [group, key].join('') : flat(id);
+    const test = this.collector.addIn('', name, name, this.fspathOf(fspath), lineNo, executions, [], scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;
       this.pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });
@@ -541,7 +537,7 @@ function verdicts(el: XmlElement): FlakefighterResult[] {
   for (const c of el.children) {
     const v = c.text.trim();
     if (v !== 'flaky' && v !== 'genuine') continue;
-    out.push({ name: detach(c.name), flaky: v === 'flaky', evidence: { reason: IMPORTED_REASON } });
+    out.push({ name: c.name, flaky: v === 'flaky', evidence: { reason: IMPORTED_REASON } });
   }
   return out;
 }

@@ -57,7 +57,16 @@ for (const w of COMMON) (COMMON_BY_LENGTH[w.length] ??= []).push(w);
 function intern(src: string, from: number, to: number): string {
   const cands = COMMON_BY_LENGTH[to - from];
   if (cands !== undefined) for (const w of cands) if (src.startsWith(w, from)) return w;
-  return src.slice(from, to);
+  return copyOf(src, from, to);
+}
+
+/**
+ * `src.slice(from, to)` as a string of its own. V8 makes a slice of 13 or more characters a view that keeps
+ * all of `src` alive: a name kept in the Run would keep the whole file's text. Joining two parts builds one
+ * flat string.
+ */
+function copyOf(src: string, from: number, to: number): string {
+  return to - from < 13 ? src.slice(from, to) : [src.slice(from, from + 1), src.slice(from + 1, to)].join('');
 }
 
 /** XML line-end normalisation (CRLF and CR → LF) for literal text; `&#13;` stays a CR since it is decoded after. */
@@ -115,9 +124,11 @@ function startTag(src: string, lt: number, fail: (pos: number, what: string) => 
     if (q !== 34 && q !== 39) fail(p, `invalid attribute syntax in <${name}>`);
     const close = src.indexOf(q === 34 ? '"' : "'", p + 1);
     if (close === -1) fail(p, `unterminated attribute value in <${name}>`);
-    const v = src.slice(p + 1, close);
     // Plain assignment is safe here: a "__proto__" key from the file is skipped, not assigned.
-    if (attr !== '__proto__') attrs[attr] = v.indexOf('&') === -1 ? v : decodeEntities(v);
+    if (attr !== '__proto__') {
+      const v = copyOf(src, p + 1, close);
+      attrs[attr] = v.indexOf('&') === -1 ? v : decodeEntities(v);
+    }
     p = close + 1;
   }
   while (p < len && src.charCodeAt(p) <= 32) p++;
@@ -158,7 +169,7 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
     }
     // Indentation between child elements carries no meaning and would only cost memory.
     if (cur.children.length > 0 && isBlank(from, to)) return;
-    cur.text += decodeEntities(eol(src.slice(from, to)));
+    cur.text += decodeEntities(eol(copyOf(src, from, to)));
   };
 
   while (pos < len) {
@@ -192,7 +203,7 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
         const end = src.indexOf(']]>', lt + 9);
         if (end === -1) fail(lt, 'unterminated CDATA section');
         if (cur === null) fail(lt, 'CDATA outside the root element');
-        cur!.text += eol(src.slice(lt + 9, end));
+        cur!.text += eol(copyOf(src, lt + 9, end));
         pos = end + 3;
       } else if (src.startsWith('<!DOCTYPE', lt)) {
         if (root !== null || cur !== null) fail(lt, 'DOCTYPE after the root element');
