@@ -111,28 +111,24 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   let sameCommitRuns: Run[] | undefined;
   let tracebacks: TracebackHistorySource | undefined;
   try {
-    // The history flakefighters read the window's runs and, through the signature index, its flaky tracebacks
-    // (store/traceback-signatures.ts), so their cost follows what they compare, not every stored failure. The
-    // failures themselves (with their verdicts) are loaded only for the report files, which show them per run.
+    // The history flakefighters read the window's flaky tracebacks from the signature index (store/traceback-signatures.ts),
+    // so classifying does not grow with the runs kept; the stored failures themselves are loaded for the reports, which
+    // show them per run and per test.
     const window = { before: run.startTime, maxRuns: cfg.loadMaxRuns, since };
     const failures = { failuresOnly: true, coverage: false };
-    let runs = await store.loadHistoryRuns(window);
+    history = await store.loadHistory(window, failures);
     // The window the flakefighters read: loadHistory's own, unless runs stamped ahead were merged into it.
     let read: typeof window | Run[] = window;
-    history = cfg.reportDir ? await store.loadHistory(window, failures) : runs;
     // Every stored run was saved before this one: one stamped after the present moment is a clock that
     // ran ahead, used with a warning (history-skew.ts). Not when the caller set the time (a backfill).
     const skewedFrom = input.now === undefined ? skewThreshold(run.startTime) : null;
     const horizon = new Date(run.startTime.getTime() + FAR_FUTURE_MS);
     if (skewedFrom) {
-      const ahead = { before: horizon, since: skewedFrom, maxRuns: cfg.loadMaxRuns };
-      const cap = (rs: Run[]) => (cfg.loadMaxRuns !== undefined && cfg.loadMaxRuns !== null ? rs.slice(0, cfg.loadMaxRuns) : rs);
-      const future = await store.loadHistoryRuns(ahead);
-      const skewed = withSkewedRuns(runs, future, run.startTime);
+      const future = await store.loadHistory({ before: horizon, since: skewedFrom, maxRuns: cfg.loadMaxRuns }, failures);
+      const skewed = withSkewedRuns(history, future, run.startTime);
       skewed.warnings.forEach(warn);
-      runs = cap(skewed.history);
-      if (future.length) read = runs;
-      history = cfg.reportDir ? cap(withSkewedRuns(history, await store.loadHistory(ahead, failures), run.startTime).history) : runs;
+      history = cfg.loadMaxRuns !== undefined && cfg.loadMaxRuns !== null ? skewed.history.slice(0, cfg.loadMaxRuns) : skewed.history;
+      if (future.length) read = history;
     }
     const source = storeTracebackSource(store, read);
     // Read here, so a database that fails now falls back below instead of failing halfway through the flakefighters.

@@ -46,8 +46,14 @@ function fresh(run: Run): Run {
  * for the window's query (every indexed run: one index pass; else the window's runs joined) and for its list of runs.
  * The two index reads must agree; returns the full load's results and theirs.
  */
-async function bothWays(store: Store, current: Run, make: () => Flakefighter[], since?: Date): Promise<{ full: unknown; index: unknown; flaky: number }> {
-  const q = { before: current.startTime, since };
+async function bothWays(
+  store: Store,
+  current: Run,
+  make: () => Flakefighter[],
+  since?: Date,
+  maxRuns?: number,
+): Promise<{ full: unknown; index: unknown; flaky: number }> {
+  const q = { before: current.startTime, since, maxRuns };
   const a = fresh(current);
   const history = await store.loadHistory(q, { failuresOnly: true, coverage: false });
   const warnA: string[] = [];
@@ -285,6 +291,12 @@ for (const backend of [sqliteBackend, postgresBackend]) {
         assert.deepEqual(tm.map((r: Json) => r.flaky), [false, true, false, true], 'test 1 by the learned verdict, test 3 by its own');
         assert.equal(tm[1].evidence.learnedFrom.runUuid, 'learn-1');
         assert.match(tm[1].evidence.reason, /which passed later in run #11/);
+        // load-max-runs: the newest two runs (1 and 2) hold no flaky failure of tests 1 and 3.
+        const capped = await bothWays(store, current, tracebackFlakefighters('/w/app', [1, 0.5]), undefined, 2);
+        assert.deepEqual(capped.index, capped.full);
+        assert.equal(capped.flaky, 0);
+        const three = await bothWays(store, current, tracebackFlakefighters('/w/app', [1, 0.5]), undefined, 3);
+        assert.deepEqual(three.index, got.index);
       } finally {
         await store.close();
       }

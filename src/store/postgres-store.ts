@@ -26,8 +26,8 @@ import {
 import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
 import { learnOnSavePostgres } from './learn-from-reruns.ts';
 import { TRACEBACK_INDEXES } from './traceback-schema.ts';
-import { groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds } from './traceback-signatures.ts';
-import { forgetRunsPostgres, indexedUuidsPostgres, unindexedPostgres, wholeGroupsPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
+import { groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds, type GroupRow } from './traceback-signatures.ts';
+import { forgetRunsPostgres, indexedUuidsPostgres, rangeGroupsPostgres, unindexedPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
 import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { POSTGRES_SIZE_SQL, postgresDatabaseSize, type DatabaseSize } from './database-size.ts';
 import {
@@ -455,6 +455,12 @@ function historyWindow(q: HistoryQuery): { sql: string; params: unknown[] } {
   return { sql: `WHERE ${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`, params };
 }
 
+/** loadHistory's window without a run limit: the start times it spans, as a condition on `<alias>.start_time`. */
+function startSpan(q: HistoryQuery): { on: (alias: string) => string; params: unknown[] } {
+  const params: unknown[] = [formatLocalTimestamp(q.before), ...(q.since ? [formatLocalTimestamp(q.since)] : [])];
+  return { on: (a) => `${a}.start_time < $1::text::timestamp${q.since ? ` AND ${a}.start_time >= $2::text::timestamp` : ''}`, params };
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   /** Things the user should know (ignored URL parameters, unreadable rows); also sent to opts.log. */
@@ -613,14 +619,29 @@ export class PostgresStore implements Store {
       const rows = await this.retrying('read the traceback signatures', () => windowGroupsPostgres(this.sql, ids, hashes));
       return groupsFromRows(rows, runs);
     }
-    const w = historyWindow(window as HistoryQuery);
-    const ids = (await this.retrying('read the traceback signatures', () => this.sql.unsafe(`SELECT id FROM run ${w.sql}`, w.params as never[]))).map((r) => Number(r.id));
-    await this.ensureIndexed(ids);
-    const rows = await this.retrying('read the traceback signatures', async () => {
-      // Every indexed run is in the window (the usual case): no list of runs to join.
-      const [{ n }] = await this.sql.unsafe('SELECT count(*)::int AS n FROM ffa_traceback_run');
-      return ids.length > 0 && ids.length === Number(n) ? wholeGroupsPostgres(this.sql, hashes) : windowGroupsPostgres(this.sql, ids, hashes);
-    });
+    const q = window as HistoryQuery;
+    let rows: GroupRow[];
+    if (q.maxRuns !== undefined) {
+      const w = historyWindow(q);
+      const ids = (await this.retrying('read the traceback signatures', () => this.sql.unsafe(`SELECT id FROM run ${w.sql}`, w.params as never[]))).map((r) => Number(r.id));
+      await this.ensureIndexed(ids);
+      rows = await this.retrying('read the traceback signatures', () => windowGroupsPostgres(this.sql, ids, hashes));
+    } else {
+      // A span of start times (the default window): no list of runs to join, only the runs of the span not indexed yet,
+      // and index rows left by runs deleted without them (never read as history) forgotten first.
+      const span = startSpan(q);
+      const [state] = await this.retrying('check the traceback signatures', () =>
+        this.sql.unsafe(
+          `SELECT (SELECT coalesce(json_agg(r.id), '[]'::json) FROM run r WHERE ${span.on('r')} AND NOT EXISTS (SELECT 1 FROM ffa_traceback_run t WHERE t.run_id = r.id)) AS missing,
+                  (SELECT coalesce(json_agg(t.run_id), '[]'::json) FROM ffa_traceback_run t WHERE NOT EXISTS (SELECT 1 FROM run r WHERE r.id = t.run_id)) AS orphans`,
+          span.params as never[],
+        ),
+      );
+      const orphans = (parseJson(state.orphans) as number[]).map(Number);
+      if (orphans.length) await this.retrying('forget the traceback signatures of deleted runs', () => this.sql.begin((tx) => forgetRunsPostgres(tx, orphans)));
+      await this.ensureIndexed((parseJson(state.missing) as number[]).map(Number));
+      rows = await this.retrying('read the traceback signatures', () => rangeGroupsPostgres(this.sql, span.on('s'), span.params, hashes));
+    }
     const refs = [...new Set(rows.map((r) => Number(r.run_id)))];
     const runs = refs.length
       ? await this.lightRuns(

@@ -39,7 +39,7 @@ import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 import { BatchInsert } from './sqljs-batch.ts';
 import { estimateRoom, reopenWithRoom } from './sqljs-room.ts';
 import { groupsFromRows, indexRun, KEEPS_ALL, savedIds, SQLITE_KEEPS } from './traceback-signatures.ts';
-import { forgetRunsSqlite, indexedUuidsSqlite, unindexedSqlite, wholeGroupsSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
+import { forgetRunsSqlite, indexedUuidsSqlite, rangeGroupsSqlite, unindexedSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
 import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { sqliteDatabaseSize, type DatabaseSize } from './database-size.ts';
 
@@ -180,6 +180,13 @@ function historyWindow(q: HistoryQuery): { sql: string; params: SqlValue[] } {
     params.push(Math.max(0, Math.floor(q.maxRuns)));
   }
   return { sql, params };
+}
+
+/** loadHistory's window without a run limit: the start times it spans, as a condition on `<alias>.start_time`. */
+function startSpan(q: HistoryQuery): { on: (alias: string) => string; params: SqlValue[] } {
+  const since = q.since && Number.isFinite(q.since.getTime());
+  const params: SqlValue[] = [formatLocalTimestamp(q.before), ...(since ? [formatLocalTimestamp(q.since!)] : [])];
+  return { on: (a) => `${a}.start_time < ?${since ? ` AND ${a}.start_time >= ?` : ''}`, params };
 }
 
 const COLS = {
@@ -327,12 +334,23 @@ class SqlJsStore implements SqliteStore {
       await this.ensureIndexed(ids);
       return groupsFromRows(windowGroupsSqlite(db, ids, hashes), runs);
     }
-    const w = historyWindow(window as HistoryQuery);
-    const ids = this.all<{ id: number }>(`SELECT r.id FROM run r ${w.sql}`, w.params).map((r) => Number(r.id));
-    await this.ensureIndexed(ids);
-    // Every indexed run is in the window (the usual case): no list of runs to join.
-    const whole = ids.length > 0 && ids.length === Number(this.scalar('SELECT COUNT(*) FROM ffa_traceback_run'));
-    const rows = whole ? wholeGroupsSqlite(db, hashes) : windowGroupsSqlite(db, ids, hashes);
+    const q = window as HistoryQuery;
+    let rows;
+    if (q.maxRuns !== undefined && q.maxRuns !== null) {
+      const w = historyWindow(q);
+      const ids = this.all<{ id: number }>(`SELECT r.id FROM run r ${w.sql}`, w.params).map((r) => Number(r.id));
+      await this.ensureIndexed(ids);
+      rows = windowGroupsSqlite(db, ids, hashes);
+    } else {
+      // A span of start times (the default window): no list of runs to join, only the runs of the span not indexed yet.
+      const span = startSpan(q);
+      // Index rows left by runs deleted without them (never read as history) are forgotten first.
+      const orphans = this.all<{ run_id: number }>('SELECT run_id FROM ffa_traceback_run WHERE run_id NOT IN (SELECT id FROM run)');
+      if (orphans.length) forgetRunsSqlite(db, orphans.map((r) => Number(r.run_id)));
+      const missing = this.all<{ id: number }>(`SELECT r.id FROM run r WHERE ${span.on('r')} AND r.id NOT IN (SELECT run_id FROM ffa_traceback_run)`, span.params);
+      await this.ensureIndexed(missing.map((r) => Number(r.id)));
+      rows = rangeGroupsSqlite(db, span.on('s'), span.params, hashes);
+    }
     const refs = [...new Set(rows.map((r) => Number(r.run_id)))];
     const runs = refs.length
       ? this.lightRuns(this.all(`SELECT ${COLS.run}, ${COLS.ffa} FROM run r LEFT JOIN ffa_run f ON f.run_id = r.id WHERE r.id IN (${refs.join(',')})`))

@@ -3,7 +3,7 @@
  * (one statement per table, rows as one JSON parameter), finding the runs not indexed yet, and the window query.
  */
 import type postgres from 'postgres';
-import { forgetRunsSql, insertRows, wholeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
+import { forgetRunsSql, insertRows, rangeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
 
 type Sql = postgres.Sql<{}> | postgres.TransactionSql<{}>;
 
@@ -83,9 +83,9 @@ export async function windowGroupsPostgres(sql: Sql, runIds: readonly number[], 
   return (await sql.unsafe(q, params as never[])) as unknown as GroupRow[];
 }
 
-/** Every indexed run's flaky signatures (the window is all of them), optionally only those with the given hashes. */
-export async function wholeGroupsPostgres(sql: Sql, hashes?: readonly string[]): Promise<GroupRow[]> {
+/** The flaky signatures of the runs started in a span (`range` on s.start_time, numbered from $1, with its parameters). */
+export async function rangeGroupsPostgres(sql: Sql, range: string, params: unknown[], hashes?: readonly string[]): Promise<GroupRow[]> {
   if (hashes && hashes.length === 0) return [];
-  const q = wholeGroupsSql('postgres', hashes ? 'SELECT unnest($1::text::text[])' : null);
-  return (await sql.unsafe(q, (hashes ? [`{${hashes.join(',')}}`] : []) as never[])) as unknown as GroupRow[];
+  const q = rangeGroupsSql('postgres', range, hashes ? `SELECT unnest($${params.length + 1}::text::text[])` : null);
+  return (await sql.unsafe(q, (hashes ? [...params, `{${hashes.join(',')}}`] : params) as never[])) as unknown as GroupRow[];
 }

@@ -3,7 +3,7 @@
  * finding the runs not indexed yet, and the window query. Synchronous, like every sql.js call.
  */
 import type { Database, SqlValue } from 'sql.js';
-import { forgetRunsSql, insertRows, wholeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
+import { forgetRunsSql, insertRows, rangeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
 
 function rows<T>(db: Database, sql: string, params: SqlValue[]): T[] {
   const stmt = db.prepare(sql);
@@ -70,10 +70,9 @@ export function windowGroupsSqlite(db: Database, runIds: readonly number[], hash
   return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(runIds), JSON.stringify(hashes)] : [JSON.stringify(runIds)]);
 }
 
-/** Every indexed run's flaky signatures (the window is all of them), optionally only those with the given hashes. */
-export function wholeGroupsSqlite(db: Database, hashes?: readonly string[]): GroupRow[] {
+/** The flaky signatures of the runs started in a span (`range` on s.start_time, with its parameters). */
+export function rangeGroupsSqlite(db: Database, range: string, params: SqlValue[], hashes?: readonly string[]): GroupRow[] {
   if (hashes && hashes.length === 0) return [];
-  const sql = wholeGroupsSql('sqlite', hashes ? 'SELECT value FROM json_each(?)' : null);
-  // The hash list appears twice in PostgreSQL's form only; here once.
-  return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(hashes)] : []);
+  const sql = rangeGroupsSql('sqlite', range, hashes ? 'SELECT value FROM json_each(?)' : null);
+  return rows<GroupRow>(db, sql, hashes ? [...params, JSON.stringify(hashes)] : params);
 }

@@ -200,12 +200,14 @@ export function windowGroupsSql(dialect: 'sqlite' | 'postgres', w: string, hashe
 }
 
 /**
- * The aggregate when the window is every indexed run (the default: no load-max-runs, no time-immemorial, no run
- * stamped ahead): each flaky signature's count and newest run (history's order: start_time, then id, newest first)
- * come from one index-only pass over (flaky, signature_id, start_time DESC, run_id DESC), with no list of runs to
- * join, so the cost follows the distinct signatures rather than the runs kept. Same rows, same order as windowGroupsSql.
+ * The aggregate for a window that is a span of start times (loadHistory's without load-max-runs: before, and since
+ * when time-immemorial is set, the default): `range` is that span as a condition on `s.start_time`, which each row
+ * keeps as its run's. Each flaky signature's count and newest run (history's order: start_time, then id, newest
+ * first) come from one index-only pass over (flaky, signature_id, start_time DESC, run_id DESC), with no list of runs
+ * to join, so the cost follows the flaky rows and the distinct signatures, never the runs' own rows. Every run of the
+ * span must be indexed first. Same rows, same order as windowGroupsSql over the same runs.
  */
-export function wholeGroupsSql(dialect: 'sqlite' | 'postgres', hashes: string | null): string {
+export function rangeGroupsSql(dialect: 'sqlite' | 'postgres', range: string, hashes: string | null): string {
   const flaky = dialect === 'sqlite' ? 's.flaky = 1' : 's.flaky = true';
   const only = hashes ? ` AND s.signature_id IN (SELECT id FROM ffa_traceback_signature WHERE hash IN (${hashes}))` : '';
   // sql.js: the newest (start_time, run_id) as one comparable text (start_time is fixed-width text there);
@@ -213,11 +215,12 @@ export function wholeGroupsSql(dialect: 'sqlite' | 'postgres', hashes: string | 
   // `flaky`: only an equality lets the planner read the index's order past its first column instead of sorting).
   const agg =
     dialect === 'sqlite'
-      ? `SELECT s.signature_id, COUNT(*) AS n, MAX(s.start_time || printf('%012d', s.run_id)) AS newest FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id`
+      ? `SELECT s.signature_id, COUNT(*) AS n, MAX(s.start_time || printf('%012d', s.run_id)) AS newest FROM ffa_traceback_seen s
+          WHERE ${flaky} AND ${range}${only} GROUP BY s.signature_id`
       : `SELECT c.signature_id, c.n, d.start_time, d.run_id
-           FROM (SELECT s.signature_id, COUNT(*) AS n FROM ffa_traceback_seen s WHERE ${flaky}${only} GROUP BY s.signature_id) c
+           FROM (SELECT s.signature_id, COUNT(*) AS n FROM ffa_traceback_seen s WHERE ${flaky} AND ${range}${only} GROUP BY s.signature_id) c
            CROSS JOIN LATERAL (SELECT f.start_time, f.run_id FROM ffa_traceback_seen f WHERE f.flaky = true AND f.signature_id = c.signature_id
-                                ORDER BY f.start_time DESC, f.run_id DESC LIMIT 1) d`;
+                                AND ${range.replace(/\bs\./g, 'f.')} ORDER BY f.start_time DESC, f.run_id DESC LIMIT 1) d`;
   return dialect === 'sqlite'
     ? `WITH agg AS (${agg}) ${firstsSql(dialect, 'CAST(substr(a.newest, -12) AS INTEGER)', 'a.newest DESC')}`
     : `WITH agg AS (${agg}) ${firstsSql(dialect, 'a.run_id', 'a.start_time DESC, a.run_id DESC')}`;
