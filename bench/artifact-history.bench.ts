@@ -14,6 +14,7 @@ import { distIndex, runnerEnv, runnerFiles } from '../scripts/local-runner.ts';
 import { startArtifactStandIn, type ArtifactStandIn } from '../__tests__/helpers/artifact-stand-in.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import { loadSqlJs } from '../src/store/sqljs.ts';
+import { FFA_SCHEMA_VERSION } from '../src/store/schema.ts';
 import type { BenchContext } from './run.ts';
 import { MAX_ID_SQL, replicationSql, templateRuns, writeJunit, type HistorySpec } from './generate.ts';
 import { repeat, runNode, type Sample } from './measure.ts';
@@ -24,9 +25,12 @@ const STORED_RUNS = 1000;
 const LEG = 'flakefighters-db-test-a';
 const TARGET_MS = 5000;
 
-/** The artifact's database: the templates saved through the store, then copied with SQL (cached). */
+/**
+ * The artifact's database: the templates saved through the store, copied with SQL, then indexed by the
+ * store (cached per schema version: a file of an older schema is not adopted but merged, another measure).
+ */
 async function historyFile(dataDir: string): Promise<string> {
-  const path = join(dataDir, `artifact-history-${STORED_RUNS}runs-${SPEC.tests}tests-v${SPEC.version}.db`);
+  const path = join(dataDir, `artifact-history-${STORED_RUNS}runs-${SPEC.tests}tests-v${SPEC.version}-schema${FFA_SCHEMA_VERSION}-indexed.db`);
   if (existsSync(path)) return path;
   const tmp = `${path}.building`;
   rmSync(tmp, { force: true });
@@ -45,14 +49,22 @@ async function historyFile(dataDir: string): Promise<string> {
   } finally {
     db.close();
   }
+  // The copies lack the traceback signature index a store's save writes with each run: reading the whole
+  // history through the store indexes them, as the action's own file would be.
+  const indexing = await openSqliteStore(tmp);
+  await indexing.loadHistoryRuns({ before: new Date(8.64e15) });
+  await indexing.close();
   renameSync(tmp, path);
   return path;
 }
 
 let nextRun = 5000;
 
-/** One CI step of a new workflow run in a fresh workspace (with `localDb` copied in first, if given). */
-async function step(s: ArtifactStandIn, localDb: string | null): Promise<Sample> {
+/**
+ * One CI step of a new workflow run in a fresh workspace (with `localDb` copied in first, if given).
+ * Its upload is removed afterwards unless `keep`: every measured step starts from the same artifact.
+ */
+async function step(s: ArtifactStandIn, localDb: string | null, keep = false): Promise<Sample> {
   const id = nextRun++;
   s.defineRun({ id, runStartedAt: new Date(), runNumber: id % 1000 });
   const ws = mkdtempSync(join(tmpdir(), 'ff-bench-art-'));
@@ -64,8 +76,7 @@ async function step(s: ArtifactStandIn, localDb: string | null): Promise<Sample>
     return await runNode([distIndex], env, ws);
   } finally {
     rmSync(ws, { recursive: true, force: true });
-    // Only the stored history stays: every step starts from the same artifact.
-    for (let i = s.artifacts.length - 1; i >= 0; i--) if (s.artifacts[i]!.runId === id) s.artifacts.splice(i, 1);
+    if (!keep) for (let i = s.artifacts.length - 1; i >= 0; i--) if (s.artifacts[i]!.runId === id) s.artifacts.splice(i, 1);
   }
 }
 
@@ -74,12 +85,20 @@ export default async function artifactHistory(ctx: BenchContext): Promise<Row[]>
   const s = await startArtifactStandIn();
   try {
     s.defineRun({ id: 41, runStartedAt: new Date(Date.now() - 3_600_000), runNumber: 41 });
-    const a = s.addArtifact({ runId: 41, name: LEG, files: { 'flakefighters.db': readFileSync(db) } });
+    // The seed is zipped by the test helper, as another tool (or a version before the zip comment)
+    // would: the first step checks it in full before adopting it, and uploads the history that every
+    // measured step then downloads, as each CI step downloads the one its predecessor uploaded.
+    const seed = s.addArtifact({ runId: 41, name: LEG, files: { 'flakefighters.db': readFileSync(db) } });
     const scenario = `CI step, artifact of ${STORED_RUNS} runs × ${SPEC.tests} tests`;
-    const size = `${kib(statSync(db).size)} file, zip ${kib(a.bytes.length)}`;
+    const seeded = await step(s, null, true);
+    s.expire(seed.id);
+    const own = s.artifacts.find((x) => x.name === LEG && !x.expired && x.finalized);
+    if (!own) throw new Error('the seeding step uploaded no history artifact');
+    const size = `${kib(statSync(db).size)} file, zip ${kib(own.bytes.length)}`;
     const fresh = await repeat(() => step(s, null), Math.max(1, Math.min(ctx.runs, 3)));
     const rows: Row[] = [
-      { scenario, measure: `fresh runner (adopts the download; ${size})`, value: `${(fresh.wallMs / 1000).toFixed(2)} s, ${fresh.rssMiB.toFixed(0)} MiB`, target: `≤ ${TARGET_MS / 1000} s`, met: fresh.wallMs <= TARGET_MS },
+      { scenario, measure: `fresh runner (adopts the download its predecessor uploaded; ${size})`, value: `${(fresh.wallMs / 1000).toFixed(2)} s, ${fresh.rssMiB.toFixed(0)} MiB`, target: `≤ ${TARGET_MS / 1000} s`, met: fresh.wallMs <= TARGET_MS },
+      { scenario, measure: 'fresh runner, artifact zipped by another tool (full checks before adopting), 1 run', value: `${(seeded.wallMs / 1000).toFixed(2)} s, ${seeded.rssMiB.toFixed(0)} MiB` },
     ];
     if (process.env.BENCH_MERGE_BASELINE !== '0') {
       // A local file of one other run: the download cannot be adopted and is merged run by run.

@@ -141,7 +141,7 @@ async function adoptFirst(path: string, fetched: Fetched, log: Log): Promise<Ado
   const target = await resolveDatabasePath(path);
   if (existsSync(target)) return null;
   const { adoptDatabase } = await import('./github/merge-history.ts');
-  const got = await adoptDatabase(first.path, target);
+  const got = await adoptDatabase(first.path, target, { exportedByAction: first.exportedByAction === true });
   if (!got.adopted) {
     log.info(`History artifact '${first.artifactName}' is merged run by run rather than taken as ${path}: ${got.reason}.`);
     return null;

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GitHubContext } from './context.ts';
 import { runUrl } from './context.ts';
-import { carrySuffix, databaseArtifactName } from './artifacts.ts';
+import { carrySuffix, DATABASE_ZIP_COMMENT, databaseArtifactName } from './artifacts.ts';
 import { describeApiError, makeOctokit, type Octokit } from './octokit.ts';
-import { extractZipFile, ZipError } from './zip-reader.ts';
+import { extractZipFile, readZipComment, ZipError } from './zip-reader.ts';
 
 export interface HistoryDatabase {
   path: string;
@@ -26,6 +26,11 @@ export interface HistoryDatabase {
   artifactName: string;
   artifactId: number;
   branch?: string;
+  /**
+   * The artifact's digest matched its bytes and its zip carries DATABASE_ZIP_COMMENT: the file is one
+   * this action's store exported, byte for byte (adoptDatabase skips its full-table checks).
+   */
+  exportedByAction?: boolean;
 }
 
 export interface FetchHistoryOptions {
@@ -390,7 +395,10 @@ async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, d
     }
     const dbs = files.filter(isSqlite);
     if (dbs.length === 0) return `${what}: it holds no SQLite database (${files.length} file(s), none starting with 'SQLite format 3').`;
+    // Without a digest the bytes are not known to be the ones uploaded: such a file is checked in full.
+    const exportedByAction = !!a.digest && dbs.length === 1 && (await readZipComment(zipPath)) === DATABASE_ZIP_COMMENT;
     return dbs.map((path) => ({
+      exportedByAction,
       path,
       runId: c.run.id,
       runNumber: c.run.runNumber,

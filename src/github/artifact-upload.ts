@@ -32,9 +32,9 @@ export interface ZipUploadResult {
 /**
  * Uploads `files` (paths under `rootDirectory`) as the zip artifact `name`; throws as the client's
  * uploadArtifact() does. An archive a plain zip cannot hold (over 4 GiB or 65,535 entries) goes
- * through the client's own uploadArtifact(), whose archiver writes ZIP64.
+ * through the client's own uploadArtifact(), whose archiver writes ZIP64 (and no `comment`).
  */
-export async function uploadZipArtifact(name: string, files: string[], rootDirectory: string, opts: { retentionDays?: number; compressionLevel?: number } = {}): Promise<ZipUploadResult> {
+export async function uploadZipArtifact(name: string, files: string[], rootDirectory: string, opts: { retentionDays?: number; compressionLevel?: number; comment?: string } = {}): Promise<ZipUploadResult> {
   if (isGhes()) throw new GHESNotSupportedError();
   validateArtifactName(name);
   validateRootDirectory(rootDirectory);
@@ -42,7 +42,7 @@ export async function uploadZipArtifact(name: string, files: string[], rootDirec
   if (spec.length === 0) throw new FilesNotFoundError([]);
   if (!fitsZip32(spec)) {
     const { DefaultArtifactClient } = await import('@actions/artifact');
-    const res = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, opts);
+    const res = await new DefaultArtifactClient().uploadArtifact(name, files, rootDirectory, { retentionDays: opts.retentionDays, compressionLevel: opts.compressionLevel });
     return { id: res.id ?? 0, size: res.size ?? 0 };
   }
   const contentType = 'application/zip';
@@ -65,7 +65,7 @@ export async function uploadZipArtifact(name: string, files: string[], rootDirec
   let zipError: Error | null = null;
   const feeding = (async () => {
     try {
-      for await (const chunk of zipChunks(spec, opts.compressionLevel ?? DEFAULT_LEVEL)) {
+      for await (const chunk of zipChunks(spec, opts.compressionLevel ?? DEFAULT_LEVEL, opts.comment)) {
         if (stream.destroyed) return;
         if (!stream.write(chunk)) await new Promise<void>((resolve) => (stream.once('drain', resolve), stream.once('close', resolve)));
       }

@@ -48,6 +48,14 @@ export function databaseArtifactName(name: string, suffix?: string): string {
 export const DATABASE_COMPRESSION_LEVEL = 3;
 
 /**
+ * The comment of a database artifact's zip: this action's store exported the file in it, from a
+ * database it had checked (quick_check) when it opened it, or created, and changed only through
+ * SQLite since. A download whose digest matches (the bytes are the ones uploaded) and that carries
+ * it is adopted like the action's own file, without re-running the full-table checks (merge-history.ts).
+ */
+export const DATABASE_ZIP_COMMENT = 'flakefighters-action database: exported by its store';
+
+/**
  * Uploads the database file as a zip artifact holding that one file. A name taken in this run
  * (an earlier attempt of a re-run kept its artifact) is retried once as `<name>-attempt<N>`; any
  * other failure is a warning.
@@ -55,7 +63,7 @@ export const DATABASE_COMPRESSION_LEVEL = 3;
 export async function uploadDatabase(path: string, opts: UploadDatabaseOptions): Promise<UploadResult> {
   const name = databaseArtifactName(opts.name, opts.suffix);
   const abs = resolve(path);
-  const res = await uploadRetryingAttempt(name, [abs], dirname(abs), opts.retentionDays, opts.runAttempt, DATABASE_COMPRESSION_LEVEL);
+  const res = await uploadRetryingAttempt(name, [abs], dirname(abs), opts.retentionDays, opts.runAttempt, { compressionLevel: DATABASE_COMPRESSION_LEVEL, comment: DATABASE_ZIP_COMMENT });
   if (res.warning && isConflict(res.warning)) {
     return {
       name,
@@ -83,16 +91,21 @@ export async function uploadDirectory(dir: string, name: string, retentionDays?:
   return uploadRetryingAttempt(name, files, root, retentionDays, opts.runAttempt);
 }
 
-async function uploadRetryingAttempt(name: string, files: string[], root: string, retentionDays?: number, runAttempt = 1, compressionLevel?: number): Promise<UploadResult> {
-  const first = await upload(name, files, root, retentionDays, compressionLevel);
+interface ZipOptions {
+  compressionLevel?: number;
+  comment?: string;
+}
+
+async function uploadRetryingAttempt(name: string, files: string[], root: string, retentionDays?: number, runAttempt = 1, zip: ZipOptions = {}): Promise<UploadResult> {
+  const first = await upload(name, files, root, retentionDays, zip);
   if (first.warning && isConflict(first.warning) && runAttempt > 1) {
-    const retry = await upload(`${name}-attempt${runAttempt}`, files, root, retentionDays, compressionLevel);
+    const retry = await upload(`${name}-attempt${runAttempt}`, files, root, retentionDays, zip);
     if (!retry.warning) return retry;
   }
   return first;
 }
 
-async function upload(name: string, files: string[], root: string, retentionDays?: number, compressionLevel?: number): Promise<UploadResult> {
+async function upload(name: string, files: string[], root: string, retentionDays?: number, zip: ZipOptions = {}): Promise<UploadResult> {
   if (!process.env.ACTIONS_RUNTIME_TOKEN || !process.env.ACTIONS_RESULTS_URL) {
     return {
       name,
@@ -102,7 +115,7 @@ async function upload(name: string, files: string[], root: string, retentionDays
   try {
     // Imported on use: only the client's upload parts (artifact-upload.ts), and only by runs that upload.
     const { uploadZipArtifact } = await import('./artifact-upload.ts');
-    const res = await uploadZipArtifact(name, files, root, { ...(retentionDays ? { retentionDays } : {}), ...(compressionLevel !== undefined ? { compressionLevel } : {}) });
+    const res = await uploadZipArtifact(name, files, root, { ...(retentionDays ? { retentionDays } : {}), ...zip });
     return { id: res.id, name, size: res.size };
   } catch (e) {
     return { name, warning: `Artifact '${name}' was not uploaded: ${oneLine((e as Error).message ?? String(e))}` };

@@ -7,7 +7,7 @@ import { copyFile, link, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Database } from 'sql.js';
 import { coverageFromPickle, unpickle } from '../store/pickle.ts';
-import { fileIdentity, readDatabaseFile, sameFile, type FileIdentity } from '../store/sqlite-file.ts';
+import { fileIdentity, handOverBytes, readDatabaseFile, sameFile, type FileIdentity } from '../store/sqlite-file.ts';
 import { createMissingTables, inspectSqliteSchema } from '../store/sqlite-schema.ts';
 import { loadSqlJs } from '../store/sqljs.ts';
 import { openSqliteStore, type SqliteStore } from '../store/sqlite-store.ts';
@@ -66,9 +66,17 @@ export type AdoptResult =
  * pointing at a missing parent, and every pickled value decodes within the reader's limits (the
  * merge is where an unreadable one was replaced by a placeholder, with a warning naming its row).
  * Anything else is not adopted, and merged as before.
+ *
+ * `exportedByAction`: the file is byte for byte one this action's store exported (the artifact's
+ * digest matched and its zip says so, artifacts.ts DATABASE_ZIP_COMMENT). That store quick_checked
+ * it when it opened it (or created it) and changed it only through SQLite; the digest and the
+ * entry's CRC-32 show no byte changed since, which is what quick_check would look for. Foreign keys
+ * and pickles are what the store itself wrote, as in its own local file, which it opens without
+ * those checks. So the three full-table checks (most of a big history's adoption) are skipped for
+ * it; the header, size, schema and plugin-run checks stay.
  * `target` must not exist; it is created only whole (a hard link to `source`, or to a copy beside it).
  */
-export async function adoptDatabase(source: string, target: string): Promise<AdoptResult> {
+export async function adoptDatabase(source: string, target: string, opts: { exportedByAction?: boolean } = {}): Promise<AdoptResult> {
   const refuse = (reason: string): AdoptResult => ({ adopted: false, reason });
   const read = await fileIdentity(source);
   let file;
@@ -83,14 +91,16 @@ export async function adoptDatabase(source: string, target: string): Promise<Ado
   try {
     const db = new SQL.Database(file.bytes);
     try {
-      const check = String(db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] ?? 'no answer');
+      // A file this action's store exported, unchanged since (its digest matched): checked as the action's own file is.
+      const full = !opts.exportedByAction;
+      const check = full ? String(db.exec('PRAGMA quick_check')[0]?.values[0]?.[0] ?? 'no answer') : 'ok';
       if (check !== 'ok') return refuse(`integrity check: ${check.split('\n')[0]}`);
       inspectSqliteSchema(db, source);
       const foreign = schemaDifference(SQL, db);
       if (foreign) return refuse(foreign);
       if (db.exec('SELECT 1 FROM run WHERE id NOT IN (SELECT run_id FROM ffa_run) LIMIT 1').length) return refuse('it holds runs written by the plugin');
-      if (db.exec('SELECT 1 FROM pragma_foreign_key_check LIMIT 1').length) return refuse('it holds rows whose parent row is missing');
-      const poisoned = unreadablePickle(db);
+      if (full && db.exec('SELECT 1 FROM pragma_foreign_key_check LIMIT 1').length) return refuse('it holds rows whose parent row is missing');
+      const poisoned = full ? unreadablePickle(db) : null;
       if (poisoned) return refuse(`${poisoned} holds a pickled value the reader refuses (the merge puts a placeholder in its place)`);
       uuids = (db.exec('SELECT uuid FROM ffa_run')[0]?.values ?? []).map((r) => String(r[0]));
     } finally {
@@ -99,7 +109,7 @@ export async function adoptDatabase(source: string, target: string): Promise<Ado
   } catch (e) {
     return refuse((e as Error).message);
   }
-  file = null;
+  const bytes = file.bytes;
   try {
     // A hard link takes no copy (the store later writes the target by renaming a new file over it);
     // across filesystems, a copy beside the target is linked in. link() fails when the target
@@ -119,6 +129,8 @@ export async function adoptDatabase(source: string, target: string): Promise<Ado
   }
   // The source unchanged since it was read: the file placed (the same inode, or a copy of it) holds the bytes checked.
   const placed = sameFile(read, await fileIdentity(source)) ? await fileIdentity(target) : null;
+  // The store opening the target next takes these bytes instead of reading the file again.
+  if (placed) handOverBytes(placed, bytes);
   return { adopted: true, uuids, checked: placed };
 }
 

@@ -136,7 +136,23 @@ export type FileState =
   | { kind: 'not-sqlite'; reason: string }
   | { kind: 'bytes'; bytes: Uint8Array };
 
+/**
+ * The bytes of a file just read whole and checked (adoptDatabase), for the next read of that same
+ * file (the store opening it): a history of hundreds of megabytes is read from disk once, not twice.
+ * One slot, taken or dropped by the next read, so it never holds memory past that.
+ */
+let handedOver: { identity: FileIdentity; bytes: Uint8Array } | null = null;
+
+/** Offers `bytes`, the content of the file that has `identity` now, to the next readDatabaseFile of it. */
+export function handOverBytes(identity: FileIdentity, bytes: Uint8Array): void {
+  handedOver = { identity, bytes };
+}
+
 export async function readDatabaseFile(path: string): Promise<FileState> {
+  const offered = handedOver;
+  handedOver = null;
+  // Only while the file is still that one, unchanged (the store writes by renaming a new inode in).
+  if (offered && sameFile(offered.identity, await fileIdentity(path))) return { kind: 'bytes', bytes: offered.bytes };
   let size: number;
   try {
     const st = await stat(path);
