@@ -93,15 +93,14 @@ export interface ScanOptions {
   onClose?: (el: XmlElement, parent: XmlElement | null) => boolean;
 }
 
-/** A start tag: its name, attributes (entities decoded) and the offset just past its attributes. */
-interface StartTag {
-  name: string;
-  attrs: Record<string, string>;
-  end: number;
-}
+/** Where the last start tag read by startTag ends (past its attributes): one number, not an object per tag. */
+let tagEnd = 0;
 
-// Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
-function startTag(src: string, lt: number, fail: (pos: number, what: string) => never): StartTag {
+/**
+ * The element of the start tag at `lt` (name, attributes with entities decoded, no children yet); sets tagEnd.
+ * Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
+ */
+function startTag(src: string, lt: number, fail: (pos: number, what: string) => never): XmlElement {
   const len = src.length;
   let p = lt + 1;
   while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
@@ -132,7 +131,9 @@ function startTag(src: string, lt: number, fail: (pos: number, what: string) => 
     p = close + 1;
   }
   while (p < len && src.charCodeAt(p) <= 32) p++;
-  return { name, attrs, end: p };
+  tagEnd = p;
+  // Until an element gets a child it shares one frozen empty array: most testcases never get one.
+  return { name, attrs, children: NO_CHILDREN, text: '' };
 }
 
 /**
@@ -216,9 +217,9 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
         fail(lt, 'unexpected "<!"');
       }
     } else {
-      const tag = startTag(src, lt, fail);
-      const { name, attrs } = tag;
-      let p = tag.end;
+      const el = startTag(src, lt, fail);
+      const name = el.name;
+      let p = tagEnd;
       let selfClosing = false;
       if (src.charCodeAt(p) === 47 && src.charCodeAt(p + 1) === 62) {
         selfClosing = true;
@@ -228,8 +229,6 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
       } else {
         fail(p, p >= len ? `unexpected end of file inside <${name}>` : `invalid attribute syntax in <${name}>`);
       }
-      // Until an element gets a child it shares one frozen empty array: most testcases never get one.
-      const el: XmlElement = { name, attrs, children: NO_CHILDREN, text: '' };
       const parent = cur;
       if (parent === null) {
         if (root !== null) fail(lt, `second root element <${name}>`);
