@@ -44,7 +44,10 @@ describe('postgres bootstrap', () => {
     assert.ok(ours.includes('run.start_time timestamp without time zone'), ours);
     assert.equal(ours, await describeSchema(server, 'ref', plugin));
     const tables = (await server.psql(`SELECT tablename FROM pg_tables WHERE schemaname='public' ORDER BY 1`, 'fresh')).split('\n');
-    assert.deepEqual(tables, ['activeflakefighter', 'ffa_learned_result', 'ffa_meta', 'ffa_result_evidence', 'ffa_run', 'flakefighter_result', 'run', 'test', 'test_exception', 'test_execution', 'tracebackentry']);
+    assert.deepEqual(tables, [
+      'activeflakefighter', 'ffa_learned_result', 'ffa_meta', 'ffa_result_evidence', 'ffa_run', 'ffa_traceback_run', 'ffa_traceback_seen', 'ffa_traceback_signature',
+      'flakefighter_result', 'run', 'test', 'test_exception', 'test_execution', 'tracebackentry',
+    ]);
     const indexes = (await server.psql(`SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_ffa_%' ORDER BY 1`, 'fresh')).split('\n');
     assert.deepEqual(indexes, POSTGRES_INDEXES.map((i) => i.name).sort());
     assert.equal(await server.psql(`SELECT value FROM ffa_meta WHERE key = 'schema_version'`, 'fresh'), String(FFA_SCHEMA_VERSION));
@@ -67,7 +70,7 @@ describe('postgres bootstrap', () => {
       const url = server.url.replace(/\/ffdb$/, `/${db}`);
       const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(url, { retries: 0 })));
       await Promise.all(stores.map((s) => s.close()));
-      assert.equal(await server.psql(`SELECT count(*) FROM pg_tables WHERE schemaname='public'`, db), '11');
+      assert.equal(await server.psql(`SELECT count(*) FROM pg_tables WHERE schemaname='public'`, db), '14');
     }
   });
 
@@ -85,7 +88,7 @@ describe('postgres bootstrap', () => {
       });
     const outs = await Promise.all([runOne(), runOne()]);
     assert.deepEqual(outs.map((o) => o.trim().split('\n').pop()), ['opened', 'opened']);
-    assert.equal(await server.psql(`SELECT count(*) FROM pg_tables WHERE schemaname='public'`, 'twoproc'), '11');
+    assert.equal(await server.psql(`SELECT count(*) FROM pg_tables WHERE schemaname='public'`, 'twoproc'), '14');
   });
 
   test('refuses a table of ours with foreign columns', async () => {
