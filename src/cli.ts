@@ -26,7 +26,9 @@ const CLASSIFY_OPTIONS = `               --results GLOB        result files (rep
                --active-flakefighters A,B   run only these
                --fail-on genuine|any|never                                  [genuine]
                --if-no-files-found error|warn|ignore   no results (no file, no tests)  [error]
-               --load-max-runs N  --store-max-runs N  --time-immemorial D:H:M
+               --load-max-runs N  --time-immemorial D:H:M
+               --store-max-runs N|auto|all   runs kept after a save (auto: a SQLite file keeps ≤ 1,000 runs
+                                     and ≤ 256 MiB, never fewer than --load-max-runs; Postgres all)  [auto]
                --source-commit SHA   DiffCov's base commit
                --target-commit SHA   the commit the results are of        [HEAD]
                                      Also the commit every flakefighter compares with: OutcomeFlip counts
