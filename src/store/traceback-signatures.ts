@@ -210,19 +210,21 @@ export function windowGroupsSql(dialect: 'sqlite' | 'postgres', w: string, hashe
 export function rangeGroupsSql(dialect: 'sqlite' | 'postgres', range: string, hashes: string | null): string {
   const flaky = dialect === 'sqlite' ? 's.flaky = 1' : 's.flaky = true';
   const only = hashes ? ` AND s.signature_id IN (SELECT id FROM ffa_traceback_signature WHERE hash IN (${hashes}))` : '';
-  // sql.js: the newest (start_time, run_id) as one comparable text (start_time is fixed-width text there);
-  // PostgreSQL: the counts in the index's order, then one seek per signature for its newest run (`flaky = true`, not
-  // `flaky`: only an equality lets the planner read the index's order past its first column instead of sorting).
+  // sql.js: the newest start time with the count, in the index's order, then its newest run among the rows of that
+  // start time by one seek; PostgreSQL: the counts in the index's order, then one seek per signature for its newest
+  // run (`flaky = true`, not `flaky`: only an equality lets the planner read the index's order past its first column).
   const agg =
     dialect === 'sqlite'
-      ? `SELECT s.signature_id, COUNT(*) AS n, MAX(s.start_time || printf('%012d', s.run_id)) AS newest FROM ffa_traceback_seen s
+      ? `SELECT s.signature_id, COUNT(*) AS n, MAX(s.start_time) AS start_time FROM ffa_traceback_seen s
           WHERE ${flaky} AND ${range}${only} GROUP BY s.signature_id`
       : `SELECT c.signature_id, c.n, d.start_time, d.run_id
            FROM (SELECT s.signature_id, COUNT(*) AS n FROM ffa_traceback_seen s WHERE ${flaky} AND ${range}${only} GROUP BY s.signature_id) c
            CROSS JOIN LATERAL (SELECT f.start_time, f.run_id FROM ffa_traceback_seen f WHERE f.flaky = true AND f.signature_id = c.signature_id
                                 AND ${range.replace(/\bs\./g, 'f.')} ORDER BY f.start_time DESC, f.run_id DESC LIMIT 1) d`;
+  const newestRun = `(SELECT r.run_id FROM ffa_traceback_seen r WHERE r.flaky = 1 AND r.signature_id = a.signature_id AND r.start_time = a.start_time
+                       ORDER BY r.run_id DESC LIMIT 1)`;
   return dialect === 'sqlite'
-    ? `WITH agg AS (${agg}) ${firstsSql(dialect, 'CAST(substr(a.newest, -12) AS INTEGER)', 'a.newest DESC')}`
+    ? `WITH agg AS (${agg}) ${firstsSql(dialect, newestRun, 'a.start_time DESC, s.run_id DESC')}`
     : `WITH agg AS (${agg}) ${firstsSql(dialect, 'a.run_id', 'a.start_time DESC, a.run_id DESC')}`;
 }
 
