@@ -14,7 +14,8 @@ import { distIndex, runnerEnv, runnerFiles } from '../scripts/local-runner.ts';
 import { startArtifactStandIn, type ArtifactStandIn } from '../__tests__/helpers/artifact-stand-in.ts';
 import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import { loadSqlJs } from '../src/store/sqljs.ts';
-import { FFA_SCHEMA_VERSION } from '../src/store/schema.ts';
+import { createHash } from 'node:crypto';
+import { createMissingTables, inspectSqliteSchema } from '../src/store/sqlite-schema.ts';
 import type { BenchContext } from './run.ts';
 import { MAX_ID_SQL, replicationSql, templateRuns, writeJunit, type HistorySpec } from './generate.ts';
 import { repeat, runNode, type Sample } from './measure.ts';
@@ -27,10 +28,10 @@ const TARGET_MS = 5000;
 
 /**
  * The artifact's database: the templates saved through the store, copied with SQL, then indexed by the
- * store (cached per schema version: a file of an older schema is not adopted but merged, another measure).
+ * store (cached per schema: a file of another schema is not adopted but merged, which is another measure).
  */
 async function historyFile(dataDir: string): Promise<string> {
-  const path = join(dataDir, `artifact-history-${STORED_RUNS}runs-${SPEC.tests}tests-v${SPEC.version}-schema${FFA_SCHEMA_VERSION}-indexed.db`);
+  const path = join(dataDir, `artifact-history-${STORED_RUNS}runs-${SPEC.tests}tests-v${SPEC.version}-schema${await schemaTag()}.db`);
   if (existsSync(path)) return path;
   const tmp = `${path}.building`;
   rmSync(tmp, { force: true });
@@ -56,6 +57,19 @@ async function historyFile(dataDir: string): Promise<string> {
   await indexing.close();
   renameSync(tmp, path);
   return path;
+}
+
+/** A short hash of the schema a new file of ours gets (its tables, columns and indexes). */
+async function schemaTag(): Promise<string> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  try {
+    createMissingTables(db, inspectSqliteSchema(db, 'a new database'));
+    const sql = db.exec('SELECT type, name, sql FROM sqlite_master ORDER BY type, name')[0]?.values ?? [];
+    return createHash('sha256').update(JSON.stringify(sql)).digest('hex').slice(0, 10);
+  } finally {
+    db.close();
+  }
 }
 
 let nextRun = 5000;

@@ -105,4 +105,7 @@ test('bytes handed over are read instead of the file only while it is the same f
   writeFileSync(`${p}.new`, disk);
   renameSync(`${p}.new`, p);
   assert.deepEqual((await readDatabaseFile(p)) as { bytes: Uint8Array }, { kind: 'bytes', bytes: disk });
+  // Handed-over bytes get the header checks bytes read from disk get.
+  handOverBytes((await fileIdentity(p))!, new Uint8Array(200));
+  assert.deepEqual(await readDatabaseFile(p), { kind: 'not-sqlite', reason: 'no SQLite header' });
 });

@@ -76,3 +76,20 @@ test('fitsZip32 sends archives near the 32-bit limits to the client archiver (ZI
   assert.equal(fitsZip32([{ sourcePath: '/x', destinationPath: '/x', stats: st(3 * 1024 ** 3) }]), false);
   assert.equal(fitsZip32(Array.from({ length: 70_000 }, (_, i) => ({ sourcePath: `/f${i}`, destinationPath: `/f${i}`, stats: st(1) }))), false);
 });
+
+test('unpacking a lone file hands its bytes over as well; an archive of two files hands none', async () => {
+  const root = fresh();
+  writeFileSync(join(root, 'one.db'), randomBytes(300_000));
+  writeFileSync(join(root, 'two.db'), 'second');
+  const single = join(root, 'single.zip');
+  await writeZip([source(root, 'one.db')], 3, single);
+  const got: Array<[string, Buffer]> = [];
+  const files = await extractZipFile(single, join(root, 'out1'), { maxBytes: 10_000_000 }, { onlyFile: (p, b) => got.push([p, b]) });
+  assert.equal(got.length, 1);
+  assert.equal(got[0]![0], files[0]);
+  assert.ok(got[0]![1].equals(readFileSync(files[0]!)));
+  const both = join(root, 'both.zip');
+  await writeZip([source(root, 'one.db'), source(root, 'two.db')], 3, both);
+  await extractZipFile(both, join(root, 'out2'), { maxBytes: 10_000_000 }, { onlyFile: (p, b) => got.push([p, b]) });
+  assert.equal(got.length, 1);
+});

@@ -16,6 +16,7 @@ import { runUrl } from './context.ts';
 import { carrySuffix, DATABASE_ZIP_COMMENT, databaseArtifactName } from './artifacts.ts';
 import { describeApiError, makeOctokit, type Octokit } from './octokit.ts';
 import { extractZipFile, readZipComment, ZipError } from './zip-reader.ts';
+import { fileIdentity, handOverBytes } from '../store/sqlite-file.ts';
 
 export interface HistoryDatabase {
   path: string;
@@ -128,7 +129,8 @@ export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<
     const own = opts.suffix ? `${opts.name}-${opts.suffix}` : opts.name;
     let ownTooBig: FetchHistoryResult['ownTooBig'];
     for (const c of taken) {
-      const got = await downloadOne(octokit, ctx, c, dir, maxBytes);
+      // The first database found is the one a fresh runner adopts: its bytes go along (sqlite-file.ts handOverBytes).
+      const got = await downloadOne(octokit, ctx, c, dir, maxBytes, databases.length === 0);
       if (typeof got === 'string' || got instanceof TooBig) {
         const w = typeof got === 'string' ? got : got.message;
         notMerged.push(c.artifact.name);
@@ -364,8 +366,12 @@ async function listArtifacts(octokit: Octokit, ctx: GitHubContext, q: { name?: s
   return out;
 }
 
-/** Downloads and unpacks one artifact (streamed to disk, never whole in memory); returns its SQLite files, a warning, or TooBig. */
-async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, dir: string, maxBytes: number): Promise<HistoryDatabase[] | string | TooBig> {
+/**
+ * Downloads and unpacks one artifact (streamed to disk); returns its SQLite files, a warning, or TooBig.
+ * With `keepBytes`, a lone database's bytes, collected while unpacking, are offered to the next read
+ * of its file (the adoption's), which then need not read back what was just written.
+ */
+async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, dir: string, maxBytes: number, keepBytes = false): Promise<HistoryDatabase[] | string | TooBig> {
   const a = c.artifact;
   const what = `History artifact '${a.name}' (id ${a.id}, run ${c.run.id}) skipped`;
   const tooBig = (bytes: number) =>
@@ -386,15 +392,21 @@ async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, d
     const target = join(dir, String(a.id));
     mkdirSync(target, { recursive: true });
     let files: string[];
+    const kept: { file?: { path: string; bytes: Buffer } } = {};
     try {
       // A database compresses well: allow it to unpack to twice the download limit, no further (zip bombs).
-      files = await extractZipFile(zipPath, target, { maxBytes: 2 * maxBytes });
+      files = await extractZipFile(zipPath, target, { maxBytes: 2 * maxBytes }, keepBytes ? { onlyFile: (path, bytes) => (kept.file = { path, bytes }) } : {});
     } catch (e) {
       if (e instanceof ZipError) return `${what}: it is not a usable zip archive: ${e.message}.`;
       return `${what}: ${(e as Error).message}`;
     }
     const dbs = files.filter(isSqlite);
     if (dbs.length === 0) return `${what}: it holds no SQLite database (${files.length} file(s), none starting with 'SQLite format 3').`;
+    const k = kept.file;
+    if (k && dbs.length === 1 && dbs[0] === k.path) {
+      const id = await fileIdentity(k.path);
+      if (id) handOverBytes(id, k.bytes);
+    }
     // Without a digest the bytes are not known to be the ones uploaded: such a file is checked in full.
     const exportedByAction = !!a.digest && dbs.length === 1 && (await readZipComment(zipPath)) === DATABASE_ZIP_COMMENT;
     return dbs.map((path) => ({

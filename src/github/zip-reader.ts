@@ -168,9 +168,15 @@ const CRC_TABLE = (() => {
  * Unpacks a zip file from disk without holding it (or any entry) in memory: the central directory is
  * read from the end of the file, each entry is streamed through inflate into `<target>.part`, with its
  * size and CRC checked on the way; only when every entry checks out are the parts renamed into place,
- * so a bad entry leaves nothing behind. Same refusals as extractZip.
+ * so a bad entry leaves nothing behind. Same refusals as extractZip. `onlyFile`: when the archive
+ * holds exactly one file, it also gets that file's bytes (collected on the way) once it is in place.
  */
-export async function extractZipFile(zipPath: string, dest: string, limits: ExtractLimits): Promise<string[]> {
+export async function extractZipFile(
+  zipPath: string,
+  dest: string,
+  limits: ExtractLimits,
+  opts: { onlyFile?: (path: string, bytes: Buffer) => void } = {},
+): Promise<string[]> {
   const fh = await open(zipPath, 'r');
   let entries: Entry[];
   let fileSize: number;
@@ -202,6 +208,8 @@ export async function extractZipFile(zipPath: string, dest: string, limits: Extr
     await fh.close();
   }
   const planned = planTargets(entries, dest, limits.maxBytes);
+  const fileEntries = planned.filter(({ entry }) => !entry.name.endsWith('/'));
+  const collect = opts.onlyFile && fileEntries.length === 1 ? Buffer.allocUnsafe(fileEntries[0]!.entry.size) : null;
   const parts: string[] = [];
   try {
     for (const { entry, target } of planned) {
@@ -210,7 +218,7 @@ export async function extractZipFile(zipPath: string, dest: string, limits: Extr
       mkdirSync(dirname(target), { recursive: true });
       const part = `${target}.part`;
       parts.push(part);
-      const check = checker(entry);
+      const check = checker(entry, collect);
       const start = localStarts.get(entry)!;
       // An empty stored entry has no bytes to read (a read stream cannot end before it starts).
       const source = entry.compressedSize === 0 ? Readable.from([]) : createReadStream(zipPath, { start, end: start + entry.compressedSize - 1, highWaterMark: CHUNK });
@@ -237,6 +245,7 @@ export async function extractZipFile(zipPath: string, dest: string, limits: Extr
       await rename(`${target}.part`, target);
       written.push(target);
     }
+    if (collect) opts.onlyFile!(written[0]!, collect);
     return written;
   } catch (err) {
     for (const p of parts) await rm(p, { force: true });
@@ -263,14 +272,15 @@ export async function readZipComment(zipPath: string): Promise<string> {
 /** Bytes per read, inflate output and write: zlib's 16 KiB default makes a 214 MB database 13,000 round trips through the stream machinery. */
 const CHUNK = 1 << 20;
 
-/** Counts and checksums an entry's bytes as they stream by; stops at once past its declared size. */
-function checker(e: Entry): { stream: Transform; verify(): void } {
+/** Counts and checksums an entry's bytes as they stream by (copying them `into` a buffer of its size); stops at once past its declared size. */
+function checker(e: Entry, into: Buffer | null = null): { stream: Transform; verify(): void } {
   let size = 0;
   let crc = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
       if (size > e.size) return done(new ZipError(`entry '${e.name}' has the wrong size`));
+      if (into) chunk.copy(into, size - chunk.length);
       crc = crc32Update(crc, chunk);
       done(null, chunk);
     },

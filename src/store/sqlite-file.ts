@@ -137,9 +137,10 @@ export type FileState =
   | { kind: 'bytes'; bytes: Uint8Array };
 
 /**
- * The bytes of a file just read whole and checked (adoptDatabase), for the next read of that same
- * file (the store opening it): a history of hundreds of megabytes is read from disk once, not twice.
- * One slot, taken or dropped by the next read, so it never holds memory past that.
+ * The bytes of a file just written or read whole (a history unzipped, then adopted), for the next
+ * read of that same file: a history of hundreds of megabytes is read from disk once, not thrice.
+ * One slot, taken or dropped by the next read, so it never holds memory past that; the bytes get
+ * the same header and size checks as bytes read from the file.
  */
 let handedOver: { identity: FileIdentity; bytes: Uint8Array } | null = null;
 
@@ -152,7 +153,11 @@ export async function readDatabaseFile(path: string): Promise<FileState> {
   const offered = handedOver;
   handedOver = null;
   // Only while the file is still that one, unchanged (the store writes by renaming a new inode in).
-  if (offered && sameFile(offered.identity, await fileIdentity(path))) return { kind: 'bytes', bytes: offered.bytes };
+  if (offered && sameFile(offered.identity, await fileIdentity(path))) {
+    const b = offered.bytes;
+    if (b.length === 0) return { kind: 'empty' };
+    return judged(path, Buffer.from(b.buffer, b.byteOffset, Math.min(100, b.length)), b.length) ?? { kind: 'bytes', bytes: b };
+  }
   let size: number;
   try {
     const st = await stat(path);
@@ -176,8 +181,16 @@ export async function readDatabaseFile(path: string): Promise<FileState> {
   } finally {
     await fh.close();
   }
-  if (got < 100 || head.subarray(0, 16).toString('latin1') !== HEADER) {
-    return { kind: 'not-sqlite', reason: got < 100 ? `only ${got} bytes` : 'no SQLite header' };
+  const refused = judged(path, head.subarray(0, got), size);
+  if (refused) return refused;
+  const bytes = new Uint8Array(await readFile(path));
+  return { kind: 'bytes', bytes };
+}
+
+/** What the first (up to) 100 bytes and the size say against a file, or null when they pass; throws for a file too big to load. */
+function judged(path: string, head: Buffer, size: number): FileState | null {
+  if (head.length < 100 || head.subarray(0, 16).toString('latin1') !== HEADER) {
+    return { kind: 'not-sqlite', reason: head.length < 100 ? `only ${head.length} bytes` : 'no SQLite header' };
   }
   const damaged = headerProblem(head);
   if (damaged) return { kind: 'not-sqlite', reason: `damaged SQLite header: ${damaged}` };
@@ -186,8 +199,7 @@ export async function readDatabaseFile(path: string): Promise<FileState> {
       `${path} is ${(size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_DATABASE_BYTES / 2 ** 30} GiB a SQLite history file may have here (it is loaded into memory); prune it with store-max-runs or time-immemorial, or keep history in PostgreSQL with database-url. The file was left as it is.`,
     );
   }
-  const bytes = new Uint8Array(await readFile(path));
-  return { kind: 'bytes', bytes };
+  return null;
 }
 
 /**
