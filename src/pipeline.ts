@@ -62,6 +62,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const cfg = await withResultsArtifacts(input.config, ctx, log, warn);
 
   const specs = resolveConfiguredFlakefighters(cfg);
+  // sql.js's WebAssembly (lazy-loaded, needed right after the read) compiles on V8's background threads while the
+  // results are read; a failure here is left to openDatabase, which loads it again and reports it.
+  if (!cfg.databaseUrl && (cfg.save || cfg.uploadArtifact)) void import('./store/sqljs.ts').then((m) => m.loadSqlJs()).catch(() => {});
   const ingest = await readResults({
     patterns: cfg.testResults,
     workspace: cfg.resultsDir ?? cfg.workspace,
