@@ -111,7 +111,10 @@ const undiciUsers = new Set();
 for (const f of readdirSync(out, { recursive: true })) {
   if (String(f).endsWith('.js') && readFileSync(join(out, String(f)), 'utf8').includes('undici.cjs')) undiciUsers.add(dirname(join(out, String(f))));
 }
-for (const dir of undiciUsers) copyFileSync(`${out}/.undici/undici.js`, join(dir, 'undici.cjs'));
+for (const dir of undiciUsers) {
+  copyFileSync(`${out}/.undici/undici.js`, join(dir, 'undici.cjs'));
+  copyFileSync(`${out}/.undici/undici.js.LEGAL.txt`, join(dir, 'undici.cjs.LEGAL.txt'));
+}
 rmSync(`${out}/.undici`, { recursive: true, force: true });
 // sql.js's loader looks for the wasm beside the file its code landed in (an entry or a chunk): put it there.
 const wasmUsers = new Set();
