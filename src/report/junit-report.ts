@@ -128,8 +128,10 @@ function testcase(t: Test, seconds: number): string {
   if (last?.stderr) body += `<system-err>${escapeXml(last.stderr)}</system-err>`;
   body += flakefighterResults(t);
   // pytest's xunit1 `file` attribute pins the module, so a reader need not guess where the dotted classname splits.
-  const file = t.name.includes('::') ? t.name.slice(0, t.name.indexOf('::')) : undefined;
-  return `<testcase${attr('classname', classname)}${attr('name', name)}${attr('file', file)}${attr('time', seconds.toFixed(3))}>${body}</testcase>`;
+  const sep = t.name.indexOf('::');
+  const file = sep >= 0 ? t.name.slice(0, sep) : undefined;
+  // toFixed's digits need no escaping.
+  return `<testcase${attr('classname', classname)}${attr('name', name)}${attr('file', file)} time="${seconds.toFixed(3)}">${body}</testcase>`;
 }
 
 // Elements without children are written `<name … />`, as the plugin's ElementTree writes them: a passing test without
@@ -142,7 +144,7 @@ function flakefighterResults(t: Test): string {
 }
 
 function execution(e: Execution): string {
-  const open = `<execution${attr('outcome', e.outcome)}${timeAttr('starttime', e.startTime)}${timeAttr('endtime', e.endTime)}`;
+  const open = `<execution${e.outcome === 'passed' ? ' outcome="passed"' : attr('outcome', e.outcome)}${timeAttr('starttime', e.startTime)}${timeAttr('endtime', e.endTime)}`;
   return e.results.length ? `${open}>${verdicts(e.results)}</execution>` : `${open} />`;
 }
 
