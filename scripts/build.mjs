@@ -75,6 +75,25 @@ const httpWithoutGetters = {
     });
   },
 };
+/**
+ * The Azure pipeline under the artifact upload asks `body instanceof FormData` of every request, and
+ * Node's FormData global is a lazy getter that loads Node's own undici (10 ms) on first touch. The
+ * check first looks for a FormData constructor in the body's prototype chain by name, then asks
+ * instanceof as before: the same answer for every body, without touching the global for the
+ * buffers and streams an upload sends. A dependency update that changes the line fails the build.
+ */
+const formDataWithoutGlobal = {
+  name: 'form-data-without-global',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@typespec[\\/]ts-http-runtime[\\/]dist[\\/]esm[\\/]formData\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const check = 'typeof FormData !== "undefined" && body instanceof FormData';
+      if (!text.includes(check)) throw new Error(`build: ${args.path} no longer has \`${check}\`; review form-data-without-global`);
+      const named = '(function(){for(let p=body;p!==null&&(typeof p==="object"||typeof p==="function");p=Object.getPrototypeOf(p))if(p.constructor&&p.constructor.name==="FormData")return true;return false})()';
+      return { contents: text.replace(check, `${named} && ${check}`), loader: 'js' };
+    });
+  },
+};
 const root = new URL('..', import.meta.url).pathname;
 // Built beside dist/ and swapped in at the end, so a test running the action meanwhile never finds it half written.
 const out = `${root}dist.tmp-${process.pid}`;
@@ -92,7 +111,7 @@ const options = {
   legalComments: 'external',
   charset: 'utf8',
   logLevel: 'warning',
-  plugins: [lazyOidc, httpWithoutGetters],
+  plugins: [lazyOidc, httpWithoutGetters, formDataWithoutGlobal],
   // Some bundled CommonJS dependencies call require() for node built-ins.
   banner: {
     js:
