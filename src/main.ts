@@ -7,6 +7,8 @@ import { runPipeline } from './pipeline.ts';
 import { publish } from './publish.ts';
 import { redact, redactProcessOutput, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
 import { UserError } from './store/store.ts';
+import { isMainThread } from 'node:worker_threads';
+import { BIG_INPUT_BYTES, matchedBytes, runInWorker } from './big-input.ts';
 
 const coreLog: Log = {
   info: (m) => core.info(redact(m)),
@@ -51,4 +53,22 @@ export function describeError(err: unknown): string {
   return redact(`Internal error: ${e.message.replace(/\.$/, '')}. Please report it with the step's debug log (re-run with ACTIONS_STEP_DEBUG=true).`);
 }
 
-await run();
+/** A very large input runs in a worker with a bounded young generation (big-input.ts); every other run stays here. */
+async function start(): Promise<void> {
+  if (isMainThread) {
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const patterns = core.getInput('test-results').split(/[\n,]/);
+    if ((await matchedBytes(patterns, workspace)) > BIG_INPUT_BYTES) {
+      try {
+        const code = await runInWorker(new URL(import.meta.url));
+        if (code !== 0) process.exitCode = code;
+      } catch (err) {
+        core.setFailed(describeError(err));
+      }
+      return;
+    }
+  }
+  await run();
+}
+
+await start();
