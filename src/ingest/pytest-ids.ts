@@ -16,7 +16,7 @@ export interface PytestId {
 export function pytestNodeId(classname: string, name: string, files: SourceFiles, fileAttr?: string): PytestId {
   const parts = classname ? classname.split('.') : [];
   // Longest module prefix first: `tests.test_x` beats `tests` when both `tests.py` and `tests/test_x.py` exist.
-  for (let k = parts.length; k >= 1; k--) {
+  for (let k = longestCandidate(parts, files); k >= 1; k--) {
     const rel = parts.slice(0, k).join('/') + '.py';
     if (files.isFile(rel)) return { nodeid: [rel, ...parts.slice(k), name].join('::'), file: rel, resolved: true };
   }
@@ -36,4 +36,22 @@ export function pytestNodeId(classname: string, name: string, files: SourceFiles
   while (m > 1 && /^[A-Z]/.test(parts[m - 1])) m--;
   const rel = parts.slice(0, m).join('/') + '.py';
   return { nodeid: [rel, ...parts.slice(m), name].join('::'), file: rel, resolved: false };
+}
+
+/**
+ * The longest module prefix whose folder is there: `tests/pkg/test_x/TestA.py` (asked for every distinct classname)
+ * can only exist when `tests/pkg/test_x` does, and the few folders, shared by every class, are asked first instead of
+ * a file lookup per class. Segments that a path join would rewrite (empty, `/`, `\\`) keep every candidate.
+ */
+function longestCandidate(parts: readonly string[], files: SourceFiles): number {
+  let dir = '';
+  let depth = 0;
+  for (; depth < parts.length - 1; depth++) {
+    const part = parts[depth];
+    if (part === '' || part.includes('/') || part.includes('\\')) return parts.length;
+    const next = depth === 0 ? part : `${dir}/${part}`;
+    if (!files.isDirRel(next)) break;
+    dir = next;
+  }
+  return depth + 1;
 }

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 export class SourceFiles {
   private readonly known = new Map<string, boolean>();
   private readonly dirs = new Map<string, boolean>();
+  private readonly relDirs = new Map<string, boolean>();
   private topDirs: string[] | null = null;
 
   constructor(readonly root: string) {}
@@ -28,6 +29,16 @@ export class SourceFiles {
         }
       }
       this.known.set(rel, v);
+    }
+    return v;
+  }
+
+  /** True when `rel` (posix separators, relative to root) is a folder; cached by `rel` itself (no path joining per ask). */
+  isDirRel(rel: string): boolean {
+    let v = this.relDirs.get(rel);
+    if (v === undefined) {
+      v = this.isDir(join(this.root, rel));
+      this.relDirs.set(rel, v);
     }
     return v;
   }
