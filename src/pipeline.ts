@@ -116,9 +116,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   try {
     // The history flakefighters read the window's flaky tracebacks from the signature index (store/traceback-signatures.ts),
     // so classifying does not grow with the runs kept; the stored failures themselves are loaded for the reports, which
-    // show them per run and per test.
+    // show them per run and per test. Bare: outcomes and verdicts, what the reports read of a stored run (strips, counts,
+    // the flip ranking over every failure of the window); no exceptions, frames, texts or evidence, which none shows.
     const window = { before: run.startTime, maxRuns: cfg.loadMaxRuns, since };
-    const failures = { failuresOnly: true, coverage: false };
+    const failures = { failuresOnly: true, coverage: false, bare: true };
     history = await store.loadHistory(window, failures);
     // The window the flakefighters read: loadHistory's own, unless runs stamped ahead were merged into it.
     let read: typeof window | Run[] = window;
@@ -159,6 +160,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   const setup = await buildFlakefighters({ cfg, specs, ctx, run, store, warn });
   await classifyRun(setup.flakefighters, { run, history, sameCommitRuns, tracebacks, root: cfg.root, warn });
+  // The verdicts are final here: the save, the outputs, the summary and every report read these counts, counted once.
+  run.meta.counts = countRun(run);
 
   let savedRunId: number | null = null;
   /** The retention this save applied, for the summary's size line. */

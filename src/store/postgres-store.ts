@@ -720,6 +720,7 @@ export class PostgresStore implements Store {
       coverage: load.coverage ?? this.opts.historyCoverage ?? true,
       failuresOnly: load.failuresOnly ?? this.opts.failuresOnly ?? false,
       testNames: load.testNames,
+      bare: load.bare ?? false,
     };
     const rows = await this.retrying(what, () =>
       // One snapshot for all the set queries, so a concurrent prune cannot tear a run apart.
@@ -1066,7 +1067,8 @@ async function loadRunRows(
   const testFilter = load.failuresOnly
     ? `id IN (SELECT test_id FROM test_execution WHERE id IN (${execs}) UNION SELECT test_id FROM (${testResults}) tr)`
     : `run_id IN (SELECT unnest($1::text::int[]))${named ? ' AND name = ANY($2::text::text[])' : ''}`;
-  const text = (col: string) => (load.full ? col : `CASE WHEN e.outcome IN ${FAILING} THEN ${col} END AS ${col}`);
+  const text = (col: string) => (load.bare ? `NULL::text AS ${col}` : load.full ? col : `CASE WHEN e.outcome IN ${FAILING} THEN ${col} END AS ${col}`);
+  const none = Promise.resolve([] as never[]);
   const q = (s: string) => tx.unsafe(s, s.includes('$2') ? withNames : ids) as unknown as Promise<never[]>;
   // Independent set queries, pipelined on the transaction's connection.
   const [ffaRuns, activeFlakefighters, testList, executions, exceptions, frames, resultRows, evidence, learned] = await Promise.all([
@@ -1074,14 +1076,14 @@ async function loadRunRows(
     q(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN (SELECT unnest($1::text::int[])) ORDER BY id`),
     q(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE ${testFilter} ORDER BY id`),
     q(
-      `SELECT e.id, e.test_id, e.outcome, ${text('stdout')}, ${text('stderr')}, e.report,
+      `SELECT e.id, e.test_id, e.outcome, ${text('stdout')}, ${text('stderr')}, ${load.bare ? 'NULL::text AS report' : 'e.report'},
               e.start_time::text AS start_time, e.end_time::text AS end_time, ${load.coverage ? 'e.coverage' : 'NULL::bytea AS coverage'}
          FROM test_execution e WHERE e.id IN (${execs}) ORDER BY e.id`,
     ),
-    q(`SELECT id, execution_id, name FROM test_exception WHERE execution_id IN (${execs}) ORDER BY id`),
-    q(`SELECT id, exception_id, path, lineno, colno, statement, source FROM tracebackentry WHERE exception_id IN (${excs}) ORDER BY id`),
+    load.bare ? none : q(`SELECT id, execution_id, name FROM test_exception WHERE execution_id IN (${execs}) ORDER BY id`),
+    load.bare ? none : q(`SELECT id, exception_id, path, lineno, colno, statement, source FROM tracebackentry WHERE exception_id IN (${excs}) ORDER BY id`),
     q(`SELECT id, test_execution_id, test_id, name, flaky FROM flakefighter_result WHERE id IN (${results}) ORDER BY id`),
-    q(`SELECT result_id, evidence FROM ffa_result_evidence WHERE result_id IN (${results})`),
+    load.bare ? none : q(`SELECT result_id, evidence FROM ffa_result_evidence WHERE result_id IN (${results})`),
     q(`SELECT result_id, learned_at::text AS learned_at, learned_from_run FROM ffa_learned_result WHERE result_id IN (${results})`),
   ]);
   return { runs, ffaRuns, activeFlakefighters, tests: testList, executions, exceptions, frames, results: resultRows, evidence, learned };

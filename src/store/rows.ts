@@ -195,6 +195,11 @@ export interface LoadOptions {
    * asks only about this run's failing tests on its commit. Undefined: every test.
    */
   testNames?: readonly string[];
+  /**
+   * Outcomes and verdicts only: no exceptions, frames, evidence or execution texts (stdout, stderr, report). What the
+   * reports read of stored runs (strips, counts, rankings); their tracebacks are read from the signature index instead.
+   */
+  bare?: boolean;
 }
 
 /** Identity of a stored run, for sync and artifact merges. */

@@ -255,6 +255,7 @@ class SqlJsStore implements SqliteStore {
     const inRuns = `(${ids.join(',')})`;
     const failuresOnly = !!opts.failuresOnly;
     const coverage = opts.coverage !== false;
+    const bare = !!opts.bare;
     const execFilter = failuresOnly
       ? ` AND (e.outcome IS NULL OR e.outcome <> 'passed' OR e.id IN (SELECT test_execution_id FROM flakefighter_result WHERE test_execution_id IS NOT NULL))`
       : '';
@@ -274,16 +275,16 @@ class SqlJsStore implements SqliteStore {
       activeFlakefighters: this.all(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN ${inRuns} ORDER BY id`),
       tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE run_id IN ${inRuns}${names ? ` AND name IN ${names}` : ''}${testFilter} ORDER BY id`),
       executions: this.all(
-        `SELECT e.id, e.test_id, e.outcome, e.stdout, e.stderr, e.report, e.start_time, e.end_time, ${coverage ? 'e.coverage' : 'NULL AS coverage'} FROM test_execution e ${execOn} ORDER BY e.id`,
+        `SELECT e.id, e.test_id, e.outcome, ${bare ? 'NULL AS stdout, NULL AS stderr, NULL AS report' : 'e.stdout, e.stderr, e.report'}, e.start_time, e.end_time, ${coverage ? 'e.coverage' : 'NULL AS coverage'} FROM test_execution e ${execOn} ORDER BY e.id`,
       ),
-      exceptions: this.all(
+      exceptions: bare ? [] : this.all(
         `SELECT x.id, x.execution_id, x.name FROM test_exception x JOIN test_execution e ON e.id = x.execution_id ${execOn} ORDER BY x.id`,
       ),
-      frames: this.all(
+      frames: bare ? [] : this.all(
         `SELECT f.id, f.exception_id, f.path, f.lineno, f.colno, f.statement, f.source FROM tracebackentry f JOIN test_exception x ON x.id = f.exception_id JOIN test_execution e ON e.id = x.execution_id ${execOn} ORDER BY f.id`,
       ),
       results: this.all(`SELECT x.id, x.test_execution_id, x.test_id, x.name, x.flaky FROM ${resultFrom} ORDER BY x.id`),
-      evidence: this.all(`SELECT v.result_id, v.evidence FROM ffa_result_evidence v JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = v.result_id')}`),
+      evidence: bare ? [] : this.all(`SELECT v.result_id, v.evidence FROM ffa_result_evidence v JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = v.result_id')}`),
       learned: this.all(`SELECT l.result_id, l.learned_at, l.learned_from_run FROM ffa_learned_result l JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = l.result_id')}`),
     };
     return applyLoadOptions(hydrateRuns(rows, { warn: (m) => this.warnings.push(`${this.path}: ${m}`) }), opts);
