@@ -162,8 +162,6 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   await classifyRun(setup.flakefighters, { run, history, sameCommitRuns, tracebacks, root: cfg.root, warn });
   // The verdicts are final here: the save, the outputs, the summary and every report read these counts, counted once.
   run.meta.counts = countRun(run);
-  // The verdicts are final here: the save, the outputs, the summary and every report read these counts, counted once.
-  run.meta.counts = countRun(run);
 
   let savedRunId: number | null = null;
   /** The retention this save applied, for the summary's size line. */
