@@ -4,7 +4,8 @@
  * time is what the flakefighters read and do: the window's flaky traceback signatures
  * (flakyTracebacks for loadHistory's window, the signature index), loadRunsForCommit (this run's
  * failing tests), then OutcomeFlip, TracebackMatching and CosineSimilarity. The stored failures
- * themselves (loadHistory, failures only) are still read for the reports; their time is a row of its own.
+ * themselves (loadHistory, failures only) are still read for the reports, bare (outcomes and verdicts); their time, and
+ * the old full load's, are rows of their own, and so is one whole pipeline step (classify, save, reports) at 10 and 1,000 runs.
  * The baseline is the 10-run history measured in the same run (goal 2 of issue 17: ≤ 2× at 100× the runs).
  */
 import { classifyRun } from '../src/classify.ts';
@@ -15,9 +16,13 @@ import { openSqliteStore } from '../src/store/sqlite-store.ts';
 import { storeTracebackSource } from '../src/store/traceback-signatures.ts';
 import type { Store } from '../src/store/store.ts';
 import type { BenchContext } from './run.ts';
-import { HISTORY, HISTORY_ROOT, benchPostgres, currentRun, historyFlakefighters, postgresHistory, sqliteHistory, type BuiltHistory } from './generate.ts';
+import { HISTORY, HISTORY_ROOT, benchPostgres, currentRun, databaseUrl, historyFlakefighters, postgresHistory, sqliteHistory, type BuiltHistory } from './generate.ts';
 import { median } from './measure.ts';
 import { ms, type Row } from './row.ts';
+import { measurePipelineStep, type StepDatabase } from './pipeline-step.ts';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const SIZES = [10, 100, 1000] as const;
 const SCENARIO = 'history scale';
@@ -87,10 +92,13 @@ export async function measureLoad(store: Store, before: Date, runs: number): Pro
   return measureRead(() => store.flakyTracebacks({ before }), runs);
 }
 
-/** What the pipeline still reads for the reports: the window's stored failures (loadHistory, failures only); once, it is slow. */
-export async function measureReportsHistory(store: Store, before: Date): Promise<number> {
+/**
+ * What the pipeline reads for the reports: the window's stored failures (loadHistory, failures only), once; `bare` as the
+ * pipeline loads them now (outcomes and verdicts), else as it did before (with exceptions, frames, texts and evidence).
+ */
+export async function measureReportsHistory(store: Store, before: Date, bare = false): Promise<number> {
   const t = performance.now();
-  await store.loadHistory({ before }, { failuresOnly: true, coverage: false });
+  await store.loadHistory({ before }, { failuresOnly: true, coverage: false, ...(bare ? { bare } : {}) });
   return performance.now() - t;
 }
 
@@ -127,12 +135,16 @@ interface Backend {
   open(b: BuiltHistory): Promise<Store>;
   /** sql.js reads and checks the whole file on open; that is part of its cost at scale. */
   measureOpen?: boolean;
+  /** A throwaway copy of the history for whole pipeline steps (each saves a run). */
+  stepDatabase?(b: BuiltHistory, n: number): Promise<StepDatabase>;
 }
 
 async function measureBackend(backend: Backend, current: Run, ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
   const scenario = `${SCENARIO}, ${backend.label}`;
-  const results = new Map<number, { t: Timings; load: number; windowRuns: number; built: BuiltHistory; openMs?: number }>();
+  const results = new Map<number, { t: Timings; load: number; windowRuns: number; bareRuns: number; built: BuiltHistory; openMs?: number }>();
+  /** Whole pipeline steps (classify + save + reports) by history size, or why they failed. */
+  const steps = new Map<number, number | string>();
   const builds = new Map<number, { built: BuiltHistory; openMs?: number }>();
   const failures = new Map<number, string>();
   for (const n of SIZES) {
@@ -162,14 +174,27 @@ async function measureBackend(backend: Backend, current: Run, ctx: BenchContext)
       const ends = n === SIZES[0] || n === SIZES[SIZES.length - 1];
       const load = ends ? await measureLoad(store, current.startTime, ctx.runs) : NaN;
       const windowRuns = ends ? await measureReportsHistory(store, current.startTime) : NaN;
+      const bareRuns = ends ? await measureReportsHistory(store, current.startTime, true) : NaN;
       if (!Number.isNaN(load)) loadTimeCache.set(`${backend.label}:${n}`, load);
-      results.set(n, { t, load, windowRuns, built, openMs });
+      results.set(n, { t, load, windowRuns, bareRuns, built, openMs });
     } catch (err) {
       const why = shortError(err);
       loadTimeCache.set(`${backend.label}:${n}`, why);
       failures.set(n, why);
     } finally {
       await store.close();
+    }
+    if (backend.stepDatabase && (n === SIZES[0] || n === SIZES[SIZES.length - 1])) {
+      process.stderr.write(`bench: history ${backend.label} ${n} runs, whole pipeline steps …\n`);
+      let db: StepDatabase | undefined;
+      try {
+        db = await backend.stepDatabase(built, n);
+        steps.set(n, await measurePipelineStep(db, current.startTime, current.commitSha, Math.min(ctx.runs, 3)));
+      } catch (err) {
+        steps.set(n, shortError(err));
+      } finally {
+        await db?.dispose();
+      }
     }
   }
   const base = results.get(SIZES[0]);
@@ -213,10 +238,31 @@ async function measureBackend(backend: Backend, current: Run, ctx: BenchContext)
   if (first && last && !Number.isNaN(last.windowRuns)) {
     rows.push({
       scenario,
-      measure: `not in the goal: the reports' history (loadHistory, failures only, once), ${runsLabel(lastN)}`,
+      measure: `not in the goal: the reports' history as loaded before (failures only with exceptions, frames, texts), ${runsLabel(lastN)}`,
       value: ms(last.windowRuns),
       baseline: `10 runs ${ms(first.windowRuns)}`,
       ratio: last.windowRuns / first.windowRuns,
+    });
+  }
+  if (first && last && !Number.isNaN(last.bareRuns)) {
+    rows.push({
+      scenario,
+      measure: `the reports' history as the pipeline loads it now (bare: outcomes and verdicts), ${runsLabel(lastN)}`,
+      value: ms(last.bareRuns),
+      baseline: `10 runs ${ms(first.bareRuns)}; full load ${ms(last.windowRuns)}`,
+      ratio: last.bareRuns / first.bareRuns,
+    });
+  }
+  const step0 = steps.get(SIZES[0]);
+  const stepN = steps.get(lastN);
+  if (stepN !== undefined || step0 !== undefined) {
+    const measured = typeof step0 === 'number' && typeof stepN === 'number';
+    rows.push({
+      scenario,
+      measure: `one pipeline step (read 2,000 tests, classify, save, reports with the default report-dir), ${runsLabel(lastN)}`,
+      value: typeof stepN === 'number' ? ms(stepN) : `failed: ${stepN ?? 'not run'}`,
+      baseline: typeof step0 === 'number' ? `10 runs ${ms(step0)}` : `10 runs failed: ${step0 ?? 'not run'}`,
+      ratio: measured ? stepN / step0 : undefined,
     });
   }
   for (const n of SIZES) {
@@ -249,6 +295,12 @@ export default async function history(ctx: BenchContext): Promise<Row[]> {
         build: (n) => sqliteHistory(ctx.dataDir, n),
         open: (b) => openSqliteStore(b.where, { readonly: true }),
         measureOpen: true,
+        stepDatabase: async (b) => {
+          const dir = mkdtempSync(join(tmpdir(), 'ff-bench-step-db-'));
+          const path = join(dir, 'flakefighters.db');
+          copyFileSync(b.where, path);
+          return { inputs: { 'database-path': path }, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+        },
       },
       current,
       ctx,
@@ -259,7 +311,22 @@ export default async function history(ctx: BenchContext): Promise<Row[]> {
     rows.push({ scenario: `${SCENARIO}, PostgreSQL`, measure: 'all', value: `skipped: ${server}` });
   } else {
     rows.push(
-      ...(await measureBackend({ label: 'PostgreSQL', build: (n) => postgresHistory(server, n), open: (b) => openPostgresStore(b.where) }, current, ctx)),
+      ...(await measureBackend(
+        {
+          label: 'PostgreSQL',
+          build: (n) => postgresHistory(server, n),
+          open: (b) => openPostgresStore(b.where),
+          // A copy made by the server (CREATE DATABASE … TEMPLATE), so the history other scenarios read stays as built.
+          stepDatabase: async (_b, n) => {
+            const name = `step_${n}`;
+            await server.psql(`DROP DATABASE IF EXISTS ${name}`, 'postgres');
+            await server.psql(`CREATE DATABASE ${name} TEMPLATE history_${n}`, 'postgres');
+            return { inputs: { 'database-url': databaseUrl(server, name) }, dispose: () => server.psql(`DROP DATABASE IF EXISTS ${name}`, 'postgres').then(() => {}) };
+          },
+        },
+        current,
+        ctx,
+      )),
     );
   }
   // Goal 2 holds only when both back ends hold it; a back end that could not be measured fails it.
