@@ -58,6 +58,19 @@ export interface LearnedFrom {
   fromRunUuid: string | null;
 }
 
+/**
+ * The `results` of a test or execution nothing has judged yet: one frozen array shared by all of them (a million passing
+ * tests would otherwise hold two empty arrays each, 64 MB). Write only through `addResults`; a direct push throws.
+ */
+export const NO_RESULTS: FlakefighterResult[] = Object.freeze([]) as unknown as FlakefighterResult[];
+
+/** Appends verdicts to a test's or an execution's results, giving it an array of its own on the first one. */
+export function addResults(holder: { results: FlakefighterResult[] }, ...results: FlakefighterResult[]): void {
+  if (results.length === 0) return;
+  if (holder.results === NO_RESULTS) holder.results = results;
+  else holder.results.push(...results);
+}
+
 export interface Execution {
   outcome: Outcome;
   startTime: Date | null;

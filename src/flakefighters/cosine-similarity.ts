@@ -3,7 +3,7 @@
  * similarity of its traceback to an earlier flaky execution's reaches the threshold. Unlike
  * TracebackMatching, every frame counts (relpath'd, not filtered by root).
  */
-import type { Execution } from '../model.ts';
+import { addResults, type Execution } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { termCounts, TfidfCorpus, tracebackDocument, type TermCounts } from './tfidf.ts';
@@ -106,18 +106,18 @@ export class CosineSimilarity implements Flakefighter {
       for (const execution of test.executions) {
         if (!judged(execution, this.judgeAll)) continue;
         if (!execution.exception) {
-          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
+          addResults(execution, { name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
           continue;
         }
         // Every frame counts in the comparison, but without one under root the traceback says nothing about the
         // project's code (a JDK-only timeout would look like every other), so no verdict.
         if (!hasRootedFrame(execution.exception.frames, root)) {
-          execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
+          addResults(execution, noVerdict(this.name, NO_ROOTED_FRAME));
           continue;
         }
         const own = current ? flakyRefs([current]) : [];
         if (history.length + own.length === 0) {
-          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure to compare with' } });
+          addResults(execution, { name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure to compare with' } });
           continue;
         }
         const query = termCounts(tracebackDocument(execution.exception.frames.map((f) => frameTuple(f, root))));
@@ -132,12 +132,12 @@ export class CosineSimilarity implements Flakefighter {
         let best = -1;
         for (let i = 0; i < sims.length; i++) if (set.refs[i].rooted && (best < 0 || sims[i] > sims[best])) best = i;
         if (best < 0) {
-          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with a traceback frame under the project root to compare with' } });
+          addResults(execution, { name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with a traceback frame under the project root to compare with' } });
           continue;
         }
         const flaky = sims[best] >= this.threshold - SIMILARITY_EPSILON;
         const ref = set.refs[best];
-        execution.results.push({
+        addResults(execution, {
           name: this.name,
           flaky,
           evidence: {

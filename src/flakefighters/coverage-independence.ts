@@ -3,7 +3,7 @@
  * linkage + fcluster by distance); a cluster whose executions have more than one outcome makes
  * each of its tests flaky, a single-outcome cluster appends a not-flaky result.
  */
-import { isFailing, type Execution, type Test } from '../model.ts';
+import { addResults, isFailing, type Execution, type Test } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { noVerdict } from './no-verdict.ts';
@@ -99,7 +99,7 @@ export class CoverageIndependence implements Flakefighter {
     const rows = all.filter((r) => !unknown.has(r.test) && r.execution.coverage !== null);
     for (const test of unknown) {
       if (!test.executions.some((e) => isFailing(e.outcome))) continue;
-      test.results.push(noVerdict(this.name, 'no verdict: an execution of this test has no known per-test coverage, so it cannot be clustered by what it ran'));
+      addResults(test, noVerdict(this.name, 'no verdict: an execution of this test has no known per-test coverage, so it cannot be clustered by what it ran'));
     }
     if (rows.length === 0 && all.length > 0) ctx.warn('CoverageIndependence: no per-test coverage was given; no verdict');
     else if (unknown.size > 0) {
@@ -138,7 +138,7 @@ export function applyClusters(rows: readonly CoverageRow[], labels: Int32Array, 
     for (const i of idx) {
       const test = rows[i].test;
       if (test.results.some((r) => r.name === name && r.flaky === flaky)) continue;
-      test.results.push({
+      addResults(test, {
         name,
         flaky,
         evidence: {

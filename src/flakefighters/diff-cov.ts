@@ -8,7 +8,7 @@
  * whose changed lines are unknown (abstain()), and a run whose source commit was stored only in
  * other environments.
  */
-import { isFailing, runRef, sameEnvironment, type Execution, type Run, type Test } from '../model.ts';
+import { addResults, isFailing, runRef, sameEnvironment, type Execution, type Run, type Test } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { noVerdict } from './no-verdict.ts';
@@ -160,7 +160,7 @@ export class DiffCov implements Flakefighter {
           : d.flaky
             ? `${execution.outcome} (source commit: ${prev}) without covering any changed line`
             : `same outcome as on the source commit (${prev})`;
-        execution.results.push({
+        addResults(execution, {
           name: this.name,
           flaky: d.flaky,
           evidence: {
@@ -184,6 +184,6 @@ export class DiffCov implements Flakefighter {
   }
 
   private note(execution: Execution, reason: string): void {
-    execution.results.push(noVerdict(this.name, reason, { sourceCommit: this.opts.sourceCommit ?? null }));
+    addResults(execution, noVerdict(this.name, reason, { sourceCommit: this.opts.sourceCommit ?? null }));
   }
 }

@@ -7,7 +7,7 @@
  * no coverage, so it works for every language.
  */
 import { environmentMayMixLegs } from '../github/context.ts';
-import { isFailing, sameCode, sameEnvironment, type Evidence, type Run, type Test } from '../model.ts';
+import { addResults, isFailing, sameCode, sameEnvironment, type Evidence, type Run, type Test } from '../model.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 
 export class OutcomeFlip implements Flakefighter {
@@ -29,7 +29,7 @@ export class OutcomeFlip implements Flakefighter {
       if (failing.length === 0) continue;
       const evidence = evidenceFor(test, run, passedIn.get(test.name), comparable.length, why, mixed);
       for (const execution of failing) {
-        execution.results.push({ name: this.name, flaky: evidence.flaky, evidence: { ...evidence.detail } });
+        addResults(execution, { name: this.name, flaky: evidence.flaky, evidence: { ...evidence.detail } });
       }
     }
   }

@@ -2,7 +2,7 @@
  * TracebackMatching (Alshammari et al. 2024, II.A): a failure is flaky when its frames under root,
  * as (relpath, lineno, colno, statement) tuples, equal an earlier flaky execution's frames exactly.
  */
-import { testFlaky } from '../model.ts';
+import { addResults, testFlaky } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { describeRef, groupsFromRuns, judged, matchTuples, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef } from './traceback-history.ts';
@@ -63,20 +63,20 @@ export class TracebackMatching implements Flakefighter {
       test.executions.forEach((execution) => {
         if (!judged(execution, this.judgeAll)) return;
         if (!execution.exception) {
-          execution.results.push({ name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
+          addResults(execution, { name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
           return;
         }
         // Frames of dependencies under the root (.venv, node_modules, a library's JVM package path) count for the
         // plugin's tuples, but alone they say nothing about the project's code: abstain then too.
         const tuples = matchTuples(execution.exception.frames, root);
         if (!tuples) {
-          execution.results.push(noVerdict(this.name, NO_ROOTED_FRAME));
+          addResults(execution, noVerdict(this.name, NO_ROOTED_FRAME));
           return;
         }
         const k = keyOf(tuples);
         let match = index.get(k) ?? null;
         if (!match && current) match = this.matchInRun(current, currentKeys!, k);
-        execution.results.push(
+        addResults(execution, 
           match
             ? { name: this.name, flaky: true, evidence: { reason: `same traceback as a flaky failure of ${describeRef(match, ctx.run, execution)}`, ...refEvidence(match) } }
             : { name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with the same traceback' } },

@@ -4,7 +4,7 @@
  * files are two runs of the same tests (matrix legs, shards of another configuration), and each copy is
  * its own test, named after the part of its file's path that tells the files apart.
  */
-import { isFailing, type Test } from '../model.ts';
+import { addResults, isFailing, type Test } from '../model.ts';
 
 export interface FileTests {
   /** The file as shown to the user (relative to the workspace). */
@@ -60,7 +60,7 @@ export function combineFiles(files: FileTests[]): CombinedTests {
       for (const t of f.tests) {
         const first = byId.get(t.name)!.test;
         first.executions.push(...t.executions);
-        first.results.push(...t.results);
+        addResults(first, ...t.results);
         first.skipped = first.executions.every((e) => e.outcome === 'skipped');
       }
       notices.push(`${f.display}: its ${f.tests.length} test${f.tests.length === 1 ? '' : 's'} all failed in ${files[j].display}, so it is read as a rerun of those failures: each is a further attempt of the same test.`);

@@ -5,7 +5,7 @@
  * Safety: a DOCTYPE that declares entities (billion laughs, external entities) is refused before parsing;
  * entities are never expanded beyond the 5 predefined ones and character references.
  */
-import type { Execution, ExceptionInfo, FlakefighterResult, Outcome, Test } from '../model.ts';
+import { addResults, type Execution, type ExceptionInfo, type FlakefighterResult, type Outcome, type Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import { DIALECT_LANGUAGE, detectDialect, KEPT_CASES, type JUnitDialect, type SeenCases } from './junit-dialect.ts';
 import { RETRY_RULES } from './retries.ts';
@@ -574,7 +574,7 @@ function importPluginResults(items: PluginItem[], perExecutionOutcomes: boolean)
   const counts = new Set(items.filter((i) => i.count > 0).map((i) => i.count));
   const rerunsOnFailureOnly = !perExecutionOutcomes && counts.size > 1;
   for (const { test, ff, fromCase, count } of items) {
-    for (const c of ff.children) if (c.name === 'test') test.results.push(...verdicts(c));
+    for (const c of ff.children) if (c.name === 'test') addResults(test, ...verdicts(c));
     if (count === 0) continue;
     // Replace the execution built from the testcase by the plugin's own list; keep its texts for failures.
     const execs = ff.children.filter((c) => c.name === 'execution');

@@ -3,7 +3,7 @@
  * report's retry rule (retries.ts) says whether they are attempts of one test (merged, in file order) or
  * different tests the writer did not tell apart (kept apart, each later one named with an ordinal).
  */
-import type { Execution, FlakefighterResult, Outcome, Test } from '../model.ts';
+import { NO_RESULTS, type Execution, type FlakefighterResult, type Outcome, type Test } from '../model.ts';
 import { asWritten, type RetryRule } from './retries.ts';
 
 /**
@@ -43,12 +43,12 @@ export class TestCollector {
 
   constructor(private readonly rule: RetryRule = asWritten) {}
 
-  add(name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = []): Test {
+  add(name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = NO_RESULTS): Test {
     return this.addIn('', name, name, fspath, lineNo, executions, results);
   }
 
   /** Returns the record of this testcase; its executions and results are its own until `tests()`. */
-  addIn(group: string, key: string, name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = [], place?: RecordPlace): Test {
+  addIn(group: string, key: string, name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = NO_RESULTS, place?: RecordPlace): Test {
     this.resolved = null;
     let g = this.groups.get(group);
     if (g === undefined) this.groups.set(group, (g = new Map()));
@@ -157,7 +157,7 @@ function mergeRecords(records: Test[], rule: RetryRule): Test {
 
 /** A passing execution without output: the common case, built without an options object. */
 export function passedExecution(startTime: Date | null, endTime: Date | null, stdout: string | null, stderr: string | null): Execution {
-  return { outcome: 'passed', startTime, endTime, stdout, stderr, report: 'None', coverage: null, exception: null, results: [], message: null };
+  return { outcome: 'passed', startTime, endTime, stdout, stderr, report: 'None', coverage: null, exception: null, results: NO_RESULTS, message: null };
 }
 
 export function newExecution(outcome: Outcome, fields: Partial<Execution> = {}): Execution {
