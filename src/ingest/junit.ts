@@ -5,7 +5,7 @@
  * Safety: a DOCTYPE that declares entities (billion laughs, external entities) is refused before parsing;
  * entities are never expanded beyond the 5 predefined ones and character references.
  */
-import { addResults, type Execution, type ExceptionInfo, type FlakefighterResult, type Outcome, type Test } from '../model.ts';
+import { addResults, NO_RESULTS, type Execution, type ExceptionInfo, type FlakefighterResult, type Outcome, type Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import { DIALECT_LANGUAGE, detectDialect, KEPT_CASES, type JUnitDialect, type SeenCases } from './junit-dialect.ts';
 import { RETRY_RULES } from './retries.ts';
@@ -504,7 +504,7 @@ class CaseWalker {
     // The id as one flat string, which the Run keeps; it is also the collector's key (flat, so cheap to hash),
     // so the collector keeps no string of its own per test.
     const name = group !== '' ? [group, key].join('') : flat(id);
-    const test = this.collector.addIn('', name, name, this.fspathOf(fspath), lineNo, executions, [], scope.place);
+    const test = this.collector.addIn('', name, name, this.fspathOf(fspath), lineNo, executions, NO_RESULTS, scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;
       this.pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });
