@@ -37,6 +37,8 @@ export async function measurePipelineStep(db: StepDatabase, start: Date, commitS
       'target-commit': commitSha ?? '',
       'upload-artifact': 'false',
       'history-from-artifact': 'false',
+      // The action's default (readConfig takes the inputs as given).
+      'report-dir': 'flakefighters-report',
       ...db.inputs,
     };
     const config = readConfig((n) => inputs[n] ?? '', ws);

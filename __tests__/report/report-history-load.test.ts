@@ -15,6 +15,7 @@ import { readConfig } from '../../src/config/inputs.ts';
 import { readContext } from '../../src/github/context.ts';
 import type { Log } from '../../src/log.ts';
 import { runPipeline, type PipelineResult } from '../../src/pipeline.ts';
+import type { FlakefighterResult, Run } from '../../src/model.ts';
 import type { ReportData } from '../../src/report/report-data.ts';
 import { renderPrComment } from '../../src/report/pr-comment.ts';
 import { renderSummary } from '../../src/report/summary.ts';
@@ -90,26 +91,34 @@ function outputs(data: ReportData): Map<string, string> {
  * then loads its window again the old way (every stored failure with exceptions, frames, texts and evidence) and
  * renders everything from both.
  */
-async function compare(db: Record<string, string>, open: () => Promise<Store>): Promise<{ bare: Map<string, string>; full: Map<string, string>; result: PipelineResult }> {
+async function compare(db: Record<string, string>, open: () => Promise<Store>): Promise<{ bare: Map<string, string>; full: Map<string, string>; result: PipelineResult; history: Run[] }> {
   const ws = workspace();
   try {
     for (let i = 0; i < REPORTED; i++) await step(ws, db, i, true);
     const result = await step(ws, db, REPORTED, false);
     const store = await open();
-    let history;
+    let history: Run[];
     try {
       history = await store.loadHistory({ before: result.data.run.startTime, maxRuns: WINDOW }, { failuresOnly: true, coverage: false });
     } finally {
       await store.close();
     }
-    return { bare: outputs(result.data), full: outputs({ ...result.data, history }), result };
+    return { bare: outputs(result.data), full: outputs({ ...result.data, history }), result, history };
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
 }
 
+/** What the reports read of a stored run: its identity and counts, each test's outcomes and verdicts (learned or not). */
+function verdicts(run: Run): unknown {
+  const results = (xs: FlakefighterResult[]) => xs.map((x) => [x.name, x.flaky, x.learned?.at.toISOString() ?? null, x.learned?.fromRunUuid ?? null]);
+  return [run.id, run.meta.uuid, run.startTime.toISOString(), run.meta.counts, run.tests.map((t) => [t.name, t.fspath, t.lineNo, t.skipped, results(t.results), t.executions.map((e) => [e.outcome, e.startTime?.toISOString(), e.endTime?.toISOString(), results(e.results)])])];
+}
+
 function assertSameBytes(r: Awaited<ReturnType<typeof compare>>): void {
-  const { bare, full, result } = r;
+  const { bare, full, result, history } = r;
+  // The bare load holds the same runs, tests, outcomes and verdicts as the full one.
+  assert.deepEqual(result.data.history.map(verdicts), history.map(verdicts));
   // The history is long, and what the reports show of it is there: strips, flake counts, learned verdicts, evidence runs.
   assert.equal(result.data.history.length, WINDOW);
   assert.ok(result.data.history.every((run) => run.tests.every((t) => t.executions.every((e) => e.exception === null && e.stdout === null))), 'the pipeline loaded the history bare');

@@ -269,6 +269,7 @@ class SqlJsStore implements SqliteStore {
       ? ` AND (id IN (SELECT e.test_id FROM test_execution e WHERE 1${execFilter}) OR id IN (SELECT test_id FROM flakefighter_result WHERE test_id IS NOT NULL))`
       : '';
     const resultFrom = `flakefighter_result x LEFT JOIN test_execution e ON e.id = x.test_execution_id JOIN test t ON t.id = COALESCE(e.test_id, x.test_id) AND t.run_id IN ${inRuns}${nameOn}`;
+    if (bare && failuresOnly) return this.hydrateBare(runs, inRuns, names, execOn, resultFrom);
     const rows: RunRows = {
       runs,
       ffaRuns: this.all(`SELECT ${COLS.ffa} FROM ffa_run f WHERE f.run_id IN ${inRuns}`),
@@ -288,6 +289,33 @@ class SqlJsStore implements SqliteStore {
       learned: this.all(`SELECT l.result_id, l.learned_at, l.learned_from_run FROM ffa_learned_result l JOIN ${resultFrom.replace('flakefighter_result x', 'flakefighter_result x ON x.id = l.result_id')}`),
     };
     return applyLoadOptions(hydrateRuns(rows, { warn: (m) => this.warnings.push(`${this.path}: ${m}`) }), opts);
+  }
+
+  /**
+   * A bare failures-only load (LoadOptions.bare): the executions' scan (every execution of the file: sql.js keeps no index
+   * on outcome) runs once, and the tests and learned verdicts are read by id, not by scanning them again.
+   */
+  private hydrateBare(runs: RunRow[], inRuns: string, names: string | null, execOn: string, resultFrom: string): Run[] {
+    const executions = this.all<RunRows['executions'][number]>(
+      `SELECT e.id, e.test_id, e.outcome, NULL AS stdout, NULL AS stderr, NULL AS report, e.start_time, e.end_time, NULL AS coverage FROM test_execution e ${execOn} ORDER BY e.id`,
+    );
+    const results = this.all<RunRows['results'][number]>(`SELECT x.id, x.test_execution_id, x.test_id, x.name, x.flaky FROM ${resultFrom} ORDER BY x.id`);
+    const testIds = new Set<number>(executions.map((e) => Number(e.test_id)));
+    for (const r of results) if (r.test_id !== null && r.test_id !== undefined) testIds.add(Number(r.test_id));
+    const list = (ids: Iterable<number>) => `(${[...ids].join(',') || 'NULL'})`;
+    const rows: RunRows = {
+      runs,
+      ffaRuns: this.all(`SELECT ${COLS.ffa} FROM ffa_run f WHERE f.run_id IN ${inRuns}`),
+      activeFlakefighters: this.all(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN ${inRuns} ORDER BY id`),
+      tests: this.all(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE id IN ${list(testIds)} AND run_id IN ${inRuns}${names ? ` AND name IN ${names}` : ''} ORDER BY id`),
+      executions,
+      exceptions: [],
+      frames: [],
+      results,
+      evidence: [],
+      learned: this.all(`SELECT l.result_id, l.learned_at, l.learned_from_run FROM ffa_learned_result l WHERE l.result_id IN ${list(results.map((r) => Number(r.id)))}`),
+    };
+    return applyLoadOptions(hydrateRuns(rows, { warn: (m) => this.warnings.push(`${this.path}: ${m}`) }), { failuresOnly: true });
   }
 
   async loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]> {
