@@ -14,6 +14,12 @@ import { glob } from 'tinyglobby';
 
 /** Above this many bytes of matched result files the run goes to a worker (a 1,000,000-testcase JUnit file is 116 MiB). */
 export const BIG_INPUT_BYTES = 48 * 1024 * 1024;
+
+/** The threshold, or FLAKEFIGHTERS_WORKER_ABOVE_BYTES when set to a whole number (tests run small inputs in the worker with 0). */
+export function workerThreshold(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.FLAKEFIGHTERS_WORKER_ABOVE_BYTES;
+  return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : BIG_INPUT_BYTES;
+}
 /** The worker's young generation (MiB): smaller scavenges cost more CPU, larger ones hold more memory at the peak. */
 export const YOUNG_GENERATION_MB = 48;
 

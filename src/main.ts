@@ -8,7 +8,7 @@ import { publish } from './publish.ts';
 import { redact, redactProcessOutput, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
 import { UserError } from './store/store.ts';
 import { isMainThread } from 'node:worker_threads';
-import { BIG_INPUT_BYTES, matchedBytes, runInWorker } from './big-input.ts';
+import { matchedBytes, runInWorker, workerThreshold, YOUNG_GENERATION_MB } from './big-input.ts';
 
 const coreLog: Log = {
   info: (m) => core.info(redact(m)),
@@ -58,7 +58,9 @@ async function start(): Promise<void> {
   if (isMainThread) {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const patterns = core.getInput('test-results').split(/[\n,]/);
-    if ((await matchedBytes(patterns, workspace)) > BIG_INPUT_BYTES) {
+    const bytes = await matchedBytes(patterns, workspace);
+    if (bytes > workerThreshold()) {
+      core.info(`The result files hold ${(bytes / 1048576).toFixed(0)} MiB: read and classified in a worker thread with a ${YOUNG_GENERATION_MB} MiB young generation, to keep the step's memory down.`);
       try {
         const code = await runInWorker(new URL(import.meta.url));
         if (code !== 0) process.exitCode = code;
