@@ -14,6 +14,7 @@ import {
 } from '../../src/store/rows.ts';
 import {
   FFA_COLUMNS,
+  FFA_TABLES,
   FFA_SCHEMA_VERSION,
   PLUGIN_COLUMNS,
   PLUGIN_TABLES,
@@ -57,7 +58,10 @@ describe('schema DDL', () => {
     assert.equal(checkTableColumns('run', ['id', 'start_time', 'created_at', 'root', 'commit_sha', 'extra'], 'x.db'), null);
     const msg = checkTableColumns('run', ['x'], 'x.db')!;
     assert.match(msg, /^x\.db is not a pytest-flakefighters database: its table "run" has columns \(x\) but lacks id, start_time/);
-    assert.ok(Object.keys(PLUGIN_COLUMNS).length === 7 && Object.keys(FFA_COLUMNS).length === 4);
+    assert.equal(Object.keys(PLUGIN_COLUMNS).length, 7);
+    // Our tables: meta, run, evidence, learned results (schema 3) and the traceback signature index (schema 4).
+    assert.deepEqual(Object.keys(FFA_COLUMNS).sort(), [...FFA_TABLES].sort());
+    assert.equal(Object.keys(FFA_COLUMNS).length, 7);
   });
   test('schema version check', () => {
     checkFfaVersion(null, 'x');
