@@ -71,7 +71,7 @@ export const KEEPS_ALL: KeepExecution = () => true;
  * The index rows of one run. `ids` gives each test's id and each execution's id in the run's order (a run just saved);
  * a run loaded from the database carries them itself.
  */
-export function indexRun(run: Run, runId: number, keep: KeepExecution, ids?: { tests: number[]; executions: number[][] }): IndexedRun {
+export function indexRun(run: Run, runId: number, keep: KeepExecution, ids?: SavedIds): IndexedRun {
   const seen: SeenRow[] = [];
   const signatures = new Map<string, [string, boolean]>();
   run.tests.forEach((test, ti) => {
@@ -89,9 +89,9 @@ export function indexRun(run: Run, runId: number, keep: KeepExecution, ids?: { t
       if (!signatures.has(hash)) signatures.set(hash, [json, rooted]);
       const reason = learned?.evidence?.reason;
       seen.push({
-        executionId: ids ? ids.executions[ti][ei] : e.id!,
+        executionId: ids ? ids.execution(ti, ei) : e.id!,
         runId,
-        testId: ids ? ids.tests[ti] : test.id!,
+        testId: ids ? ids.test(ti) : test.id!,
         hash,
         testName: test.name,
         executionIndex,
@@ -105,10 +105,24 @@ export function indexRun(run: Run, runId: number, keep: KeepExecution, ids?: { t
   return { runId, uuid: run.meta.uuid, seen, signatures };
 }
 
-/** Test and execution ids of a run just saved, from the flat id arrays (rows.ts flattenRun's order). */
-export function savedIds(run: Run, testIds: number[], execIds: number[]): { tests: number[]; executions: number[][] } {
+/** The database ids of a just-saved run's tests and executions, by their places in the run. */
+export interface SavedIds {
+  test(testIndex: number): number;
+  execution(testIndex: number, executionIndex: number): number;
+}
+
+/**
+ * Test and execution ids of a run just saved, from the flat id arrays (rows.ts flattenRun's order). Looked up through
+ * each test's first execution's place: an array of ids per test cost 64 MB at 1,000,000 tests, at the save's peak.
+ */
+export function savedIds(run: Run, testIds: number[], execIds: number[]): SavedIds {
+  const first = new Uint32Array(run.tests.length);
   let n = 0;
-  return { tests: testIds.slice(0, run.tests.length), executions: run.tests.map((t) => t.executions.map(() => execIds[n++])) };
+  for (let i = 0; i < run.tests.length; i++) {
+    first[i] = n;
+    n += run.tests[i].executions.length;
+  }
+  return { test: (ti) => testIds[ti], execution: (ti, ei) => execIds[first[ti] + ei] };
 }
 
 /** One row of the window query: a signature, how many flaky executions of the window carry it, and its first one. */
