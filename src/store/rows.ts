@@ -28,7 +28,7 @@
  *   passedTestNames(run): Set<string>               // tests with a passing execution (learning on save)
  *   pluginRunUuid(startTime: Date, root: string | null, testNames: string[]): string
  *   runUuidFromRows(run: RunRow, testNames: string[]): string  // same, from a row
- *   interface LoadOptions { failuresOnly?: boolean; coverage?: boolean; environment?: string | null }
+ *   interface LoadOptions { failuresOnly?; coverage?; environment?; testNames?; bare? }   // bare: outcomes and verdicts only
  *   interface RunKey { id: number; uuid: string; startTime: Date; source: string | null }
  *   FLAT_COLUMNS: the column order of each FlatRun row kind, for multi-row INSERTs
  *   applyLoadOptions(runs, opts): Run[]   // after hydrateRuns: drops emptied tests when failuresOnly
