@@ -25,6 +25,7 @@ import { openPostgresStore } from '../../src/store/postgres-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { startPostgres, type PgServer } from '../helpers/pg-server.ts';
+import { sampleRun } from '../store/sample-run.ts';
 
 const silent: Log = { info() {}, warning() {}, error() {}, debug() {} };
 const FIXTURE = join(import.meta.dirname, '../fixtures/learn-history');
@@ -131,6 +132,46 @@ function assertSameBytes(r: Awaited<ReturnType<typeof compare>>): void {
   assert.ok(bare.size >= 6, [...bare.keys()].join(', '));
   for (const [name, text] of full) assert.equal(bare.get(name), text, `${name} differs between the bare and the full history load`);
 }
+
+/** Runs with test-level results and passing retries (sample-run.ts), saved through the store; bare and full loads compared. */
+async function sameRunsBareAndFull(store: Store): Promise<void> {
+  for (let i = 0; i < 6; i++) await store.save(sampleRun({ uuid: `bare-${i}`, start: new Date(FIRST + i * 60_000), tests: 12, failEvery: i % 3 === 2 ? 0 : 2 + (i % 2) }));
+  const window = { before: new Date(FIRST + 10 * 60_000), maxRuns: 5 };
+  for (const testNames of [undefined, ['tests/test_m1.py::test_1', 'tests/test_m3.py::test_3', 'tests/test_m0.py::test_7']]) {
+    const full = await store.loadHistory(window, { failuresOnly: true, coverage: false, testNames });
+    const bare = await store.loadHistory(window, { failuresOnly: true, coverage: false, testNames, bare: true });
+    assert.ok(full.some((r) => r.tests.some((t) => t.results.length > 0)), 'test-level results are there to compare');
+    assert.deepEqual(bare.map(verdicts), full.map(verdicts));
+    assert.ok(bare.every((r) => r.tests.every((t) => t.executions.every((e) => e.exception === null && e.stdout === null && e.results.every((x) => x.evidence === undefined)))));
+  }
+}
+
+describe('a bare load holds the same runs, tests, outcomes and verdicts as the full one', () => {
+  test('sql.js', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ff-report-load-db-'));
+    const store = await openSqliteStore(join(dir, 'flakefighters.db'));
+    try {
+      await sameRunsBareAndFull(store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('PostgreSQL', async () => {
+    const pg = await startPostgres();
+    try {
+      const store = await openPostgresStore(pg.url);
+      try {
+        await sameRunsBareAndFull(store);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pg.destroy();
+    }
+  });
+});
 
 describe('the reports of a run with a long stored history are the same from the bare load as from the full load', () => {
   test('sql.js', async () => {

@@ -1074,9 +1074,10 @@ async function loadRunRows(
     // The failing executions' set is evaluated once (over every test of the window, ~1 s at 1,000 runs of 2,000 tests);
     // the rows hanging off it are then read by primary key and indexed foreign key, not by evaluating it again.
     const byIds = (sql: string, list: ReadonlyArray<number>) => tx.unsafe(sql, [pgArray(list)] as never[]) as unknown as Promise<never[]>;
-    const [execIdRows, testResultRows, ffaRuns, activeFlakefighters] = await Promise.all([
+    // Test-level results are few (the action writes none): read by their index, not by joining every test of the window.
+    const [execIdRows, testLevel, ffaRuns, activeFlakefighters] = await Promise.all([
       q(execs) as Promise<{ id: number }[]>,
-      q(testResults) as Promise<{ id: number; test_id: number }[]>,
+      tx.unsafe(`SELECT x.id, x.test_id FROM flakefighter_result x WHERE x.test_id IS NOT NULL`) as unknown as Promise<{ id: number; test_id: number }[]>,
       q(`SELECT * FROM ffa_run WHERE run_id IN (SELECT unnest($1::text::int[]))`),
       q(`SELECT id, run_id, name, params FROM activeflakefighter WHERE run_id IN (SELECT unnest($1::text::int[])) ORDER BY id`),
     ]);
@@ -1087,11 +1088,15 @@ async function loadRunRows(
          FROM test_execution e WHERE e.id IN (SELECT unnest($1::text::int[])) ORDER BY e.id`,
       execIds,
     )) as RunRows['executions'];
-    const testIds = [...new Set([...executions.map((e) => Number(e.test_id)), ...testResultRows.map((r) => Number(r.test_id))])];
+    const testIds = [...new Set([...executions.map((e) => Number(e.test_id)), ...testLevel.map((r) => Number(r.test_id))])];
+    // The window's tests among them (a test-level result may belong to any stored run).
+    const inWindow = `t.id IN (SELECT unnest($1::text::int[])) AND t.run_id IN (SELECT unnest($2::text::int[]))${named ? ' AND t.name = ANY($3::text::text[])' : ''}`;
     const [testList, execResults] = await Promise.all([
-      byIds(`SELECT id, run_id, fspath, line_no, name, skipped FROM test WHERE id IN (SELECT unnest($1::text::int[])) ORDER BY id`, testIds),
+      tx.unsafe(`SELECT t.id, t.run_id, t.fspath, t.line_no, t.name, t.skipped FROM test t WHERE ${inWindow} ORDER BY t.id`, [pgArray(testIds), ...withNames] as never[]) as unknown as Promise<RunRows['tests']>,
       byIds(`SELECT id FROM flakefighter_result WHERE test_execution_id IN (SELECT unnest($1::text::int[]))`, execIds) as Promise<{ id: number }[]>,
     ]);
+    const windowTests = new Set(testList.map((t) => Number(t.id)));
+    const testResultRows = testLevel.filter((r) => windowTests.has(Number(r.test_id)));
     const resultIds = [...new Set([...execResults.map((r) => Number(r.id)), ...testResultRows.map((r) => Number(r.id))])];
     const [resultRows, learned] = await Promise.all([
       byIds(`SELECT id, test_execution_id, test_id, name, flaky FROM flakefighter_result WHERE id IN (SELECT unnest($1::text::int[])) ORDER BY id`, resultIds),
