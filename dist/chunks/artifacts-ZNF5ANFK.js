@@ -1,2 +1,0 @@
-import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a,b,c,d,e}from"./chunk-UZSQA2Y4.js";import"./chunk-4CBOYUWD.js";export{c as DATABASE_COMPRESSION_LEVEL,a as carrySuffix,b as databaseArtifactName,d as uploadDatabase,e as uploadDirectory};

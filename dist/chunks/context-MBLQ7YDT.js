@@ -1,2 +1,0 @@
-import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a,b,c,d,e,f,g}from"./chunk-PVT5HI2Z.js";import"./chunk-IHUBESK5.js";import"./chunk-4CBOYUWD.js";export{d as actionEnvironment,g as cliEnvironment,e as environmentMayMixLegs,c as jobSuffix,a as readContext,b as runUrl,f as workflowFile};

@@ -1,0 +1,2 @@
+import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
+import{b as a,c as b,d as c,e as d,f as e,g as f,h as g,i as h}from"./chunk-GJKXUNVM.js";import"./chunk-7UVEH2G7.js";import"./chunk-LOC52HS4.js";export{b as Headers,h as HttpClient,e as HttpClientError,f as HttpClientResponse,a as HttpCodes,c as MediaTypes,d as getProxyUrl,g as isHttps};

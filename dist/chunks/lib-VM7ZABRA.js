@@ -1,2 +1,0 @@
-import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a,b,c,d,e,f,g,h}from"./chunk-FPBXOA7P.js";import"./chunk-3YYAAOL2.js";import"./chunk-4CBOYUWD.js";export{b as Headers,h as HttpClient,e as HttpClientError,f as HttpClientResponse,a as HttpCodes,c as MediaTypes,d as getProxyUrl,g as isHttps};

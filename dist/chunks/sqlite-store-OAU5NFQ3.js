@@ -1,2 +1,0 @@
-import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{c as a}from"./chunk-CEY3CUTF.js";import"./chunk-PHQ6ILQ2.js";import"./chunk-WWNRANHX.js";import"./chunk-LDXOLAIL.js";import"./chunk-PVT5HI2Z.js";import"./chunk-IHUBESK5.js";import"./chunk-IMLPRNSR.js";import"./chunk-4CBOYUWD.js";export{a as openSqliteStore};

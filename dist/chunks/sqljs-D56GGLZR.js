@@ -1,2 +1,0 @@
-import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a}from"./chunk-IMLPRNSR.js";import"./chunk-4CBOYUWD.js";export{a as loadSqlJs};
