@@ -550,18 +550,8 @@ export class PostgresStore implements Store {
 
   async loadHistory(q: HistoryQuery, load?: LoadOptions): Promise<Run[]> {
     this.assertOpen();
-    const where = ['start_time < $1::text::timestamp'];
-    const params: unknown[] = [formatLocalTimestamp(q.before)];
-    if (q.since) {
-      params.push(formatLocalTimestamp(q.since));
-      where.push(`start_time >= $${params.length}::text::timestamp`);
-    }
-    let limit = '';
-    if (q.maxRuns !== undefined) {
-      params.push(Math.max(0, Math.floor(q.maxRuns)));
-      limit = ` LIMIT $${params.length}::int`;
-    }
-    return this.loadWhere('load the history', `${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`, params, load);
+    const w = historyWindow(q);
+    return this.loadWhere('load the history', w.sql.replace(/^WHERE /, ''), w.params, load);
   }
 
   async loadRunsForCommit(sha: string | null, before: Date, load?: LoadOptions): Promise<Run[]> {

@@ -319,18 +319,8 @@ class SqlJsStore implements SqliteStore {
   }
 
   async loadHistory(q: HistoryQuery, opts?: LoadOptions): Promise<Run[]> {
-    const params: SqlValue[] = [formatLocalTimestamp(q.before)];
-    let sql = `SELECT ${COLS.run} FROM run r WHERE r.start_time < ?`;
-    if (q.since && Number.isFinite(q.since.getTime())) {
-      sql += ' AND r.start_time >= ?';
-      params.push(formatLocalTimestamp(q.since));
-    }
-    sql += ' ORDER BY r.start_time DESC, r.id DESC';
-    if (q.maxRuns !== undefined && q.maxRuns !== null) {
-      sql += ' LIMIT ?';
-      params.push(Math.max(0, Math.floor(q.maxRuns)));
-    }
-    return this.hydrate(this.all<RunRow>(sql, params), opts);
+    const w = historyWindow(q);
+    return this.hydrate(this.all<RunRow>(`SELECT ${COLS.run} FROM run r ${w.sql}`, w.params), opts);
   }
 
   /** The window loadHistory selects, each run without its tests (meta, counts): what the signature index is read for. */
