@@ -5,18 +5,15 @@
  * alternatives, and evidence that shows the run link, matched test and similarity rather than internal ids. The
  * evaluation section (`report --evaluate`, `evaluate --html`) is held to the same rules, in the report and on its own page.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import { renderEvaluationPage } from '../../src/evaluate/render-html.ts';
 import { makeEvaluation } from '../evaluate/evaluation-fixture.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { suiteBrowser, TEST_OUTPUT as OUT } from '../helpers/chromium.ts';
 import { makeReportData } from './report-fixture.ts';
-
-const OUT = new URL('../../test-output/', import.meta.url).pathname;
 
 function data() {
   const d = makeReportData();
@@ -59,14 +56,7 @@ async function contrasts(page: Page): Promise<{ text: string; ratio: number; fg:
 }
 
 describe('the HTML report for people', () => {
-  let browser: Browser;
-  before(async () => {
-    mkdirSync(OUT, { recursive: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = suiteBrowser();
 
   for (const scheme of ['light', 'dark'] as const) {
     test(`contrast of every text and pill is at least 4.5:1 (${scheme})`, async () => {

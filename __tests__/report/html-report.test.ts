@@ -1,14 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import { HOSTILE, makeBigReportData, makeReportData } from './report-fixture.ts';
-import { launchChromium } from '../helpers/chromium.ts';
-
-const OUT = new URL('../../test-output/', import.meta.url).pathname;
+import { suiteBrowser, TEST_OUTPUT as OUT } from '../helpers/chromium.ts';
 
 interface Loaded {
   page: Page;
@@ -17,14 +15,7 @@ interface Loaded {
 }
 
 describe('renderHtmlReport in headless Chromium', () => {
-  let browser: Browser;
-  before(async () => {
-    mkdirSync(OUT, { recursive: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = suiteBrowser();
 
   async function load(html: string, file: string): Promise<Loaded> {
     const path = join(OUT, file);

@@ -4,19 +4,16 @@
  * sideways when its cells cannot wrap), and laid out in headless Chromium. The failure message must lie inside the
  * visible width, and the failures table must not scroll.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { marked } from 'marked';
-import type { Browser } from 'playwright-core';
 import { renderSummary } from '../../src/report/summary.ts';
 import { legSection, renderLegComment } from '../../src/report/pr-comment.ts';
 import type { ReportData } from '../../src/report/report-data.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { suiteBrowser, TEST_OUTPUT as OUT } from '../helpers/chromium.ts';
 import { makeReportData } from './report-fixture.ts';
 
-const OUT = new URL('../../test-output/', import.meta.url).pathname;
 const WIDTH = 780;
 
 /** The layout rules of GitHub's markdown-body that decide whether a table fits (github-markdown-css, MIT). */
@@ -45,14 +42,7 @@ function wideData(): ReportData {
 }
 
 describe('summary and PR comment at 780 px', () => {
-  let browser: Browser;
-  before(async () => {
-    mkdirSync(OUT, { recursive: true });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = suiteBrowser();
 
   async function layout(markdown: string, shot: string) {
     const html = `<!doctype html><meta charset="utf-8"><style>${GITHUB_CSS}</style><article class="markdown-body">${await marked.parse(markdown, { gfm: true })}</article>`;
