@@ -100,7 +100,7 @@ export function sslOption(target: PostgresTarget, sslCa?: string): boolean | 'pr
       return { ...(ca ? { ca } : {}), rejectUnauthorized: true, checkServerIdentity: () => undefined };
     case 'verify-full':
       // node checks the certificate against `servername`, which may not be an IP address (RFC 6066).
-      return { ...(ca ? { ca } : {}), rejectUnauthorized: true, ...(isIP(target.host.replace(/^\[(.*)\]$/, '$1')) ? {} : { servername: target.host }) };
+      return { ...(ca ? { ca } : {}), rejectUnauthorized: true, ...(isIP(bareHost(target)) ? {} : { servername: target.host }) };
   }
 }
 
@@ -108,7 +108,7 @@ export function openPool(target: PostgresTarget, opts: ConnectOptions = {}): Sql
   const connectTimeout = opts.connectTimeoutSec ?? target.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC;
   const statementTimeout = opts.statementTimeoutMs ?? target.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   return postgres({
-    host: target.host.replace(/^\[(.*)\]$/, '$1'),
+    host: bareHost(target),
     port: target.port,
     database: target.database || target.user,
     user: target.user,
@@ -133,6 +133,16 @@ export function openPool(target: PostgresTarget, opts: ConnectOptions = {}): Sql
       TimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
     } as never,
   });
+}
+
+/** The host as a socket takes it: an IPv6 address without its URL brackets. */
+function bareHost(target: PostgresTarget): string {
+  return target.host.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** sslmode values under which libpq never falls back to an unencrypted connection. */
+function requiresTls(target: PostgresTarget): boolean {
+  return target.sslMode === 'require' || target.sslMode === 'verify-ca' || target.sslMode === 'verify-full';
 }
 
 function passwordOf(url: string): string {
@@ -212,7 +222,7 @@ export function describePgError(err: unknown, target: PostgresTarget, what: stri
     case 'CONNECTION_DESTROYED':
     case 'EPIPE':
       msg =
-        target.sslMode === 'require' || target.sslMode === 'verify-ca' || target.sslMode === 'verify-full'
+        requiresTls(target)
           ? `${db} closed the connection while trying to ${what}; sslmode=${target.sslMode} is set: if the server has no SSL, use sslmode=prefer or disable`
           : `${db} closed the connection while trying to ${what} (the server restarted or the network dropped)`;
       break;
@@ -439,6 +449,9 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   return store;
 }
 
+/** The `run` columns every load reads (RunRows['runs']), timestamps as the text they were written as. */
+const RUN_HEAD = 'id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha';
+
 /** loadHistory's window as a WHERE … ORDER BY … LIMIT over `run`. */
 function historyWindow(q: HistoryQuery): { sql: string; params: unknown[] } {
   const where = ['start_time < $1::text::timestamp'];
@@ -497,10 +510,9 @@ export class PostgresStore implements Store {
       if (err instanceof UserError && !(err instanceof PostgresStoreError)) throw new UserError(redact(err.message));
       const code = (err as { code?: string }).code;
       if (isTransient(err)) this.lostConnection = true;
-      const tls = this.target.sslMode === 'require' || this.target.sslMode === 'verify-ca' || this.target.sslMode === 'verify-full';
-      if (tls && (code === 'ECONNRESET' || code === 'CONNECTION_CLOSED' || code === 'EPIPE')) {
+      if (requiresTls(this.target) && (code === 'ECONNRESET' || code === 'CONNECTION_CLOSED' || code === 'EPIPE')) {
         const where = `${this.target.host}:${this.target.port}`;
-        if ((await probeServerSsl(this.target.host.replace(/^\[(.*)\]$/, '$1'), this.target.port)) === false) {
+        if ((await probeServerSsl(bareHost(this.target), this.target.port)) === false) {
           throw new PostgresStoreError(
             `${where} does not accept SSL, but the database-url asks for sslmode=${this.target.sslMode}; enable SSL on the server or use sslmode=prefer (or disable)`,
             code,
@@ -571,7 +583,7 @@ export class PostgresStore implements Store {
     this.assertOpen();
     const w = historyWindow(q);
     const runs = (await this.retrying('load the history', () =>
-      this.sql.unsafe(`SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run ${w.sql}`, w.params as never[]),
+      this.sql.unsafe(`SELECT ${RUN_HEAD} FROM run ${w.sql}`, w.params as never[]),
     )) as unknown as RunRows['runs'];
     if (runs.length === 0) return [];
     await this.ensureIndexed(runs.map((r) => Number(r.id)));
@@ -637,7 +649,7 @@ export class PostgresStore implements Store {
       ? await this.lightRuns(
           (await this.retrying('load the history', () =>
             this.sql.unsafe(
-              'SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE id IN (SELECT unnest($1::text::int[]))',
+              `SELECT ${RUN_HEAD} FROM run WHERE id IN (SELECT unnest($1::text::int[]))`,
               [pgArray(refs)],
             ),
           )) as unknown as RunRows['runs'],
@@ -1031,7 +1043,7 @@ async function loadRunRows(
   load: Required<Omit<LoadOptions, 'environment' | 'testNames'>> & Pick<LoadOptions, 'testNames'> & { full: boolean },
 ): Promise<RunRows> {
   const runs = (await tx.unsafe(
-    `SELECT id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha FROM run WHERE ${runFilter}`,
+    `SELECT ${RUN_HEAD} FROM run WHERE ${runFilter}`,
     params,
   )) as unknown as RunRows['runs'];
   const empty: RunRows = { runs, ffaRuns: [], activeFlakefighters: [], tests: [], executions: [], exceptions: [], frames: [], results: [], evidence: [] };
