@@ -2,8 +2,17 @@
  * Cached file-existence lookups under the run's root: test-id resolution asks the same questions for
  * thousands of testcases (pytest modules, Java package dirs), and a stat per testcase would dominate ingest.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+
+/** The entry at `abs`, or undefined when there is none or it cannot be read (no access, a file on the way). */
+function statOf(abs: string): Stats | undefined {
+  try {
+    return statSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
 
 export class SourceFiles {
   private readonly known = new Map<string, boolean>();
@@ -20,14 +29,7 @@ export class SourceFiles {
       const abs = join(this.root, rel);
       // A file in a folder that is not there needs no stat of its own: pytest ids ask for
       // `tests/pkg/test_x/TestA.py` of every distinct classname, and most such folders do not exist.
-      if (!this.isDir(dirname(abs))) v = false;
-      else {
-        try {
-          v = statSync(abs, { throwIfNoEntry: false })?.isFile() ?? false;
-        } catch {
-          v = false;
-        }
-      }
+      v = this.isDir(dirname(abs)) && (statOf(abs)?.isFile() ?? false);
       this.known.set(rel, v);
     }
     return v;
@@ -49,14 +51,7 @@ export class SourceFiles {
     if (v === undefined) {
       const up = dirname(abs);
       const below = up !== abs && abs.startsWith(this.root + sep) && abs.length > this.root.length + 1;
-      if (below && !this.isDir(up)) v = false;
-      else {
-        try {
-          v = statSync(abs, { throwIfNoEntry: false })?.isDirectory() ?? false;
-        } catch {
-          v = false;
-        }
-      }
+      v = (!below || this.isDir(up)) && (statOf(abs)?.isDirectory() ?? false);
       this.dirs.set(abs, v);
     }
     return v;
