@@ -33,6 +33,8 @@ export interface TestIdentity {
 export class IdContext {
   readonly pytestCache = new Map<string, { prefix: string; fspath: string }>();
   readonly javaCache = new Map<string, string>();
+  /** Playwright spec (as written) → its file under one of the usual testDirs, or ''. */
+  readonly specCache = new Map<string, string>();
   readonly paths: IdPaths;
   constructor(readonly files: SourceFiles) {
     this.paths = new IdPaths(files);
@@ -147,12 +149,20 @@ function playwrightId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestId
   return { id, fspath };
 }
 
-/** Playwright writes spec paths relative to its testDir; the usual testDirs are tried under root. */
+/** Playwright writes spec paths relative to its testDir; the usual testDirs are tried under root (once per spec: every testcase names one). */
 function findSpec(spec: string, ctx: IdContext): string {
-  for (const dir of ['tests', 'test', 'e2e', 'src', ...ctx.files.topLevelDirs()]) {
-    if (ctx.files.isFile(`${dir}/${spec}`)) return ctx.files.abs(`${dir}/${spec}`);
+  let found = ctx.specCache.get(spec);
+  if (found === undefined) {
+    found = '';
+    for (const dir of ['tests', 'test', 'e2e', 'src', ...ctx.files.topLevelDirs()]) {
+      if (ctx.files.isFile(`${dir}/${spec}`)) {
+        found = ctx.files.abs(`${dir}/${spec}`);
+        break;
+      }
+    }
+    ctx.specCache.set(spec, found);
   }
-  return '';
+  return found;
 }
 
 /** JVM writers: `classname.name`; the source file is looked up under the usual source roots. */
