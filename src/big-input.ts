@@ -25,13 +25,21 @@ export const YOUNG_GENERATION_MB = 48;
 
 /**
  * The bytes of the result files the patterns match, roughly (a plain folder counts its XML and JSON files); a
- * pattern that cannot be matched counts nothing: ingest reports it properly.
+ * pattern that cannot be matched counts nothing: ingest reports it properly. Negated patterns prune the walk as
+ * they do ingest's (a `!node_modules/**` keeps this from reading the whole dependency tree).
  */
 export async function matchedBytes(patterns: string[], workspace: string): Promise<number> {
   const include: string[] = [];
+  const exclude: string[] = [];
   for (const raw of patterns) {
-    const p = raw.trim().replace(/\\/g, '/');
-    if (!p || p.startsWith('!') || isAbsolute(p) || p.split('/').includes('..')) continue;
+    const t = raw.trim();
+    const negated = t.startsWith('!');
+    const p = (negated ? t.slice(1) : t).replace(/\\/g, '/');
+    if (!p || isAbsolute(p) || p.split('/').includes('..')) continue;
+    if (negated) {
+      exclude.push(p);
+      continue;
+    }
     let dir = false;
     try {
       dir = !/[*?[\]{}()!]/.test(p) && statSync(resolve(workspace, p)).isDirectory();
@@ -44,7 +52,7 @@ export async function matchedBytes(patterns: string[], workspace: string): Promi
   if (include.length === 0) return 0;
   let total = 0;
   try {
-    for (const f of await glob(include, { cwd: workspace, onlyFiles: true, absolute: true, followSymbolicLinks: false })) {
+    for (const f of await glob(include, { cwd: workspace, ignore: exclude, onlyFiles: true, absolute: true, dot: true, expandDirectories: false, followSymbolicLinks: false })) {
       try {
         total += statSync(f).size;
       } catch {
