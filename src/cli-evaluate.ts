@@ -3,7 +3,7 @@
  * how often each flakefighter was right on this history, and which genuine failures it would have hidden.
  */
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
+import { DATABASE_FLAGS, databaseFlag, parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { progressBar } from './cli-progress.ts';
 import { evaluate } from './evaluate/evaluate.ts';
 import { parseLabelsCsv } from './evaluate/labels.ts';
@@ -48,8 +48,7 @@ export async function evaluateCommand(args: string[]): Promise<number> {
     'evaluate',
     args,
     {
-      database: { type: 'string' },
-      'database-url': { type: 'string' },
+      ...DATABASE_FLAGS,
       labels: { type: 'string' },
       json: { type: 'string' },
       html: { type: 'string' },
@@ -62,9 +61,8 @@ export async function evaluateCommand(args: string[]): Promise<number> {
     HELP,
   );
   if (!values) return 0;
-  const location = (values['database-url'] ?? values.database) as string | undefined;
-  if (!location) throw new UserError(`evaluate: --database is required; ${USAGE}`);
-  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumberFlag('evaluate', '--load-max-runs', String(values['load-max-runs']), 1);
+  const location = databaseFlag('evaluate', values, USAGE);
+  const loadMaxRuns = wholeNumberFlag('evaluate', values, 'load-max-runs', 1);
   const labelsFile = values.labels as string | undefined;
   const labelRows = labelsFile ? { rows: parseLabelsCsv(readLabels(labelsFile), labelsFile), file: labelsFile } : undefined;
   const summaryPath = process.env.GITHUB_STEP_SUMMARY;

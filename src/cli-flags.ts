@@ -56,20 +56,34 @@ export function parseCommandFlags(
   options: ParseArgsOptionsConfig,
   usage: string,
   help: string,
-): Record<string, string | boolean | undefined> | null {
+): FlagValues | null {
   if (wantsHelp(args)) {
     process.stdout.write(`${help}\n`);
     return null;
   }
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as FlagValues;
   } catch (err) {
     throw new UserError(`${command}: ${(err as Error).message.split('\n')[0]}; ${usage}`);
   }
 }
 
-/** A flag's value as a whole number >= min, or a user error naming the command and flag. */
-export function wholeNumberFlag(command: string, flag: string, value: string, min: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UserError(`${command}: ${flag} ${value} is not a whole number >= ${min}`);
+type FlagValues = Record<string, string | boolean | undefined>;
+
+/** The flag `--name` as a whole number >= min, undefined when not given, or a user error naming the command and flag. */
+export function wholeNumberFlag(command: string, values: FlagValues, name: string, min: number): number | undefined {
+  if (values[name] === undefined) return undefined;
+  const value = String(values[name]);
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UserError(`${command}: --${name} ${value} is not a whole number >= ${min}`);
   return Number(value);
+}
+
+/** --database and its alias --database-url (the action's input name), for the subcommands that read a database. */
+export const DATABASE_FLAGS = { database: { type: 'string' }, 'database-url': { type: 'string' } } as const satisfies ParseArgsOptionsConfig;
+
+/** The database location the subcommand was given, or a user error naming the missing flag. */
+export function databaseFlag(command: string, values: FlagValues, usage: string): string {
+  const location = (values['database-url'] ?? values.database) as string | undefined;
+  if (!location) throw new UserError(`${command}: --database is required; ${usage}`);
+  return location;
 }

@@ -5,7 +5,7 @@
  * alone, e.g. for a run the plugin wrote or one copied by `sync`.
  */
 import { useColor } from './cli-color.ts';
-import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
+import { DATABASE_FLAGS, databaseFlag, parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { NO_PROGRESS, startProgress } from './cli-progress.ts';
 import { evaluate } from './evaluate/evaluate.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
@@ -42,8 +42,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     'report',
     args,
     {
-      database: { type: 'string' },
-      'database-url': { type: 'string' },
+      ...DATABASE_FLAGS,
       'report-dir': { type: 'string' },
       run: { type: 'string' },
       'load-max-runs': { type: 'string' },
@@ -54,12 +53,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     HELP,
   );
   if (!values) return 0;
-  const location = (values['database-url'] ?? values.database) as string | undefined;
-  if (!location) throw new UserError(`report: --database is required; ${USAGE}`);
+  const location = databaseFlag('report', values, USAGE);
   const dir = values['report-dir'] as string | undefined;
   if (!dir) throw new UserError(`report: --report-dir is required; ${USAGE}`);
-  const runId = values.run === undefined ? undefined : wholeNumberFlag('report', '--run', String(values.run), 1);
-  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumberFlag('report', '--load-max-runs', String(values['load-max-runs']), 1);
+  const runId = wholeNumberFlag('report', values, 'run', 1);
+  const loadMaxRuns = wholeNumberFlag('report', values, 'load-max-runs', 1);
   const quiet = !!values.quiet;
 
   let db: OpenedLocation | null = null;

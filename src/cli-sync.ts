@@ -49,7 +49,7 @@ export async function syncCommand(args: string[]): Promise<number> {
   const from = values.from as string | undefined;
   const to = values.to as string | undefined;
   if (!from || !to) throw new UserError(`sync: --from and --to are both required; ${USAGE}`);
-  const loadMaxRuns = values['load-max-runs'] === undefined ? undefined : wholeNumberFlag('sync', '--load-max-runs', String(values['load-max-runs']), 1);
+  const loadMaxRuns = wholeNumberFlag('sync', values, 'load-max-runs', 1);
   const quiet = !!values.quiet;
   const dryRun = !!values['dry-run'];
   const log = (m: string) => {
