@@ -16,7 +16,7 @@ import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollect
 import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName } from './tracebacks.ts';
-import { child, parseXml, readStartTag, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
+import { child, flatCopy, parseXml, readStartTag, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
 import { parseNativeDotnet } from './dotnet-native.ts';
 import { parseTrx } from './trx.ts';
 
@@ -90,15 +90,6 @@ const DECIDE_AFTER = 1000;
 
 /** Dialects whose rules look at a whole suite before any of its testcases (merged-rows.ts): read as one tree. */
 const WHOLE_TREE_DIALECTS = new Set<JUnitDialect>(['maven-surefire', 'maven-failsafe', 'gradle']);
-
-/**
- * An id built from parts (`${classname}.${name}`) as one flat string: the Run keeps one per test, and a
- * string built by `+` keeps a node per part. The parts are the XML reader's own copies, never slices of the
- * file's text, so nothing in the Run keeps the text alive.
- */
-function flat(s: string): string {
-  return s.length < 13 ? s : [s.slice(0, 1), s.slice(1)].join('');
-}
 
 /**
  * Reads a JUnit report while the XML reader goes through it. The first DECIDE_AFTER testcases are kept as a
@@ -501,9 +492,9 @@ class CaseWalker {
       const passed = this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr);
       executions = hidden?.length ? [...hidden, passed] : [passed];
     }
-    // The id as one flat string, which the Run keeps; it is also the collector's key (flat, so cheap to hash),
-    // so the collector keeps no string of its own per test.
-    const name = group !== '' ? [group, key].join('') : flat(id);
+    // The id as one flat string, which the Run keeps (one built by `+`, `${classname}.${name}`, keeps a node per
+    // part); it is also the collector's key (flat, so cheap to hash), so the collector keeps no string of its own per test.
+    const name = group !== '' ? [group, key].join('') : flatCopy(id);
     const test = this.collector.addIn('', name, name, this.fspathOf(fspath), lineNo, executions, NO_RESULTS, scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;

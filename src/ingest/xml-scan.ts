@@ -69,6 +69,9 @@ function copyOf(src: string, from: number, to: number): string {
   return to - from < 13 ? src.slice(from, to) : [src.slice(from, from + 1), src.slice(from + 1, to)].join('');
 }
 
+/** `s` as one flat string of its own: neither a view into a file's text nor a chain of `+` parts. */
+export const flatCopy = (s: string): string => copyOf(s, 0, s.length);
+
 /** XML line-end normalisation (CRLF and CR → LF) for literal text; `&#13;` stays a CR since it is decoded after. */
 const eol = (s: string): string => (s.indexOf('\r') === -1 ? s : s.replace(/\r\n?/g, '\n'));
 
