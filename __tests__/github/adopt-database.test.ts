@@ -7,45 +7,22 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import initSqlJs from 'sql.js';
 import type { Run } from '../../src/model.ts';
+import { actionRun, failedOnce, saveRuns } from '../helpers/saved-runs.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { adoptDatabase, mergeDatabases } from '../../src/github/merge-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ffa-adopt-'));
 let n = 0;
 
-function run(minutesAgo: number, uuid = randomUUID()): Run {
-  const t = new Date(Date.now() - minutesAgo * 60e3);
-  t.setMilliseconds(0);
-  return {
-    startTime: t,
-    root: '/w',
-    commitSha: 'abc',
-    activeFlakefighters: [{ name: 'OutcomeFlip', params: { window: 3 } }],
-    meta: { uuid, workflow: 'CI', job: 'test', source: 'action' },
-    tests: [
-      {
-        name: 'tests/test_a.py::test_x',
-        fspath: '/w/tests/test_a.py',
-        lineNo: 3,
-        skipped: false,
-        results: [],
-        executions: [
-          { outcome: 'failed', startTime: t, endTime: t, stdout: null, stderr: null, report: 'boom', coverage: { '/w/a.py': [1, 2] }, exception: { name: 'AssertionError', frames: [{ path: 'tests/test_a.py', lineno: 4, colno: null, statement: 'assert 0' }] }, results: [{ name: 'OutcomeFlip', flaky: true }] },
-        ],
-      },
-    ],
-  };
+function run(minutesAgo: number, uuid?: string): Run {
+  return actionRun(minutesAgo, (t) => [failedOnce(t)], { uuid, activeFlakefighters: [{ name: 'OutcomeFlip', params: { window: 3 } }] });
 }
 
 /** A database of `runs` written by our store, then edited with `sql` (sql.js directly). */
 async function database(runs: Run[], sql?: string): Promise<string> {
-  const p = join(dir, `src-${n++}.db`);
-  const s = await openSqliteStore(p);
-  for (const r of runs) await s.save(r);
-  await s.close();
+  const p = await saveRuns(join(dir, `src-${n++}.db`), runs);
   if (sql) {
     const SQL = await initSqlJs();
     const db = new SQL.Database(new Uint8Array(readFileSync(p)));

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import initSqlJs from 'sql.js';
 import { startArtifactStandIn, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
 import { DATABASE_ZIP_COMMENT, uploadDatabase } from '../../src/github/artifacts.ts';
@@ -17,31 +16,19 @@ import { fetchHistoryArtifacts } from '../../src/github/artifact-history.ts';
 import { readContext } from '../../src/github/context.ts';
 import { adoptDatabase } from '../../src/github/merge-history.ts';
 import { fileIdentity, handOverBytes, readDatabaseFile } from '../../src/store/sqlite-file.ts';
-import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import type { Run } from '../../src/model.ts';
+import { actionRun, saveRuns } from '../helpers/saved-runs.ts';
 
 let s: ArtifactStandIn;
 const dir = mkdtempSync(join(tmpdir(), 'ffa-vouch-'));
 
 function run(): Run {
-  const t = new Date();
-  t.setMilliseconds(0);
-  return {
-    startTime: t,
-    root: '/w',
-    commitSha: 'abc',
-    activeFlakefighters: [],
-    meta: { uuid: randomUUID(), workflow: 'CI', job: 'test', source: 'action' },
-    tests: [{ name: 'tests/test_a.py::test_x', fspath: '/w/tests/test_a.py', lineNo: 3, skipped: false, results: [], executions: [{ outcome: 'passed', startTime: t, endTime: t, stdout: null, stderr: null, report: '', coverage: null, exception: null, results: [] }] }],
-  };
+  return actionRun(0, (t) => [{ name: 'tests/test_a.py::test_x', fspath: '/w/tests/test_a.py', lineNo: 3, skipped: false, results: [], executions: [{ outcome: 'passed', startTime: t, endTime: t, stdout: null, stderr: null, report: '', coverage: null, exception: null, results: [] }] }]);
 }
 
 /** A database written by our store; with `orphan`, an execution whose test is missing is added with sql.js. */
 async function database(name: string, orphan = false): Promise<string> {
-  const p = join(dir, name);
-  const st = await openSqliteStore(p);
-  await st.save(run());
-  await st.close();
+  const p = await saveRuns(join(dir, name), [run()]);
   if (orphan) {
     const SQL = await initSqlJs();
     const db = new SQL.Database(new Uint8Array(readFileSync(p)));

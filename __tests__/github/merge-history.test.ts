@@ -3,44 +3,20 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { Run } from '../../src/model.ts';
+import { actionRun, failedOnce, saveRuns } from '../helpers/saved-runs.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { mergeDatabases } from '../../src/github/merge-history.ts';
 import { SHARED } from '../helpers/shared-dir.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ffa-merge-'));
 
-function run(minutesAgo: number, uuid = randomUUID(), testName = 'tests/test_a.py::test_x'): Run {
-  const t = new Date(Date.now() - minutesAgo * 60e3);
-  t.setMilliseconds(0);
-  return {
-    startTime: t,
-    root: '/w',
-    commitSha: 'abc',
-    activeFlakefighters: [],
-    meta: { uuid, workflow: 'CI', job: 'test', source: 'action' },
-    tests: [
-      {
-        name: testName,
-        fspath: '/w/tests/test_a.py',
-        lineNo: 3,
-        skipped: false,
-        results: [],
-        executions: [
-          { outcome: 'failed', startTime: t, endTime: t, stdout: null, stderr: null, report: 'boom', coverage: { '/w/a.py': [1, 2] }, exception: { name: 'AssertionError', frames: [{ path: 'tests/test_a.py', lineno: 4, colno: null, statement: 'assert 0' }] }, results: [{ name: 'OutcomeFlip', flaky: true }] },
-        ],
-      },
-    ],
-  };
+function run(minutesAgo: number, uuid?: string, testName?: string): Run {
+  return actionRun(minutesAgo, (t) => [failedOnce(t, testName)], { uuid });
 }
 
 async function dbWith(name: string, runs: Run[]): Promise<string> {
-  const p = join(dir, name);
-  const s = await openSqliteStore(p);
-  for (const r of runs) await s.save(r);
-  await s.close();
-  return p;
+  return saveRuns(join(dir, name), runs);
 }
 
 test('runs of several history databases are merged once each, by uuid, and a second merge adds nothing', async () => {

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import type { Run } from '../../src/model.ts';
+import type { Run, Test } from '../../src/model.ts';
+import { actionRun, saveRuns } from '../helpers/saved-runs.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { fileIdentity, sameFile } from '../../src/store/sqlite-file.ts';
 import { adoptDatabase } from '../../src/github/merge-history.ts';
@@ -18,31 +18,20 @@ const dir = mkdtempSync(join(tmpdir(), 'ffa-checked-open-'));
 let n = 0;
 
 function run(minutesAgo: number): Run {
-  const t = new Date(Date.now() - minutesAgo * 60e3);
-  t.setMilliseconds(0);
-  return {
-    startTime: t,
-    root: '/w',
-    commitSha: 'abc',
-    activeFlakefighters: [{ name: 'OutcomeFlip', params: { window: 3 } }],
-    meta: { uuid: randomUUID(), workflow: 'CI', job: 'test', source: 'action' },
-    tests: Array.from({ length: 40 }, (_, i) => ({
+  const tests = (t: Date): Test[] =>
+    Array.from({ length: 40 }, (_, i) => ({
       name: `tests/test_a.py::test_${i}`,
       fspath: '/w/tests/test_a.py',
       lineNo: i + 1,
       skipped: false,
       results: [],
       executions: [{ outcome: i % 7 === 0 ? 'failed' : 'passed', startTime: t, endTime: t, stdout: 'x'.repeat(200), stderr: null, report: '', coverage: null, exception: null, results: [] }],
-    })),
-  };
+    }));
+  return actionRun(minutesAgo, tests, { activeFlakefighters: [{ name: 'OutcomeFlip', params: { window: 3 } }] });
 }
 
 async function database(runs: Run[]): Promise<string> {
-  const path = join(dir, `src-${n++}.db`);
-  const store = await openSqliteStore(path);
-  for (const r of runs) await store.save(r);
-  await store.close();
-  return path;
+  return saveRuns(join(dir, `src-${n++}.db`), runs);
 }
 
 /** The same file's bytes with its third page overwritten: same size, a valid header, fails quick_check. */
