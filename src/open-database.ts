@@ -189,11 +189,14 @@ async function uploadPendingRuns(store: Store, fallbackPath: string, log: Log): 
   const { openSqliteStore } = await import('./store/sqlite-store.ts');
   const local = await openSqliteStore(fallbackPath, { readonly: true });
   try {
-    const runs = await local.loadHistory({ before: new Date(8.64e15) });
-    let uploaded = 0;
-    for (const run of runs.reverse()) {
+    // Keys first, oldest first: only the runs still to upload are read whole (the file may hold a long artifact history).
+    const pending: number[] = [];
+    for (const key of await local.listRunKeys()) {
       // Only runs that were meant for the database: a local file may also hold local-only runs.
-      if (run.meta.source !== 'fallback' || (await store.hasRun(run.meta.uuid))) continue;
+      if (key.source === 'fallback' && !(await store.hasRun(key.uuid))) pending.push(key.id);
+    }
+    let uploaded = 0;
+    for (const run of await local.loadRuns(pending)) {
       await store.save(run);
       uploaded++;
     }
