@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { glob } from 'tinyglobby';
 
 /** Above this many bytes of matched result files the run goes to a worker (a 1,000,000-testcase JUnit file is 116 MiB). */
-export const BIG_INPUT_BYTES = 48 * 1024 * 1024;
+const BIG_INPUT_BYTES = 48 * 1024 * 1024;
 
 /** The threshold, or FLAKEFIGHTERS_WORKER_ABOVE_BYTES when set to a whole number (tests run small inputs in the worker with 0). */
 export function workerThreshold(env: NodeJS.ProcessEnv = process.env): number {

@@ -11,7 +11,7 @@ import { UserError } from './store/store.ts';
 
 const RENAMED: Record<string, string> = { 'test-results': 'results', 'database-path': 'database' };
 
-export const flagOf = (input: string): string => `--${RENAMED[input] ?? input}`;
+const flagOf = (input: string): string => `--${RENAMED[input] ?? input}`;
 
 const inputs = Object.keys(INPUT_DEFAULTS);
 // One-word inputs (root, save, coverage, summary …) are also plain English words: only their quoted or prefixed forms are swapped.

@@ -67,7 +67,7 @@ export function sourceRunsFor(current: Run, oldestFirst: readonly Run[]): { runs
 }
 
 /** No line at all: nothing says what the execution ran. */
-export function hasCoveredLine(coverage: Execution['coverage']): boolean {
+function hasCoveredLine(coverage: Execution['coverage']): boolean {
   return coverage !== null && Object.values(coverage).some((lines) => lines.length > 0);
 }
 

@@ -28,7 +28,7 @@ export function flakyReasons(test: Test): FlakyReason[] {
  * Why a genuine failure is genuine: each flakefighter's reason for not calling it flaky ("never passed on this commit
  * in 8 stored runs", "no earlier flaky failure with the same traceback"); flakefighters that gave no reason are left out.
  */
-export function genuineReasons(test: Test): FlakyReason[] {
+function genuineReasons(test: Test): FlakyReason[] {
   return reasonsSaying(test, false).filter((r) => r.reason);
 }
 
@@ -331,7 +331,7 @@ export function workflowRunUrl(data: ReportData, run: Run): string | null {
 const runIndexes = new WeakMap<ReportData, { byUuid: Map<string, Run>; byId: Map<number, Run> }>();
 
 /** The stored run an evidence points at (by uuid, else database id), among the loaded history and this run. */
-export function evidenceRun(data: ReportData, ev: Evidence | undefined): Run | null {
+function evidenceRun(data: ReportData, ev: Evidence | undefined): Run | null {
   if (!ev) return null;
   let idx = runIndexes.get(data);
   if (!idx) {

@@ -40,7 +40,7 @@ export function failureRow(data: ReportData, f: Failure): string {
 }
 
 /** "**OutcomeFlip**: passed on the same commit … in [run #41](…)", the run it points at linked. */
-export function whyLine(data: ReportData, r: FlakyReason): string {
+function whyLine(data: ReportData, r: FlakyReason): string {
   const view = evidenceView(data, r.evidence);
   const link = view.run?.url ? ` ([${escapeMarkdown(view.run.label)}](${markdownUrl(view.run.url)}))` : '';
   return `**${escapeMarkdown(r.name)}**${r.reason ? ': ' + escapeMarkdown(truncate(r.reason, 240)) : ''}${link}`;

@@ -73,7 +73,7 @@ const LEG_END = '<!-- /ffa-leg -->';
 const LEG_BLOCK = /<!-- ffa-leg:([A-Za-z0-9_-]+) -->\n([\s\S]*?)\n<!-- \/ffa-leg -->/g;
 
 /** The leg's section body: context, the failures table (cut to `maxChars`), links. */
-export function renderLegBody(data: ReportData, maxChars: number): string {
+function renderLegBody(data: ReportData, maxChars: number): string {
   const counts = countRun(data.run);
   const sha = data.sha ?? data.run.commitSha;
   const runUrl = workflowRunUrl(data, data.run);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export const READABLE_JSON_REPORT_VERSIONS = [1, 2] as const;
+const READABLE_JSON_REPORT_VERSIONS = [1, 2] as const;
 
 export interface JsonReportResult {
   name: string;
