@@ -8,6 +8,7 @@ import { htmlPage } from '../report/html-assets.ts';
 import { escapeHtml as h, formatCount, hideUrls, plural, stripInvalidXmlChars, truncate } from '../report/text.ts';
 import type { EvaluationReport, FailureInfo, FlakefighterScore, SweepRow } from './evaluate.ts';
 import type { Estimate } from './metrics.ts';
+import { num, setting } from './render.ts';
 
 export interface EvaluationHtmlOptions {
   /** Hidden genuine failures listed (default 500); the JSON has them all. */
@@ -16,7 +17,6 @@ export interface EvaluationHtmlOptions {
 
 /** Text for the page: escaped, and without control characters (ANSI colour codes in test names). */
 const t = (s: string): string => h(stripInvalidXmlChars(s).replace(/\x1b\[[0-9;]*m/g, ''));
-const num = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
 const pct = (v: number): string => `${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%`;
 
 /** The estimate as text, with its interval drawn as a bar whose text alternative says the same. */
@@ -37,7 +37,6 @@ function scoreRow(s: FlakefighterScore, label: string, combo = false): string {
     `${estimateCell(m.precision, 'precision')}${estimateCell(m.recall, 'recall')}${estimateCell(m.f1, 'F1')}${count(s.abstained)}${count(m.labelled)}</tr>`;
 }
 
-const setting = (r: SweepRow): string => (r.flakefighter === 'CosineSimilarity' ? `threshold ${r.threshold}` : `metric ${r.metric}, threshold ${r.threshold}`);
 
 /** A test name with break opportunities after `::`, `/` and `.` so long ids wrap at their joints. */
 const nameHtml = (name: string): string => `<span class="n">${t(truncate(name, 500)).replace(/(::|\/|\.)/g, '$1<wbr>')}</span>`;

@@ -5,8 +5,8 @@
  */
 import { breakable, markdownUrl } from '../report/markdown.ts';
 import { escapeMarkdown, formatCount, plural, truncate } from '../report/text.ts';
-import type { EvaluationReport, FlakefighterScore, SweepRow } from './evaluate.ts';
-import { estimate } from './render.ts';
+import type { EvaluationReport, FlakefighterScore } from './evaluate.ts';
+import { estimate, setting } from './render.ts';
 
 export interface EvaluationMarkdownOptions {
   /** Hidden genuine failures listed (default 200): a job summary holds at most 1 MiB. */
@@ -19,8 +19,6 @@ const scoreRow = (s: FlakefighterScore, label: string): string => {
   const m = s.metrics;
   return row([label, String(m.tp), m.fp > 0 ? `**${m.fp}**` : '0', String(m.tn), String(m.fn), estimate(m.precision), estimate(m.recall), estimate(m.f1), String(s.abstained), String(m.labelled)]);
 };
-
-const setting = (r: SweepRow): string => (r.flakefighter === 'CosineSimilarity' ? `threshold ${r.threshold}` : `metric ${r.metric}, threshold ${r.threshold}`);
 
 export function renderEvaluationMarkdown(r: EvaluationReport, opts: EvaluationMarkdownOptions = {}): string {
   const maxRows = opts.maxRows ?? 200;

@@ -2,7 +2,7 @@
 import type { Estimate } from './metrics.ts';
 import type { EvaluationReport, FlakefighterScore, SweepRow } from './evaluate.ts';
 
-const num = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+export const num = (v: number | null): string => (v === null ? '–' : v.toFixed(2));
 export const estimate = (e: Estimate) => (e.value === null ? '–' : `${num(e.value)} [${num(e.low)}–${num(e.high)}]`);
 
 function table(head: string[], rows: string[][]): string[] {
@@ -23,7 +23,8 @@ const scoreRow = (s: FlakefighterScore, label = s.name): string[] => [
   String(s.abstained),
 ];
 
-const setting = (r: SweepRow) => (r.flakefighter === 'CosineSimilarity' ? `threshold ${r.threshold}` : `metric ${r.metric}, threshold ${r.threshold}`);
+/** A sweep row's setting, as all three renderers name it. */
+export const setting = (r: SweepRow): string => (r.flakefighter === 'CosineSimilarity' ? `threshold ${r.threshold}` : `metric ${r.metric}, threshold ${r.threshold}`);
 
 export function renderEvaluation(r: EvaluationReport): string {
   const out: string[] = [];
