@@ -15,7 +15,7 @@ import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
-import { extractFrames } from './tracebacks.ts';
+import { extractFrames, withReportedName } from './tracebacks.ts';
 import { isObj, type Obj, str } from './json-values.ts';
 
 const DART_TYPES = new Set(['start', 'suite', 'group', 'testStart', 'print', 'error', 'testDone', 'done', 'allSuites', 'debug']);
@@ -118,9 +118,7 @@ export function parseDartJson(text: string, ctx: ReportContext): ParsedReport {
   const exceptionOf = (error: string, stack: string): ExceptionInfo | null => {
     const exc = paths.frames(extractFrames(stack, 'dart', ctx.files));
     const name = /^((?:[A-Z]\w*)?(?:Exception|Error))\b/.exec(error.trim())?.[1] ?? null;
-    if (exc === null) return name ? { name, frames: [] } : null;
-    if (name) exc.name = name;
-    return exc;
+    return withReportedName(exc, name);
   };
   const collector = new TestCollector(distinctInvocations);
   const failing = (a: Attempt, outcome: Outcome, stdout: string | null, fallback: string): Execution => {

@@ -5,7 +5,7 @@
 import type { Execution, Outcome } from '../model.ts';
 import type { ParsedReport, ReportContext } from './junit.ts';
 import { newExecution, parseTimestamp, secondsToMs, TestCollector } from './test-collector.ts';
-import { extractFrames } from './tracebacks.ts';
+import { extractFrames, withReportedName } from './tracebacks.ts';
 import { child, type XmlElement } from './xml-scan.ts';
 
 function failureExecution(outcome: Outcome, failure: XmlElement | null, ctx: ReportContext, fields: Partial<Execution>): Execution {
@@ -18,7 +18,7 @@ function failureExecution(outcome: Outcome, failure: XmlElement | null, ctx: Rep
     ...fields,
     report,
     message: message.split('\n')[0] || null,
-    exception: exc ? { ...exc, name: typed ? typed.split('.').pop()! : exc.name } : typed ? { name: typed.split('.').pop()!, frames: [] } : null,
+    exception: withReportedName(exc, typed ? typed.split('.').pop()! : null),
   });
 }
 

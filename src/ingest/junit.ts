@@ -15,7 +15,7 @@ import type { SourceFiles } from './source-files.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
 import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
-import { extractFrames, shortExceptionName } from './tracebacks.ts';
+import { extractFrames, shortExceptionName, withReportedName } from './tracebacks.ts';
 import { child, flatCopy, parseXml, readStartTag, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
 import { parseNativeDotnet } from './dotnet-native.ts';
 import { parseTrx } from './trx.ts';
@@ -369,11 +369,8 @@ class CaseWalker {
   }
 
   private exceptionOf(text: string, type: string | undefined): ExceptionInfo | null {
-    const got = extractFrames(text, this.lang, this.ctx.files);
-    if (got === null) return type && !/^(?:failure|error)?$/i.test(type) ? { name: shortExceptionName(type), frames: [] } : null;
     // The report's own exception type beats what we read from the text (pytest writes none).
-    if (type && !/^(?:failure|error)?$/i.test(type)) got.name = shortExceptionName(type);
-    return got;
+    return withReportedName(extractFrames(text, this.lang, this.ctx.files), type && !/^(?:failure|error)?$/i.test(type) ? shortExceptionName(type) : null);
   }
 
   private failingExecution(outcome: Outcome, el: XmlElement, start: Date | null, end: Date | null, out: string | null, err: string | null): Execution {

@@ -13,7 +13,7 @@ import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
-import { extractFrames, shortExceptionName } from './tracebacks.ts';
+import { extractFrames, shortExceptionName, withReportedName } from './tracebacks.ts';
 import { isObj, type Obj, str } from './json-values.ts';
 
 const MAX_RETRIES = 1000;
@@ -52,7 +52,7 @@ export function parseMochaJson(doc: Obj, ctx: ReportContext): ParsedReport {
         final = newExecution('failed', {
           report,
           message: message.split('\n')[0] || report.split('\n')[0],
-          exception: exc ? { ...exc, name: name ? shortExceptionName(name) : exc.name } : name ? { name: shortExceptionName(name), frames: [] } : null,
+          exception: withReportedName(exc, name ? shortExceptionName(name) : null),
         });
       } else if (outcome === 'skipped') final = newExecution('skipped', { report: 'None' });
       else final = newExecution('passed');

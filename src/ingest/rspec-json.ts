@@ -12,7 +12,7 @@ import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, TestCollector } from './test-collector.ts';
-import { extractFrames, shortExceptionName } from './tracebacks.ts';
+import { extractFrames, shortExceptionName, withReportedName } from './tracebacks.ts';
 import { isObj, type Obj, str } from './json-values.ts';
 
 export function isRspecJson(doc: Obj): boolean {
@@ -55,7 +55,7 @@ export function parseRspecJson(doc: Obj, ctx: ReportContext): ParsedReport {
       ex = newExecution('failed', {
         report,
         message: message.trim().split('\n')[0] || cls || 'failed',
-        exception: exc ? { ...exc, name: name ?? exc.name } : name ? { name, frames: [] } : null,
+        exception: withReportedName(exc, name),
       });
     } else {
       const reason = str(e.pending_message);

@@ -344,6 +344,16 @@ export function guessLanguage(text: string): Language | null {
 }
 
 /**
+ * What extractFrames read, under the report's own exception name when it gives one (reports name the type
+ * better than a trace does; pytest's name none): the name alone when no frame was read, null when neither.
+ */
+export function withReportedName(exc: ExtractedException | null, name: string | null): ExtractedException | null {
+  if (exc === null) return name === null ? null : { name, frames: [] };
+  if (name !== null) exc.name = name;
+  return exc;
+}
+
+/**
  * Exception name and frames from a failure text, or null when the text has no frames we recognise.
  * `root` may be a SourceFiles to share its lookup cache with the caller.
  */

@@ -12,7 +12,7 @@ import type { ParsedReport, ReportContext } from './junit.ts';
 import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
-import { extractFrames, shortExceptionName } from './tracebacks.ts';
+import { extractFrames, shortExceptionName, withReportedName } from './tracebacks.ts';
 import { child, type XmlElement } from './xml-scan.ts';
 
 /** The TestOutcome enumeration of the TRX schema (vstst.xsd). */
@@ -99,7 +99,7 @@ export function parseTrx(root: XmlElement, ctx: ReportContext): ParsedReport {
       stderr,
       report,
       message: message.trim().split('\n')[0] || r.attrs.outcome || null,
-      exception: exc ? { ...exc, name: name ?? exc.name } : name ? { name, frames: [] } : null,
+      exception: withReportedName(exc, name),
     });
   };
 
