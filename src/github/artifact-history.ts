@@ -15,7 +15,7 @@ import type { GitHubContext } from './context.ts';
 import { runUrl } from './context.ts';
 import { carrySuffix, DATABASE_ZIP_COMMENT, databaseArtifactName } from './artifacts.ts';
 import { describeApiError, makeOctokit, type Octokit } from './octokit.ts';
-import { extractZipFile, readZipComment, ZipError } from './zip-reader.ts';
+import { extractZipFile, ZipError } from './zip-reader.ts';
 import { fileIdentity, handOverBytes } from '../store/sqlite-file.ts';
 
 export interface HistoryDatabase {
@@ -126,7 +126,7 @@ export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<
     }
     const taken = candidates.slice(0, limit);
     const maxBytes = opts.maxBytes ?? DEFAULT_HISTORY_MAX_BYTES;
-    const own = opts.suffix ? `${opts.name}-${opts.suffix}` : opts.name;
+    const own = databaseArtifactName(opts.name, opts.suffix);
     let ownTooBig: FetchHistoryResult['ownTooBig'];
     for (const c of taken) {
       // The first database found is the one a fresh runner adopts: its bytes go along (sqlite-file.ts handOverBytes).
@@ -392,10 +392,10 @@ async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, d
     const target = join(dir, String(a.id));
     mkdirSync(target, { recursive: true });
     let files: string[];
-    const kept: { file?: { path: string; bytes: Buffer } } = {};
+    const kept: { file?: { path: string; bytes: Buffer }; comment?: string } = {};
     try {
       // A database compresses well: allow it to unpack to twice the download limit, no further (zip bombs).
-      files = await extractZipFile(zipPath, target, { maxBytes: 2 * maxBytes }, keepBytes ? { onlyFile: (path, bytes) => (kept.file = { path, bytes }) } : {});
+      files = await extractZipFile(zipPath, target, { maxBytes: 2 * maxBytes }, { comment: (text) => (kept.comment = text), ...(keepBytes ? { onlyFile: (path, bytes) => (kept.file = { path, bytes }) } : {}) });
     } catch (e) {
       if (e instanceof ZipError) return `${what}: it is not a usable zip archive: ${e.message}.`;
       return `${what}: ${(e as Error).message}`;
@@ -408,7 +408,7 @@ async function downloadOne(octokit: Octokit, ctx: GitHubContext, c: Candidate, d
       if (id) handOverBytes(id, k.bytes);
     }
     // Without a digest the bytes are not known to be the ones uploaded: such a file is checked in full.
-    const exportedByAction = !!a.digest && dbs.length === 1 && (await readZipComment(zipPath)) === DATABASE_ZIP_COMMENT;
+    const exportedByAction = !!a.digest && dbs.length === 1 && kept.comment === DATABASE_ZIP_COMMENT;
     return dbs.map((path) => ({
       exportedByAction,
       path,

@@ -170,12 +170,13 @@ const CRC_TABLE = (() => {
  * size and CRC checked on the way; only when every entry checks out are the parts renamed into place,
  * so a bad entry leaves nothing behind. Same refusals as extractZip. `onlyFile`: when the archive
  * holds exactly one file, it also gets that file's bytes (collected on the way) once it is in place.
+ * `comment`: gets the archive's comment ('' when it has none), from the end record read anyway.
  */
 export async function extractZipFile(
   zipPath: string,
   dest: string,
   limits: ExtractLimits,
-  opts: { onlyFile?: (path: string, bytes: Buffer) => void } = {},
+  opts: { onlyFile?: (path: string, bytes: Buffer) => void; comment?: (text: string) => void } = {},
 ): Promise<string[]> {
   const fh = await open(zipPath, 'r');
   let entries: Entry[];
@@ -187,6 +188,7 @@ export async function extractZipFile(
     const tail = Buffer.alloc(tailLen);
     await fh.read(tail, 0, tailLen, fileSize - tailLen);
     const eocd = findEndOfCentralDirectory(tail);
+    opts.comment?.(tail.subarray(eocd + 22, eocd + 22 + tail.readUInt16LE(eocd + 20)).toString('utf8'));
     const count = tail.readUInt16LE(eocd + 10);
     const cdSize = tail.readUInt32LE(eocd + 12);
     const cdOffset = tail.readUInt32LE(eocd + 16);
@@ -250,22 +252,6 @@ export async function extractZipFile(
   } catch (err) {
     for (const p of parts) await rm(p, { force: true });
     throw err;
-  }
-}
-
-/** The archive's comment (the text after its end-of-central-directory record), '' when it has none. */
-export async function readZipComment(zipPath: string): Promise<string> {
-  const fh = await open(zipPath, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    const tailLen = Math.min(size, 22 + 0xffff);
-    const tail = Buffer.alloc(tailLen);
-    await fh.read(tail, 0, tailLen, size - tailLen);
-    const eocd = findEndOfCentralDirectory(tail);
-    const len = tail.readUInt16LE(eocd + 20);
-    return tail.subarray(eocd + 22, eocd + 22 + len).toString('utf8');
-  } finally {
-    await fh.close();
   }
 }
 
