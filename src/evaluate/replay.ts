@@ -10,11 +10,11 @@
 import { SIMILARITY_EPSILON } from '../flakefighters/cosine-similarity.ts';
 import type { Flakefighter } from '../flakefighters/flakefighter.ts';
 import { isNoVerdict } from '../flakefighters/no-verdict.ts';
-import { hideLearnedAfter, isLearned } from '../learned-verdicts.ts';
+import { hideLearnedAfter } from '../learned-verdicts.ts';
 import { createFlakefighter } from '../flakefighters/registry.ts';
 import { isFailing, verdictOf, type ActiveFlakefighter, type FlakefighterResult, type Run, type Test } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
-import { classifyAsOf, paramsRecord } from '../sync/reclassify.ts';
+import { classifyAsOf, keptVerdicts, paramsRecord } from '../sync/reclassify.ts';
 import type { AnyStore } from '../sync/open-any.ts';
 import { attemptsOf, passesOf, type EvaluationHistory, type HistoryRun } from './history.ts';
 import type { LabelledFailure } from './labels.ts';
@@ -224,13 +224,7 @@ export async function replayLabelled(store: AnyStore, history: EvaluationHistory
 
 /** A stored verdict classifyAsOf keeps (the newest of each flakefighter not replayed, learned ones aside) says flaky. */
 function keptFlaky(results: FlakefighterResult[], replayed: Set<string>): boolean {
-  const newest = new Map<string, FlakefighterResult>();
-  for (const r of results) {
-    if (replayed.has(r.name) || isLearned(r)) continue;
-    const had = newest.get(r.name);
-    if (!had || (r.id ?? 0) >= (had.id ?? 0)) newest.set(r.name, r);
-  }
-  return [...newest.values()].some((r) => r.flaky);
+  return keptVerdicts(results, replayed).some((r) => r.flaky);
 }
 
 /** CosineSimilarity's verdict at another threshold, from the similarity of the one replay (the best match does not depend on it). */

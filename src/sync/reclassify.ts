@@ -69,6 +69,12 @@ function latest(results: FlakefighterResult[], name: string): FlakefighterResult
   return best;
 }
 
+/** The verdicts a replay keeps as stored: the newest of each flakefighter not recomputed, learned ones aside. */
+export function keptVerdicts(results: FlakefighterResult[], recomputed: ReadonlySet<string>): FlakefighterResult[] {
+  const names = [...new Set(results.filter((r) => !isLearned(r)).map((r) => r.name))].filter((n) => !recomputed.has(n));
+  return names.map((n) => latest(results, n)!);
+}
+
 export interface ReclassifyOptions {
   warn?: (m: string) => void;
   reason: string;
@@ -121,10 +127,7 @@ export async function classifyAsOf(run: Run, history: Run[], opts: ClassifyAsOfO
   const build = (): Flakefighter[] =>
     usable.map((a) => opts.instances?.get(a.name) ?? createFlakefighter(a.name, paramsRecord(a.params), { root: run.root }));
   // Kept verdicts (DiffCov, unknown ones) stay in place so post-run flakefighters read them.
-  const keep = (rs: FlakefighterResult[]) => {
-    const names = [...new Set(rs.filter((r) => !isLearned(r)).map((r) => r.name))].filter((n) => !recomputed.has(n));
-    return names.map((n) => ({ ...latest(rs, n)! }));
-  };
+  const keep = (rs: FlakefighterResult[]) => keptVerdicts(rs, recomputed).map((r) => ({ ...r }));
   const copy: Run = {
     ...run,
     activeFlakefighters: [...run.activeFlakefighters],
