@@ -31,12 +31,9 @@ export function mapPathsOntoRoot(paths: Iterable<string>, root: string): PathMap
     if (p === base || p.startsWith(`${base}/`)) continue;
     outside.push(p);
     const parts = p.split('/').filter((s) => s !== '');
-    for (let i = 0; i < parts.length; i++) {
-      const suffix = parts.slice(i).join('/');
-      if (!files.isFile(suffix)) continue;
-      candidates.set(path, { target: files.abs(suffix), prefix: `${p.startsWith('/') ? '/' : ''}${parts.slice(0, i).join('/')}` || '/' });
-      break;
-    }
+    const i = files.longestFileTail(parts);
+    if (i === -1) continue;
+    candidates.set(path, { target: files.abs(parts.slice(i).join('/')), prefix: `${p.startsWith('/') ? '/' : ''}${parts.slice(0, i).join('/')}` || '/' });
   }
   const mappedThrough = new Map<string, number>();
   for (const { prefix } of candidates.values()) mappedThrough.set(prefix, (mappedThrough.get(prefix) ?? 0) + 1);

@@ -56,10 +56,7 @@ export class ReportPaths {
     if (!windows && !p.startsWith('/')) return p.replace(/^(?:\.\/)+/, '');
     // Another checkout: the longest tail that names a file under root.
     const parts = p.split('/').filter((s) => s !== '');
-    for (let i = windows ? 1 : 0; i < parts.length; i++) {
-      const tail = parts.slice(i).join('/');
-      if (this.files.isFile(tail)) return tail;
-    }
-    return p;
+    const i = this.files.longestFileTail(parts, windows ? 1 : 0);
+    return i === -1 ? p : parts.slice(i).join('/');
   }
 }

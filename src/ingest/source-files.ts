@@ -35,6 +35,15 @@ export class SourceFiles {
     return v;
   }
 
+  /**
+   * Where another checkout's path (split on `/`) meets this root: the first index from `from` on whose tail names
+   * a file under root (the longest such tail), or -1.
+   */
+  longestFileTail(parts: readonly string[], from = 0): number {
+    for (let i = from; i < parts.length; i++) if (this.isFile(parts.slice(i).join('/'))) return i;
+    return -1;
+  }
+
   /** True when `rel` (posix separators, relative to root) is a folder; cached by `rel` itself (no path joining per ask). */
   isDirRel(rel: string): boolean {
     let v = this.relDirs.get(rel);
