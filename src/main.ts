@@ -1,6 +1,6 @@
 /** The action's thin shell: inputs from the runner, the pipeline, outputs and the exit status. */
 import * as core from '@actions/core';
-import { readConfig } from './config/inputs.ts';
+import { readConfig, splitList } from './config/inputs.ts';
 import { jobSuffix, readContext } from './github/context.ts';
 import type { Log } from './log.ts';
 import { runPipeline } from './pipeline.ts';
@@ -57,7 +57,7 @@ export function describeError(err: unknown): string {
 async function start(): Promise<void> {
   if (isMainThread) {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const patterns = core.getInput('test-results').split(/[\n,]/);
+    const patterns = splitList(core.getInput('test-results'));
     const bytes = await matchedBytes(patterns, workspace);
     if (bytes > workerThreshold()) {
       core.info(`The result files hold ${(bytes / 1048576).toFixed(0)} MiB: read and classified in a worker thread with a ${YOUNG_GENERATION_MB} MiB young generation, to keep the step's memory down.`);
