@@ -709,7 +709,7 @@ export class PostgresStore implements Store {
   /** Row count of every table, ours included (tests, diagnostics). */
   async tableCounts(): Promise<Record<string, number>> {
     this.assertOpen();
-    const tables = [...PLUGIN_TABLES, ...FFA_TABLES];
+    const tables = ALL_TABLES;
     const [row] = await this.retrying('count rows', () =>
       this.sql.unsafe(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})::int AS "${t}"`).join(', ')}`),
     );
