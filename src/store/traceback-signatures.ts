@@ -19,7 +19,7 @@
  * plugin's tables with the same code that indexes a run at save (indexRun), so both paths agree by construction.
  */
 import { createHash } from 'node:crypto';
-import { testFlaky, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
+import { isFailing, testFlaky, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
 import { learnedFlakyOnly } from '../learned-verdicts.ts';
 import { frameTuple, hasRootedFrame, matchTuples, type FlakyTracebackGroup, type TracebackHistorySource, type TracebackRef } from '../flakefighters/traceback-history.ts';
 import type { FrameTuple } from '../flakefighters/tfidf.ts';
@@ -64,7 +64,7 @@ export interface IndexedRun {
  */
 export type KeepExecution = (e: Execution) => boolean;
 export const SQLITE_KEEPS: KeepExecution = (e) => e.outcome !== 'passed' || e.results.length > 0;
-export const POSTGRES_KEEPS: KeepExecution = (e) => e.outcome === 'failed' || e.outcome === 'error' || e.results.length > 0;
+export const POSTGRES_KEEPS: KeepExecution = (e) => isFailing(e.outcome) || e.results.length > 0;
 export const KEEPS_ALL: KeepExecution = () => true;
 
 /**
