@@ -172,10 +172,9 @@ export async function evaluate(store: AnyStore, opts: EvaluateOptions): Promise<
     const c = confusion(labelled.map((l, i) => ({ label: l.label, flaky: flakyAtThreshold(replayed.similarity[i], threshold) })));
     rows.push({ flakefighter: 'CosineSimilarity', threshold, metric: null, metrics: metricsOf(c) });
   }
-  const covIdx = labelled.map((_, i) => i);
   for (const s of coverageSweep) {
     const arr = replayed.coverageSweep.get(settingKey(s))!;
-    rows.push({ flakefighter: 'CoverageIndependence', threshold: s.threshold, metric: s.metric, metrics: metricsOf(confusion(covIdx.map((i) => ({ label: labelled[i].label, flaky: arr[i] })))) });
+    rows.push({ flakefighter: 'CoverageIndependence', threshold: s.threshold, metric: s.metric, metrics: metricsOf(confusion(labelled.map((l, i) => ({ label: l.label, flaky: arr[i] })))) });
   }
   const notes = [...replayed.notRecomputed, ...labels.warnings];
   for (const [m, n] of warnings) notes.push(n > 1 ? `${m} (in ${n} replays)` : m);
