@@ -126,20 +126,19 @@ await build({ ...options, plugins: [...options.plugins, lazyUndici], entryPoints
 await build({ ...options, entryPoints: { cli: `${root}src/cli.ts` } });
 // undici as a file of its own for the action (see lazyUndici), copied beside every output that loads it.
 await build({ ...options, plugins: [], banner: {}, format: 'cjs', entryPoints: { undici: require.resolve('undici') }, outdir: `${out}/.undici` });
-const undiciUsers = new Set();
-for (const f of readdirSync(out, { recursive: true })) {
-  if (String(f).endsWith('.js') && readFileSync(join(out, String(f)), 'utf8').includes('undici.cjs')) undiciUsers.add(dirname(join(out, String(f))));
-}
-for (const dir of undiciUsers) {
+// Each output read once: the folders whose code names a file it loads from beside itself.
+const outputs = readdirSync(out, { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => ({ dir: dirname(join(out, f)), text: readFileSync(join(out, f), 'utf8') }));
+const foldersNaming = (file) => new Set(outputs.filter((o) => o.text.includes(file)).map((o) => o.dir));
+for (const dir of foldersNaming('undici.cjs')) {
   copyFileSync(`${out}/.undici/undici.js`, join(dir, 'undici.cjs'));
   copyFileSync(`${out}/.undici/undici.js.LEGAL.txt`, join(dir, 'undici.cjs.LEGAL.txt'));
 }
 rmSync(`${out}/.undici`, { recursive: true, force: true });
 // sql.js's loader looks for the wasm beside the file its code landed in (an entry or a chunk): put it there.
-const wasmUsers = new Set();
-for (const f of readdirSync(out, { recursive: true })) {
-  if (String(f).endsWith('.js') && readFileSync(join(out, String(f)), 'utf8').includes('sql-wasm.wasm')) wasmUsers.add(dirname(join(out, String(f))));
-}
+const wasmUsers = foldersNaming('sql-wasm.wasm');
 if (wasmUsers.size === 0) throw new Error('build: no output file loads sql-wasm.wasm; where does sql.js look for it?');
 for (const dir of wasmUsers) copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(dir, 'sql-wasm.wasm'));
 rmSync(`${root}dist.old`, { recursive: true, force: true });
