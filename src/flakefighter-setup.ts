@@ -7,7 +7,6 @@ import type { Config } from './config/inputs.ts';
 import { parseFlakefightersConfig, type FlakefighterConfig } from './config/flakefighters-config.ts';
 import type { Flakefighter } from './flakefighters/flakefighter.ts';
 import { createFlakefighter, type FlakefighterDeps } from './flakefighters/registry.ts';
-import { DiffCov } from './flakefighters/diff-cov.ts';
 import { sfflReport } from './flakefighters/sffl.ts';
 import type { GitHubContext } from './github/context.ts';
 import type { Run } from './model.ts';
@@ -78,6 +77,10 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, no
     });
     if (changed.warning) warn(`DiffCov: ${changed.warning}`);
     deps.changedLines = changed;
+    // Unknown changed lines would make every failure "cover no changed line": DiffCov says nothing instead.
+    if (changed.via === 'none') {
+      deps.changedLinesUnknown = commits.source ? 'the lines changed since the source commit could not be found' : 'there is no source commit to compare with';
+    }
     deps.sourceCommit = commits.source;
     deps.targetCommit = commits.target;
     // The store gives newest first; DiffCov reads them oldest first so that the newest run decides,
@@ -86,11 +89,6 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, no
     deps.sourceRuns = [...stored].reverse();
   }
   const flakefighters = specs.map((s) => createFlakefighter(s.name, s.params, deps));
-  // Unknown changed lines would make every failure "cover no changed line": DiffCov says nothing instead.
-  if (deps.changedLines && 'via' in deps.changedLines && deps.changedLines.via === 'none') {
-    const why = deps.sourceCommit ? 'the lines changed since the source commit could not be found' : 'there is no source commit to compare with';
-    for (const f of flakefighters) if (f instanceof DiffCov) f.abstain(why);
-  }
   return {
     flakefighters,
     sffl: hasCoverage && perTestCoverage ? () => sfflReport(run.tests, cfg.root) : undefined,

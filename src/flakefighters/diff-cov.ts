@@ -30,6 +30,8 @@ export interface DiffCovOptions {
   sourceRuns: Run[];
   /** Judge passing executions too, as the plugin does (parity checks); we only judge failures. */
   judgeAll?: boolean;
+  /** Why the changed lines are unknown, when they are: as abstain(). */
+  unknownChanges?: string;
 }
 
 export interface DiffCovDecision {
@@ -85,6 +87,7 @@ export class DiffCov implements Flakefighter {
     this.opts = opts;
     this.runLive = opts.runLive ?? true;
     this.compareWith(opts.sourceRuns);
+    if (opts.unknownChanges) this.abstain(opts.unknownChanges);
   }
 
   private compareWith(runs: readonly Run[]): void {

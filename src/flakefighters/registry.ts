@@ -33,6 +33,8 @@ export interface FlakefighterDeps {
   sourceRuns?: Run[];
   /** DiffCov: from src/ingest/git-diff.ts changedLines(). */
   changedLines?: { linesChanged: Map<string, Set<number>>; methodDeclarations: Map<string, Set<number>> };
+  /** DiffCov: why the changed lines are unknown (no source commit, no diff); DiffCov then gives no verdict. */
+  changedLinesUnknown?: string;
   /** DiffCov: the commits actually compared (the plugin stores the resolved ones in its params). */
   sourceCommit?: string | null;
   targetCommit?: string | null;
@@ -70,6 +72,7 @@ const SPECS: FlakefighterSpec[] = [
         linesChanged: deps.changedLines?.linesChanged ?? new Map(),
         methodDeclarations: deps.changedLines?.methodDeclarations ?? new Map(),
         sourceRuns: deps.sourceRuns ?? [],
+        unknownChanges: deps.changedLinesUnknown,
       }),
   },
   {
