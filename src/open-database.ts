@@ -76,9 +76,10 @@ export async function openDatabase(cfg: Config, ctx: GitHubContext | null, log: 
 }
 
 async function openSqlite(path: string, cfg: Config, ctx: GitHubContext | null, log: Log, description: string): Promise<OpenedDatabase> {
-  let historySource = existsSync(path) ? `the file ${path}` : 'none yet (fresh history)';
+  const exists = existsSync(path);
+  let historySource = exists ? `the file ${path}` : 'none yet (fresh history)';
   // Nothing to read, nothing to keep, nothing to upload: no sql.js (its WebAssembly is most of a small run's start).
-  if (!cfg.save && !cfg.uploadArtifact && !existsSync(path) && !(cfg.historyFromArtifact && ctx && ctx.repository)) {
+  if (!cfg.save && !cfg.uploadArtifact && !exists && !(cfg.historyFromArtifact && ctx && ctx.repository)) {
     return { store: emptyStore(), kind: 'sqlite', description, historySource, fallbackReason: null, sqlitePath: path };
   }
   const { openSqliteStore } = await import('./store/sqlite-store.ts');
