@@ -9,8 +9,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as zlib from 'node:zlib';
-import { createInflateRaw, inflateRawSync } from 'node:zlib';
+import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 
 export class ZipError extends Error {
   override name = 'ZipError';
@@ -154,16 +153,6 @@ function inflate(zip: Buffer, e: Entry): Buffer {
   return data;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
 /**
  * Unpacks a zip file from disk without holding it (or any entry) in memory: the central directory is
  * read from the end of the file, each entry is streamed through inflate into `<target>.part`, with its
@@ -267,7 +256,7 @@ function checker(e: Entry, into: Buffer | null = null): { stream: Transform; ver
       size += chunk.length;
       if (size > e.size) return done(new ZipError(`entry '${e.name}' has the wrong size`));
       if (into) chunk.copy(into, size - chunk.length);
-      crc = crc32Update(crc, chunk);
+      crc = crc32(chunk, crc);
       done(null, chunk);
     },
   });
@@ -278,20 +267,4 @@ function checker(e: Entry, into: Buffer | null = null): { stream: Transform; ver
       if (crc !== e.crc) throw new ZipError(`entry '${e.name}' fails its CRC check`);
     },
   };
-}
-
-/** CRC-32 continued over another chunk: zlib's where Node has it (22+), else the table below. */
-function crc32Update(crc: number, chunk: Buffer): number {
-  const native = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
-  if (native) return native(chunk, crc);
-  let c = (crc ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < chunk.length; i++) c = CRC_TABLE[(c ^ chunk[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-// zlib.crc32 arrived in Node 22; the tests run on 20.
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
