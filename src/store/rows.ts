@@ -27,7 +27,6 @@
  *       objects), the other rows returned; flattenRun = flattenHead + flattenTests, the same rows
  *   passedTestNames(run): Set<string>               // tests with a passing execution (learning on save)
  *   pluginRunUuid(startTime: Date, root: string | null, testNames: string[]): string
- *   runUuidFromRows(run: RunRow, testNames: string[]): string  // same, from a row
  *   interface LoadOptions { failuresOnly?; coverage?; environment?; testNames?; bare? }   // bare: outcomes and verdicts only
  *   interface RunKey { id: number; uuid: string; startTime: Date; source: string | null }
  *   FLAT_COLUMNS: the column order of each FlatRun row kind, for multi-row INSERTs
@@ -238,11 +237,6 @@ export function pluginRunUuid(startTime: Date, root: string | null, testNames: r
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
-
-export function runUuidFromRows(run: RunRow, testNames: readonly string[]): string {
-  const t = parseTimestamp(run.start_time, 'local') ?? new Date(0);
-  return pluginRunUuid(t, run.root, testNames);
 }
 
 const toBool = (v: DbBool): boolean => v === true || v === 1 || (typeof v === 'string' && (v === '1' || v === 't' || v === 'true'));
