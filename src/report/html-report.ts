@@ -49,8 +49,11 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
   const counts = countRun(data.run);
   const failures = failuresOf(data.run);
   const shown = failures.slice(0, maxRows);
-  const flips = flipRanking(data, Math.min(maxRows, 500));
-  const ranked = data.flakiest?.length ? data.flakiest.slice(0, Math.min(maxRows, 500)).map((f) => f.name) : flips.map((f) => f.name);
+  const rankRows = Math.min(maxRows, 500);
+  // The database's ranking over every stored run when it gave one; else the flips of the loaded history, computed only then.
+  const stored = data.flakiest?.length ? data.flakiest.slice(0, rankRows) : undefined;
+  const flips = stored ? [] : flipRanking(data, rankRows);
+  const ranked = (stored ?? flips).map((f) => f.name);
   const strips = timelines(data, new Set([...shown.map((f) => f.test.name), ...ranked]), maxRuns);
   const status = counts.genuine > 0 ? 'genuine' : counts.flaky > 0 ? 'flaky' : 'passed';
   const title =
@@ -66,10 +69,10 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
     trendSection(data, maxRuns),
     toolbar(failures.length),
     failuresSection(data, failures, shown, strips),
-    flakiestSection(flips, strips, data.flakiest?.slice(0, Math.min(maxRows, 500))),
+    flakiestSection(flips, strips, stored),
     sfflSection(data, maxRows),
     flaggedSection(data, maxRows),
-    opts.evaluation ? renderEvaluationSection(opts.evaluation, { maxRows: Math.min(maxRows, 500) }) : '',
+    opts.evaluation ? renderEvaluationSection(opts.evaluation, { maxRows: rankRows }) : '',
     warningsSection(data),
     filesSection(data),
     '</main>',
