@@ -5,7 +5,7 @@
  * the git directory; by default the mirror the fetch tool leaves under /work/.mirror.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export interface Fetched {
@@ -27,7 +27,7 @@ export function extractFetched(dataDir: string, repo: string, paths: string[]): 
     const commit = execFileSync('git', ['--git-dir', git, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     const dir = resolve(dataDir, 'fetched', repo.replace('/', '+'));
     const stamp = join(dir, '.commit');
-    if (!existsSync(stamp) || execFileSync('cat', [stamp], { encoding: 'utf8' }).trim() !== commit) {
+    if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== commit) {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const tar = execFileSync('git', ['--git-dir', git, 'archive', '--format=tar', commit, ...paths], { maxBuffer: 1 << 28 });
