@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, openSync, readSync, closeSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
@@ -450,9 +450,7 @@ async function fetchZip(octokit: Octokit, ctx: GitHubContext, artifactId: number
     if (res.status === 200 && res.data instanceof ArrayBuffer) {
       const bytes = Buffer.from(res.data);
       if (bytes.length > maxBytes) throw new TooBig('', bytes.length);
-      await pipeline(async function* () {
-        yield bytes;
-      }, createWriteStream(file));
+      await writeFile(file, bytes);
       return createHash('sha256').update(bytes).digest('hex');
     }
     throw new BlobError(`the download endpoint answered ${res.status} instead of a redirect.`);
