@@ -78,8 +78,6 @@ export class DiffCov implements Flakefighter {
   readonly runLive: boolean;
   private readonly opts: DiffCovOptions;
   private previous = new Map<string, { outcomes: Set<string>; run: Run }>();
-  /** Set when the source runs cannot be compared with the judged run: no verdict at all, with this reason. */
-  private noVerdictReason: string | null = null;
   /** Set by abstain(): the changed lines are unknown, so nothing can be said. */
   private unknownChanges: string | null = null;
 
@@ -133,15 +131,16 @@ export class DiffCov implements Flakefighter {
   classify(ctx: ClassifyContext): void {
     const source = sourceRunsFor(ctx.run, this.opts.sourceRuns);
     this.compareWith(source.runs);
-    this.noVerdictReason = this.unknownChanges ?? source.noVerdictReason;
+    // Set when the source runs cannot be compared with the judged run: no verdict at all, with this reason.
+    const noVerdictReason = this.unknownChanges ?? source.noVerdictReason;
     const noCoverage: string[] = [];
     let skippedRun = 0;
     for (const test of ctx.run.tests) {
       for (const execution of test.executions) {
         if (!this.opts.judgeAll && !isFailing(execution.outcome)) continue;
-        if (this.noVerdictReason && !this.opts.judgeAll) {
+        if (noVerdictReason && !this.opts.judgeAll) {
           skippedRun++;
-          this.note(execution, `no verdict: ${this.noVerdictReason}`);
+          this.note(execution, `no verdict: ${noVerdictReason}`);
           continue;
         }
         // Without coverage every transition would look flaky; say nothing instead.
@@ -177,7 +176,7 @@ export class DiffCov implements Flakefighter {
         });
       }
     }
-    if (skippedRun) ctx.warn(`DiffCov: no verdict for ${skippedRun} failure(s): ${this.noVerdictReason}`);
+    if (skippedRun) ctx.warn(`DiffCov: no verdict for ${skippedRun} failure(s): ${noVerdictReason}`);
     if (noCoverage.length) {
       const names = [...new Set(noCoverage)];
       ctx.warn(
