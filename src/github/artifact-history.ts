@@ -93,9 +93,9 @@ const MAX_RUN_LOOKUPS = 8;
 const RECENT_RUNS = 5;
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 /** The default of input `history-max-mb`: a history file near sql.js's 1 GiB limit zips well below it. */
-export const DEFAULT_HISTORY_MAX_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_HISTORY_MAX_BYTES = 1024 * 1024 * 1024;
 /** A bound on downloads per run, far above any matrix: never a silent cap (see fetchHistoryArtifacts). */
-export const MAX_HISTORY_ARTIFACTS = 256;
+const MAX_HISTORY_ARTIFACTS = 256;
 
 export async function fetchHistoryArtifacts(opts: FetchHistoryOptions): Promise<FetchHistoryResult> {
   const ctx = opts.context;

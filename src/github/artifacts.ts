@@ -45,7 +45,7 @@ export function databaseArtifactName(name: string, suffix?: string): string {
  * for 27.6 MiB, level 1 0.57 s for 32.3 MiB. Level 3 keeps most of the saving in time for a fifth
  * less to upload, store and download than level 1.
  */
-export const DATABASE_COMPRESSION_LEVEL = 3;
+const DATABASE_COMPRESSION_LEVEL = 3;
 
 /**
  * The comment of a database artifact's zip: this action's store exported the file in it, from a

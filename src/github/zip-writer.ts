@@ -19,8 +19,8 @@ export interface ZipSource {
 }
 
 /** The most a plain (non-ZIP64) archive can count or address. */
-export const ZIP32_MAX_ENTRIES = 0xffff;
-export const ZIP32_MAX_BYTES = 0xffffffff;
+const ZIP32_MAX_ENTRIES = 0xffff;
+const ZIP32_MAX_BYTES = 0xffffffff;
 
 /**
  * Whether these sources surely fit a plain zip: entry count and every offset under the 32-bit
