@@ -20,7 +20,7 @@
  * `expireOnDownload`. Repository is octo/demo; runs default to branch main, workflow id 77.
  */
 import { createHash } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { apiError, json, linkHeader, startRestStandIn, type RestStandIn, type StandInRequest } from './rest-stand-in.ts';
 
 export const OWNER = 'octo';
@@ -443,22 +443,6 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
 }
 
 // ---- A tiny zip writer, so tests can build archives the client would never write (zip-slip names) ----
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** A zip with the given entries, names written exactly as given (deflated unless `stored`). */
 export function makeZip(entries: { name: string; data: Buffer; stored?: boolean }[]): Buffer {
