@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import type { Run } from '../../src/model.ts';
 import { actionRun, failedOnce, saveRuns } from '../helpers/saved-runs.ts';
+import { editSqlite } from '../helpers/sqlite-rows.ts';
 import { openSqliteStore } from '../../src/store/sqlite-store.ts';
 import { adoptDatabase, mergeDatabases } from '../../src/github/merge-history.ts';
 
@@ -23,13 +24,7 @@ function run(minutesAgo: number, uuid?: string): Run {
 /** A database of `runs` written by our store, then edited with `sql` (sql.js directly). */
 async function database(runs: Run[], sql?: string): Promise<string> {
   const p = await saveRuns(join(dir, `src-${n++}.db`), runs);
-  if (sql) {
-    const SQL = await initSqlJs();
-    const db = new SQL.Database(new Uint8Array(readFileSync(p)));
-    db.run(sql);
-    writeFileSync(p, db.export());
-    db.close();
-  }
+  if (sql) await editSqlite(p, sql);
   return p;
 }
 

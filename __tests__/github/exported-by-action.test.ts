@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import initSqlJs from 'sql.js';
 import { startArtifactStandIn, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
 import { DATABASE_ZIP_COMMENT, uploadDatabase } from '../../src/github/artifacts.ts';
 import { fetchHistoryArtifacts } from '../../src/github/artifact-history.ts';
@@ -18,6 +17,7 @@ import { adoptDatabase } from '../../src/github/merge-history.ts';
 import { fileIdentity, handOverBytes, readDatabaseFile } from '../../src/store/sqlite-file.ts';
 import type { Run } from '../../src/model.ts';
 import { actionRun, saveRuns } from '../helpers/saved-runs.ts';
+import { editSqlite } from '../helpers/sqlite-rows.ts';
 
 let s: ArtifactStandIn;
 const dir = mkdtempSync(join(tmpdir(), 'ffa-vouch-'));
@@ -29,13 +29,7 @@ function run(): Run {
 /** A database written by our store; with `orphan`, an execution whose test is missing is added with sql.js. */
 async function database(name: string, orphan = false): Promise<string> {
   const p = await saveRuns(join(dir, name), [run()]);
-  if (orphan) {
-    const SQL = await initSqlJs();
-    const db = new SQL.Database(new Uint8Array(readFileSync(p)));
-    db.run("INSERT INTO test_execution (id, test_id, outcome) VALUES (500, 999, 'failed')");
-    writeFileSync(p, db.export());
-    db.close();
-  }
+  if (orphan) await editSqlite(p, "INSERT INTO test_execution (id, test_id, outcome) VALUES (500, 999, 'failed')");
   return p;
 }
 
