@@ -1,12 +1,12 @@
 import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a as S,b as k,c as d,d as C,e as _,g as L}from"./chunk-TZVALAF6.js";import{A as M,B as A,b as u,e as h,h as $,i as f,n as D}from"./chunk-I6IE5X3A.js";import{d as x,i as y}from"./chunk-D4A4Z2ZZ.js";var U="<!-- flakefighters-action -->",G=6e4;function W(n,o=U){let r=y(n.run),e=n.sha??n.run.commitSha,s=`${o}
+import{a as S,b as k,c as d,d as C,e as _,g as L}from"./chunk-TZVALAF6.js";import{A as M,B as A,b as u,e as h,h as $,i as f,n as x}from"./chunk-I6IE5X3A.js";import{d as D,i as y}from"./chunk-D4A4Z2ZZ.js";var U="<!-- flakefighters-action -->",G=6e4;function W(n,o=U){let r=y(n.run),e=n.sha??n.run.commitSha,s=`${o}
 ### ${k(r)} flakefighters: ${S(r)}
 
 `;return s+=`${e?`Commit \`${u($(e))}\` · `:""}history of ${f(n.history.length,"earlier run")} · ${n.flakefighters.length?u(n.flakefighters.join(", ")):"no flakefighters"}
 `,O(n,s,I(n),G)}function I(n){let o=M(n).slice(0,10);return o.length?`
 ${o.map(r=>`[${u(h(r.label,100))}](${L(r.url)})`).join(" · ")}
-`:""}function O(n,o,r,e){let s=D(n.run);if(!s.length)return o+r;let l=e-o.length-r.length-d.length-_(s.length).length-16,c="",g=0;for(let p of s){let b=C(n,p);if(c.length+b.length>l)break;c+=b,g++}let a=g<s.length?_(s.length-g):"";return`${o}
-${g?d+c:""}${a}${r}`}var F="<!-- ffa-leg:",K="<!-- /ffa-leg -->",v=/<!-- ffa-leg:([A-Za-z0-9_-]+) -->\n([\s\S]*?)\n<!-- \/ffa-leg -->/g;function H(n,o){let r=y(n.run),e=n.sha??n.run.commitSha,s=A(n,n.run),l=[s?`[run ${u(x(n.run))}](${L(s)})`:"",e?`commit \`${u($(e))}\``:"",`history of ${f(n.history.length,"earlier run")}`,n.flakefighters.length?u(n.flakefighters.join(", ")):"no flakefighters"].filter(Boolean),c=`${S(r)}  
+`:""}function O(n,o,r,e){let s=x(n.run);if(!s.length)return o+r;let l=e-o.length-r.length-d.length-_(s.length).length-16,c="",g=0;for(let p of s){let b=C(n,p);if(c.length+b.length>l)break;c+=b,g++}let a=g<s.length?_(s.length-g):"";return`${o}
+${g?d+c:""}${a}${r}`}var F="<!-- ffa-leg:",K="<!-- /ffa-leg -->",v=/<!-- ffa-leg:([A-Za-z0-9_-]+) -->\n([\s\S]*?)\n<!-- \/ffa-leg -->/g;function H(n,o){let r=y(n.run),e=n.sha??n.run.commitSha,s=A(n,n.run),l=[s?`[run ${u(D(n.run))}](${L(s)})`:"",e?`commit \`${u($(e))}\``:"",`history of ${f(n.history.length,"earlier run")}`,n.flakefighters.length?u(n.flakefighters.join(", ")):"no flakefighters"].filter(Boolean),c=`${S(r)}  
 ${l.join(" · ")}
 `;return n.warnings.length&&(c+=`
 ⚠️ ${f(n.warnings.length,"warning")}: ${u(h(n.warnings[0],200))}${n.warnings.length>1?" (all in the job summary)":""}
@@ -29,4 +29,4 @@ ${J({...t,body:X(t.body,j)})}
 `});return m+B.join("")}function X(n,o){if(n.length<=o)return n;let r=`
 
 _… cut to fit the comment; the leg’s job summary has it all._`,e=Math.max(0,o-r.length),s=n.lastIndexOf(`
-`,e);return n.slice(0,s>0?s:e)+r}export{U as a,W as b,H as c,Y as d,z as e,nn as f,en as g,tn as h};
+`,e);return n.slice(0,s>0?s:e)+r}export{U as a,W as b,Y as c,z as d,nn as e,en as f,tn as g};
