@@ -2,7 +2,7 @@
 // Runs the test files with node's own test runner (TypeScript through tsx), prints the spec
 // report, then the plain closing line "N passed, N failed" that CI reads.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -19,7 +19,12 @@ function collect(dir) {
 }
 const args = process.argv.slice(2);
 const files = args.length ? args : collect(join(root, '__tests__')).sort();
-const tap = join(mkdtempSync(join(tmpdir(), 'ff-test-')), 'results.tap');
+// Every temporary file the tests make goes under one folder of this run (TMPDIR for the test processes and all they
+// start), removed at the end: thousands of workspaces, databases and runner files are not left in /tmp per run.
+const runDir = mkdtempSync(join(tmpdir(), 'ff-test-'));
+const tap = join(runDir, 'results.tap');
+const testTmp = join(runDir, 'tmp');
+mkdirSync(testTmp);
 const res = spawnSync(
   process.execPath,
   [
@@ -30,7 +35,7 @@ const res = spawnSync(
     '--test-reporter=tap', `--test-reporter-destination=${tap}`,
     ...files,
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1', TMPDIR: testTmp } },
 );
 let passed = 0, failed = 0, skipped = 0;
 try {
@@ -47,5 +52,6 @@ try {
   failed = Math.max(failed, 1);
 }
 if (res.status !== 0 && failed === 0) failed = 1;
+rmSync(runDir, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || res.status !== 0 ? 1 : 0);
