@@ -13,7 +13,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Execution, Test } from '../model.ts';
 import type { CoverageData, FileLines } from './coverage-data.ts';
-import { parsePluginContext } from './coverage-contexts.ts';
+import { splitAttempt } from './coverage-contexts.ts';
 
 export interface AttachOptions {
   /** Add the global context's lines (imports, collection) to every test, as the plugin does. Default true. */
@@ -55,12 +55,15 @@ export function planCoverage(tests: Test[], cov: CoverageData, root: string, opt
   for (const [ctx, lines] of cov.perTest) {
     let test = match(ctx, root, byName, byDotted, bySuffix);
     let attempt: number | null = null;
-    if (!test) {
-      const plugin = parsePluginContext(ctx);
-      if (plugin) {
-        test = match(plugin.nodeid, root, byName, byDotted, bySuffix);
-        attempt = plugin.attempt;
-      }
+    // The plugin's `<nodeid>__<attempt>`, unescaped once already by normaliseContexts.
+    const plugin = splitAttempt(ctx);
+    const attemptOf = plugin ? match(plugin.nodeid, root, byName, byDotted, bySuffix) : null;
+    if (attemptOf && test && attemptOf !== test) {
+      // `t::test_a__1` names test `test_a__1` and attempt 1 of `test_a`: which one ran is unknown.
+      test = null;
+    } else if (!test && attemptOf) {
+      test = attemptOf;
+      attempt = plugin!.attempt;
     }
     if (!test) {
       unmatched.push(ctx);

@@ -4,8 +4,10 @@
  * - A static context (`coverage run --context=ci`) combined with dynamic ones (`ci|<dynamic>`) is stripped.
  * - pytest-flakefighters switches its own Coverage to `re.escape(nodeid) + "__" + <attempt>` for each
  *   attempt's call phase (plugin.py `context(item)`, `item.execution_count` counting 1, 2, … over the
- *   plugin's reruns) and to `collection` while pytest collects. The escape is undone here, so the name
- *   reads `<nodeid>__<attempt>`; `collection` is the global context, like coverage.py's `''`.
+ *   plugin's reruns) and to `collection` while pytest collects. The escape is undone here and only
+ *   here, so the name reads `<nodeid>__<attempt>`; `collection` is the global context, like coverage.py's `''`.
+ *   A nodeid may hold backslashes of its own (pytest's ascii_escaped parametrize ids: `x\\y` for a
+ *   backslash, `caf\xe9`, `x\ny` for a newline), so a name already read must never be unescaped again.
  */
 import { addLines, type RawCoverage } from './coverage-raw.ts';
 
@@ -20,14 +22,20 @@ export function isTestShaped(name: string): boolean {
   return PHASE_SUFFIX.test(name) || name.includes('::');
 }
 
-/** `tests/test_x\.py::T::test_a__2` → { nodeid: 'tests/test_x.py::T::test_a', attempt: 2 }; null for other names. */
+/** The plugin's name as coverage.py stored it: `tests/test_x\.py::T::test_a__2` → { nodeid: 'tests/test_x.py::T::test_a', attempt: 2 }; null for other names. */
 export function parsePluginContext(name: string): { nodeid: string; attempt: number } | null {
   const m = PLUGIN_CONTEXT.exec(name);
   if (!m) return null;
   return { nodeid: unescapeRegex(m[1]), attempt: Number(m[2]) };
 }
 
-/** Python's re.escape puts a backslash before each special character; a nodeid never holds a backslash of its own. */
+/** A name normaliseContexts gave back: `tests/test_x.py::T::test_a__2` → { nodeid: 'tests/test_x.py::T::test_a', attempt: 2 }; already unescaped. */
+export function splitAttempt(name: string): { nodeid: string; attempt: number } | null {
+  const m = PLUGIN_CONTEXT.exec(name);
+  return m ? { nodeid: m[1], attempt: Number(m[2]) } : null;
+}
+
+/** Undoes Python's re.escape, which put one backslash before each special character (a backslash among them). */
 function unescapeRegex(s: string): string {
   return s.includes('\\') ? s.replace(/\\(.)/gs, '$1') : s;
 }
