@@ -5,7 +5,8 @@
  * pytest-flakefighters the nodeid and the attempt (`tests/test_x.py::TestA::test_b__2`), lcov
  * whatever the producer wrote in `TN:`. A context matches a test by exact name, then by the same
  * dotted form, then when one's dotted segments are a suffix of the other's; only a unique match
- * counts, so an ambiguous name never lends one test's coverage to another.
+ * counts, so an ambiguous name never lends one test's coverage to another; so does a name that is
+ * both a test's id and another test's `<nodeid>__<attempt>` (`t::test_a__1` beside `t::test_a`).
  *
  * An execution whose own contexts hold no line keeps `coverage: null` (unknown): the global lines
  * alone would say it ran nothing of the test, and DiffCov would read that as "covers no changed line".
