@@ -1,14 +1,20 @@
 /** The action's thin shell: inputs from the runner, the pipeline, outputs and the exit status. */
 import * as core from '@actions/core';
-import { readConfig, splitList } from './config/inputs.ts';
+import { readConfig } from './config/inputs.ts';
 import { jobSuffix, readContext } from './github/context.ts';
 import type { Log } from './log.ts';
-import { runPipeline } from './pipeline.ts';
+import { downloadResults, runPipeline } from './pipeline.ts';
 import { publish } from './publish.ts';
 import { redact, redactProcessOutput, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
 import { UserError } from './store/store.ts';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { matchedBytes, runInWorker, workerThreshold, YOUNG_GENERATION_MB } from './big-input.ts';
+import type { ResultsArtifacts } from './github/run-artifacts.ts';
+
+/** What the main thread hands a big-input worker: the `results-artifact` download, made once, before the files were sized. */
+interface WorkerInput {
+  downloaded: ResultsArtifacts | null;
+}
 
 const coreLog: Log = {
   info: (m) => core.info(redact(m)),
@@ -32,7 +38,10 @@ export async function run(): Promise<void> {
     const config = readConfig((name) => core.getInput(name), workspace);
     const context = readContext(process.env, { matrix: config.matrix });
     jobSuffix(context); // validates the `matrix` input before any work is done
-    const result = await runPipeline({ config, context, log: coreLog, source: 'action' });
+    // The result files are sized where the pipeline will read them, so the artifacts are downloaded first (here, once).
+    const downloaded = isMainThread ? await downloadResults(config, context) : (workerData as WorkerInput).downloaded;
+    if (isMainThread && (await inWorker(config.testResults, downloaded?.dir ?? config.resultsDir ?? config.workspace, { downloaded }))) return;
+    const result = await runPipeline({ config, context, log: coreLog, source: 'action', downloaded });
     await publish(result, config, context, coreLog, {
       setOutput: (name, value) => core.setOutput(name, redact(value)),
       writeSummary: async (markdown) => {
@@ -53,24 +62,18 @@ export function describeError(err: unknown): string {
   return redact(`Internal error: ${e.message.replace(/\.$/, '')}. Please report it with the step's debug log (re-run with ACTIONS_STEP_DEBUG=true).`);
 }
 
-/** A very large input runs in a worker with a bounded young generation (big-input.ts); every other run stays here. */
-async function start(): Promise<void> {
-  if (isMainThread) {
-    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const patterns = splitList(core.getInput('test-results'));
-    const bytes = await matchedBytes(patterns, workspace);
-    if (bytes > workerThreshold()) {
-      core.info(`The result files hold ${(bytes / 1048576).toFixed(0)} MiB: read and classified in a worker thread with a ${YOUNG_GENERATION_MB} MiB young generation, to keep the step's memory down.`);
-      try {
-        const code = await runInWorker(new URL(import.meta.url));
-        if (code !== 0) process.exitCode = code;
-      } catch (err) {
-        core.setFailed(describeError(err));
-      }
-      return;
-    }
-  }
-  await run();
+/**
+ * A very large input runs in a worker with a bounded young generation (big-input.ts), which runs this module again
+ * and takes it from `run`'s pipeline on; true when it did. Every other run stays here.
+ */
+async function inWorker(patterns: string[], dir: string, data: WorkerInput): Promise<boolean> {
+  const bytes = await matchedBytes(patterns, dir);
+  if (bytes <= workerThreshold()) return false;
+  const mib = (bytes / 1048576).toFixed(0);
+  core.info(`The result files hold ${mib} MiB: read and classified in a worker thread with a ${YOUNG_GENERATION_MB} MiB young generation, to keep the step's memory down.`);
+  const code = await runInWorker(new URL(import.meta.url), data, `test-results (${mib} MiB of result files matching ${patterns.join(', ')})`);
+  if (code !== 0) process.exitCode = code;
+  return true;
 }
 
-await start();
+await run();

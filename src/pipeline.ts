@@ -7,6 +7,7 @@ import type { Config } from './config/inputs.ts';
 import { classifyRun } from './classify.ts';
 import { readCodeState } from './code-state.ts';
 import type { GitHubContext, RunEnvironment } from './github/context.ts';
+import type { ResultsArtifacts } from './github/run-artifacts.ts';
 import type { Log } from './log.ts';
 import { countRun, isFailing, verdictOf, type Run, type RunCounts } from './model.ts';
 import { openDatabase, type OpenedDatabase } from './open-database.ts';
@@ -33,6 +34,11 @@ export interface PipelineInput {
   now?: Date;
   /** Where the run ran, when the shell names it (the CLI's --environment); else derived (run-builder.ts). */
   environment?: RunEnvironment;
+  /**
+   * The `results-artifact` download (downloadResults), when the shell made it already: main.ts sizes the files before
+   * it picks the thread that reads them. Unset, the pipeline downloads them itself.
+   */
+  downloaded?: ResultsArtifacts | null;
 }
 
 export interface PipelineResult {
@@ -59,7 +65,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     warnings.push(redact(m));
     log.warning(m);
   };
-  const cfg = await withResultsArtifacts(input.config, ctx, log, warn);
+  const cfg = withResultsArtifacts(input.config, input.downloaded !== undefined ? input.downloaded : await downloadResults(input.config, ctx), log, warn);
 
   const specs = resolveConfiguredFlakefighters(cfg);
   // sql.js's WebAssembly (lazy-loaded, needed right after the read) compiles on V8's background threads while the
@@ -274,19 +280,24 @@ async function sizeFacts(store: Store, kept: DatabaseSizeFacts['kept'], fellBack
 
 /**
  * Under `results-artifact` (fork pull requests through workflow_run) the result files and coverage are another
- * run's artifacts, downloaded to a folder of their own; test-results and coverage globs are matched there.
+ * run's artifacts, downloaded to a folder of their own; null without it.
  */
-async function withResultsArtifacts(cfg: Config, ctx: GitHubContext | null, log: Log, warn: (m: string) => void): Promise<Config> {
-  if (cfg.resultsArtifact.length === 0) return cfg;
+export async function downloadResults(cfg: Config, ctx: GitHubContext | null): Promise<ResultsArtifacts | null> {
+  if (cfg.resultsArtifact.length === 0) return null;
   // The REST and artifact clients load only for a run that reads another run's artifacts.
   const { downloadResultsArtifacts } = await import('./github/run-artifacts.ts');
-  const got = await downloadResultsArtifacts({
+  return downloadResultsArtifacts({
     patterns: cfg.resultsArtifact,
     runId: cfg.resultsRunId,
     token: cfg.githubToken,
     context: ctx,
     maxBytes: cfg.historyMaxMb * 1024 * 1024,
   });
+}
+
+/** The downloaded artifacts' folder is where test-results and coverage globs are matched. */
+function withResultsArtifacts(cfg: Config, got: ResultsArtifacts | null, log: Log, warn: (m: string) => void): Config {
+  if (!got) return cfg;
   const folders = { resultsDir: got.dir, coverageDir: got.dir };
   if (got.missing) {
     if (cfg.ifNoFilesFound === 'error') throw new UserError(got.missing);
