@@ -73,11 +73,12 @@ export function runInWorker(entry: URL, data: unknown, input: string, env: NodeJ
   const heap = workerHeapLimit(env);
   return new Promise((done, fail) => {
     const worker = new Worker(entry, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, ...(heap ? { maxOldGenerationSizeMb: heap } : {}) } });
-    // Asked of the running worker: node's --max-old-space-size wins over resourceLimits, so only the heap knows its limit.
+    // Asked of the running worker: node's --max-old-space-size wins over resourceLimits, so only the heap knows its
+    // limit. Its old generation, what FLAKEFIGHTERS_WORKER_HEAP_MB sets, is the whole heap less the young generation.
     let limitMb: number | null = null;
     worker.once('online', () => {
       worker.getHeapStatistics().then(
-        (s) => (limitMb = Math.round(s.heap_size_limit / 1048576)),
+        (s) => (limitMb = Math.round(s.heap_size_limit / 1048576) - YOUNG_GENERATION_MB),
         () => {},
       );
     });
@@ -88,5 +89,6 @@ export function runInWorker(entry: URL, data: unknown, input: string, env: NodeJ
 
 function outOfMemory(input: string, limitMb: number | null): string {
   const at = limitMb === null ? 'its heap limit' : `its heap limit of ${limitMb} MiB`;
-  return `${input}: the worker thread reading them ran out of memory at ${at}, and the run stopped before it finished; split the result files over several steps or jobs, or raise the limit with the FLAKEFIGHTERS_WORKER_HEAP_MB environment variable (MiB) on this step.`;
+  const raise = limitMb === null ? '' : `, e.g. ${limitMb * 2}`;
+  return `${input}: the worker thread reading them ran out of memory at ${at} and stopped before it finished; split the result files over several steps or jobs, or raise the limit with the environment variable FLAKEFIGHTERS_WORKER_HEAP_MB (MiB${raise}) on this step.`;
 }
