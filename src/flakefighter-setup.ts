@@ -60,6 +60,7 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, no
   if (specs.some((s) => s.name === 'DiffCov')) {
     if (cfg.coverage.length === 0) warn('DiffCov needs per-test coverage (the `coverage` input); without it DiffCov gives no verdict.');
     const { defaultCommits, changedLines } = await import('./ingest/git-diff.ts');
+    const { compareFilesOf } = await import('./github/compare-commits.ts');
     const commits = await defaultCommits(ctx?.eventName, ctx?.payload, {
       sourceCommit: cfg.sourceCommit,
       targetCommit: cfg.targetCommit,
@@ -71,9 +72,7 @@ export async function buildFlakefighters({ cfg, specs, ctx, run, store, warn, no
       root: cfg.root,
       source: commits.source,
       target: commits.target,
-      token: cfg.githubToken || undefined,
-      repo: ctx?.owner ? { owner: ctx.owner, repo: ctx.repo } : undefined,
-      apiUrl: ctx?.apiUrl,
+      compareFiles: cfg.githubToken && ctx?.owner ? compareFilesOf({ token: cfg.githubToken, owner: ctx.owner, repo: ctx.repo, apiUrl: ctx.apiUrl }) : undefined,
     });
     if (changed.warning) warn(`DiffCov: ${changed.warning}`);
     deps.changedLines = changed;

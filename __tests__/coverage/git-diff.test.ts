@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compareFilesOf } from '../../src/github/compare-commits.ts';
 import { changedLines, defaultCommits, type ChangedLines } from '../../src/ingest/git-diff.ts';
 import { startRestStandIn, type RestStandIn } from '../helpers/rest-stand-in.ts';
 import { compareFromRepo, git, makeRepo, type Repo } from './git-repo.ts';
@@ -99,9 +100,7 @@ describe('changedLines through the GitHub compare API (shallow clone)', () => {
       root: shallow,
       source: repo.c1,
       target: repo.c2,
-      token: 'test-token',
-      repo: { owner: 'acme', repo: 'calc' },
-      apiUrl: api.url,
+      compareFiles: compareFilesOf({ token: 'test-token', owner: 'acme', repo: 'calc', apiUrl: api.url }),
     });
     assert.equal(res.via, 'api');
     // GitHub omits the patch of a binary file: same (empty) lines as git, plus a warning.
@@ -116,14 +115,14 @@ describe('changedLines through the GitHub compare API (shallow clone)', () => {
   test("locally in the shallow clone, HEAD's parent is read from HEAD's object, and the API diffs it", async () => {
     const commits = await defaultCommits(null, null, { workspace: shallow });
     assert.deepEqual(commits, { source: repo.c1, target: repo.c2 });
-    const res = await changedLines({ workspace: shallow, root: shallow, ...commits, token: 't', repo: { owner: 'acme', repo: 'calc' }, apiUrl: api.url });
+    const res = await changedLines({ workspace: shallow, root: shallow, ...commits, compareFiles: compareFilesOf({ token: 't', owner: 'acme', repo: 'calc', apiUrl: api.url }) });
     assert.equal(res.via, 'api');
     assert.deepEqual(plain(res.linesChanged, shallow), EXPECTED_LINES);
   });
 
   test('a workspace that is no git checkout at all: the API still gives the lines, keyed under the workspace', async () => {
     const bare = realpathSync(mkdtempSync(join(tmpdir(), 'ff-nogit-')));
-    const res = await changedLines({ workspace: bare, root: bare, source: repo.c1, target: repo.c2, token: 't', repo: { owner: 'acme', repo: 'calc' }, apiUrl: api.url });
+    const res = await changedLines({ workspace: bare, root: bare, source: repo.c1, target: repo.c2, compareFiles: compareFilesOf({ token: 't', owner: 'acme', repo: 'calc', apiUrl: api.url }) });
     assert.equal(res.via, 'api');
     assert.deepEqual(plain(res.linesChanged, bare), EXPECTED_LINES);
     assert.equal(res.methodDeclarations.size, 0, 'no files on disk to read def lines from');
@@ -137,9 +136,7 @@ describe('changedLines through the GitHub compare API (shallow clone)', () => {
       root: shallow,
       source: 'deadbeef',
       target: repo.c2,
-      token: 't',
-      repo: { owner: 'acme', repo: 'calc' },
-      apiUrl: api.url,
+      compareFiles: compareFilesOf({ token: 't', owner: 'acme', repo: 'calc', apiUrl: api.url }),
     });
     assert.equal(failing.via, 'none');
     assert.match(failing.warning!, /not in the local clone .*compare API failed/);

@@ -1,13 +1,14 @@
 /**
  * DiffCov's changed lines between two commits: `git diff -U0` in the workspace when both commits
- * are there, else the GitHub compare API (shallow clones with `fetch-depth: 1` have no parent),
- * else none, with a warning. Also the plugin's choice of commits for an event.
+ * are there, else the files of the GitHub compare API that the caller hands in as `compareFiles`
+ * (src/github/compare-commits.ts; shallow clones with `fetch-depth: 1` have no parent), else none,
+ * with a warning. Also the plugin's choice of commits for an event.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { getOctokit } from '@actions/github';
+import type { CompareFiles } from '../github/compare-commits.ts';
 import { UserError } from '../store/store.ts';
 import { hunkLines, isPythonFile, parseGitDiff, pythonDefLines } from './changed-lines.ts';
 
@@ -29,14 +30,9 @@ export interface ChangedLinesOptions {
   source: string | null;
   /** null = the working tree (the plugin's dirty-repo case). */
   target: string | null;
-  token?: string;
-  repo?: { owner: string; repo: string };
-  apiUrl?: string;
+  /** The compare API for the repository, when there is a token and a repository to ask it with. */
+  compareFiles?: CompareFiles;
 }
-
-/** GitHub lists at most this many files in a comparison. */
-const API_FILE_LIMIT = 300;
-const MAX_PAGES = 30;
 
 /** A commit reaches git as an argument: one that starts with '-' would be read as an option. */
 function checkCommitArg(input: string, value: string): void {
@@ -100,9 +96,9 @@ export async function changedLines(opts: ChangedLinesOptions): Promise<ChangedLi
   } else {
     const missing = 'error' in found ? `git cannot read ${opts.workspace} (${found.error})` : `commit ${opts.source}${opts.target ? ` or ${opts.target}` : ''} is not in the local clone (shallow checkout?)`;
     if (opts.target === null) return none(`DiffCov cannot diff the working tree: ${missing}.`);
-    if (!opts.token || !opts.repo) return none(`DiffCov has no changed lines: ${missing}, and no GitHub token/repository to ask the compare API; use \`fetch-depth: 0\` on actions/checkout.`);
+    if (!opts.compareFiles) return none(`DiffCov has no changed lines: ${missing}, and no GitHub token/repository to ask the compare API; use \`fetch-depth: 0\` on actions/checkout.`);
     try {
-      patches = await compareViaApi(opts.token, opts.repo, opts.source, opts.target, opts.apiUrl, warnings);
+      patches = await patchesViaApi(opts.compareFiles, opts.source, opts.target, warnings);
     } catch (e) {
       return none(`DiffCov has no changed lines: ${missing}, and the GitHub compare API failed (${(e as Error).message}).`);
     }
@@ -132,48 +128,15 @@ export async function changedLines(opts: ChangedLinesOptions): Promise<ChangedLi
   return { linesChanged, methodDeclarations, via, ...(warnings.length ? { warning: warnings.join(' ') } : {}) };
 }
 
-interface CompareFile {
-  filename: string;
-  status: string;
-  patch?: string;
-  previous_filename?: string;
-}
-
-/**
- * GET /repos/{owner}/{repo}/compare/{base}...{head}. GitHub compares from the merge base (three
- * dots), which equals `git diff base head` when base is an ancestor of head, as for push and PR
- * events. Files may come on later pages (Link: rel="next"); huge or binary files have no `patch`.
- */
-async function compareViaApi(
-  token: string,
-  repo: { owner: string; repo: string },
-  baseSha: string,
-  headSha: string,
-  apiUrl: string | undefined,
-  warnings: string[],
-): Promise<{ path: string; lines: number[] }[]> {
-  const octokit = getOctokit(token, apiUrl ? { baseUrl: apiUrl } : {});
-  const files = new Map<string, CompareFile>();
-  let page = 1;
-  for (; page <= MAX_PAGES; page++) {
-    const res = await octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
-      owner: repo.owner,
-      repo: repo.repo,
-      basehead: `${baseSha}...${headSha}`,
-      per_page: 100,
-      page,
-    });
-    const pageFiles = ((res.data as { files?: CompareFile[] }).files ?? []) as CompareFile[];
-    for (const f of pageFiles) files.set(f.filename, f);
-    const link = String(res.headers.link ?? '');
-    if (pageFiles.length === 0 || !/rel="next"/.test(link)) break;
-  }
-  if (files.size >= API_FILE_LIMIT && page === 1) {
-    warnings.push(`The GitHub compare API listed ${files.size} files, its limit; changed lines of further files are unknown (use \`fetch-depth: 0\` so git can diff).`);
+/** The compare API's modified files as changed lines; huge or binary files have no `patch`. */
+async function patchesViaApi(compareFiles: CompareFiles, baseSha: string, headSha: string, warnings: string[]): Promise<{ path: string; lines: number[] }[]> {
+  const { files, atFileLimit } = await compareFiles(baseSha, headSha);
+  if (atFileLimit) {
+    warnings.push(`The GitHub compare API listed ${files.length} files, its limit; changed lines of further files are unknown (use \`fetch-depth: 0\` so git can diff).`);
   }
   const out: { path: string; lines: number[] }[] = [];
   const noPatch: string[] = [];
-  for (const f of files.values()) {
+  for (const f of files) {
     if (f.status !== 'modified') continue;
     if (typeof f.patch !== 'string') {
       noPatch.push(f.filename);
