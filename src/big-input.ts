@@ -43,7 +43,7 @@ export function workerHeapLimit(env: NodeJS.ProcessEnv = process.env): number | 
  * The bytes of the result files the patterns match, roughly (a plain folder counts its XML and JSON files); patterns
  * that cannot be matched count nothing: ingest reports them properly. The patterns are read-results' own, so the
  * count covers the files ingest reads; negated ones prune the walk as they do ingest's (a `!node_modules/**` keeps
- * this from reading the whole dependency tree).
+ * this from reading the whole dependency tree). Unlike ingest it walks no symlinked folder, so a loop costs nothing.
  */
 export async function matchedBytes(patterns: string[], workspace: string): Promise<number> {
   let total = 0;
