@@ -17,11 +17,14 @@
  *
  * @actions/github reads GITHUB_API_URL when first imported: in-process, set the env before importing
  * @actions/artifact. Knobs: `forbidden` (403 per REST area), `corrupt(id)`, `expire(id)`,
- * `expireOnDownload`. Repository is octo/demo; runs default to branch main, workflow id 77.
+ * `expireOnDownload`, `blobFaults` (statuses the next blob upload requests answer with). Repository is
+ * octo/demo; runs default to branch main, workflow id 77. The blob upload checks what Azure checks
+ * (the signed URL's signature, Content-Length, block ids of one length, a block list naming staged
+ * blocks) and logs each request's headers in `blobLog`.
  */
 import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { apiError, json, linkHeader, startRestStandIn, type RestStandIn, type StandInRequest } from './rest-stand-in.ts';
+import { apiError, json, linkHeader, startRestStandIn, type RestStandIn, type StandInRequest, type StandInResponse } from './rest-stand-in.ts';
 
 export const OWNER = 'octo';
 export const REPO = 'demo';
@@ -83,6 +86,10 @@ export interface ArtifactStandIn {
   forbidden: Set<Forbidden>;
   /** Artifacts that expire when their zip is requested (listed alive, gone on download). */
   expireOnDownload: Set<number>;
+  /** Statuses the next blob upload requests answer with, one per request, as Azure error responses. */
+  blobFaults: number[];
+  /** Every blob upload request: which operation, its block id, headers and body length. */
+  blobLog: { artifactId: number; op: 'block' | 'blocklist' | 'blob'; blockId?: string; headers: Record<string, string | string[] | undefined>; length: number; status: number }[];
   defineRun(spec: RunSpec): Required<RunSpec>;
   /** The fake ACTIONS_RUNTIME_TOKEN of a job in that run (and attempt). */
   token(runId: number, job?: string): string;
@@ -111,6 +118,8 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
   const comments: Comment[] = [];
   const forbidden = new Set<Forbidden>();
   const expireOnDownload = new Set<number>();
+  const blobFaults: number[] = [];
+  const blobLog: ArtifactStandIn['blobLog'] = [];
   let nextArtifactId = 1000;
   let nextCommentId = 9000;
 
@@ -325,7 +334,7 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
         };
         runOf(runId);
         artifacts.push(a);
-        return json({ ok: true, signed_upload_url: `${url}/blob/upload/${a.id}?sig=upload` });
+        return json({ ok: true, signed_upload_url: `${url}/blob/upload/${a.id}?sv=2025-01-05&sr=b&sp=cw&sig=${encodeURIComponent(uploadSig(a.id))}` });
       }
       case 'FinalizeArtifact': {
         const a = artifacts.find((x) => ofRun(x) && x.name === body.name && !x.finalized);
@@ -365,25 +374,52 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
   });
 
   // ---- Blob storage (Azure block blob upload, plain GET download) ----
+  // A SAS-like signature with characters the URL must carry percent-encoded, distinct per artifact.
+  const uploadSig = (id: number) => createHash('sha256').update(`stand-in upload ${id}`).digest('base64');
+  const azureError = (status: number, code: string, message: string) => ({
+    status,
+    headers: { 'content-type': 'application/xml', 'x-ms-error-code': code },
+    body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nRequestId:00000000-0000-0000-0000-000000000000\nTime:${new Date().toISOString()}</Message></Error>`,
+  });
+  const faultCodes: Record<number, string> = { 403: 'AuthenticationFailed', 408: 'OperationTimedOut', 500: 'InternalError', 503: 'ServerBusy' };
   rest.route('PUT', /^\/blob\/upload\/(\d+)$/, (req) => {
     const a = artifacts.find((x) => x.id === Number(req.params[1]));
-    if (!a) return { status: 404, body: '<?xml version="1.0"?><Error><Code>BlobNotFound</Code></Error>', headers: { 'content-type': 'application/xml' } };
     const comp = req.query.get('comp');
-    if (comp === 'block') {
-      a.blocks.set(req.query.get('blockid') ?? '', req.body);
+    const blockId = req.query.get('blockid') ?? undefined;
+    const op = comp === 'block' ? 'block' : comp === 'blocklist' ? 'blocklist' : 'blob';
+    const out = ((): StandInResponse => {
+      if (!a) return azureError(404, 'BlobNotFound', 'The specified blob does not exist.');
+      if (req.query.get('sig') !== uploadSig(a.id)) return azureError(403, 'AuthenticationFailed', 'Server failed to authenticate the request.');
+      const fault = blobFaults.shift();
+      if (fault !== undefined) return azureError(fault, faultCodes[fault] ?? 'InternalError', 'A fault the test asked for.');
+      if (req.headers['content-length'] === undefined) return azureError(411, 'MissingContentLengthHeader', 'Content-Length HTTP header is missing.');
+      if (op === 'block') {
+        // Azure: a base64 id of at most 64 bytes, and every block of a blob with an id of one length.
+        const id = blockId ?? '';
+        const decoded = Buffer.from(id, 'base64');
+        if (!/^[A-Za-z0-9+/]+={0,2}$/.test(id) || id.length % 4 !== 0 || decoded.length > 64) return azureError(400, 'InvalidQueryParameterValue', 'Value for one of the query parameters specified in the request URI is invalid.');
+        const other = a.blocks.keys().next().value;
+        if (other !== undefined && other.length !== id.length) return azureError(400, 'InvalidBlobOrBlock', 'The specified blob or block content is invalid.');
+        a.blocks.set(id, req.body);
+        return { status: 201 };
+      }
+      if (op === 'blocklist') {
+        const xml = req.body.toString('utf8');
+        if (!/^(<\?xml[^>]*\?>)?\s*(<BlockList\/>|<BlockList>[\s\S]*<\/BlockList>)\s*$/.test(xml)) return azureError(400, 'InvalidXmlDocument', 'XML specified is not syntactically valid.');
+        const ids = [...xml.matchAll(/<(Latest|Uncommitted)>([^<]*)<\/\1>/g)].map((m) => m[2]!);
+        if (ids.some((id) => !a.blocks.has(id))) return azureError(400, 'InvalidBlockList', 'The specified block list is invalid.');
+        a.bytes = Buffer.concat(ids.map((id) => a.blocks.get(id)!));
+        a.blocks.clear();
+        const type = req.headers['x-ms-blob-content-type'];
+        if (typeof type === 'string') a.contentType = type;
+        return { status: 201 };
+      }
+      // A single-shot Put Blob (small blobs through upload(), not used by uploadStream).
+      a.bytes = req.body;
       return { status: 201 };
-    }
-    if (comp === 'blocklist') {
-      const ids = [...req.body.toString('utf8').matchAll(/<Latest>([^<]*)<\/Latest>/g)].map((m) => m[1]!);
-      a.bytes = Buffer.concat(ids.map((id) => a.blocks.get(id) ?? Buffer.alloc(0)));
-      a.blocks.clear();
-      const type = req.headers['x-ms-blob-content-type'];
-      if (typeof type === 'string') a.contentType = type;
-      return { status: 201 };
-    }
-    // A single-shot upload (small blobs through upload(), not used by uploadStream today).
-    a.bytes = req.body;
-    return { status: 201 };
+    })();
+    blobLog.push({ artifactId: a?.id ?? Number(req.params[1]), op, ...(blockId !== undefined ? { blockId } : {}), headers: { ...req.headers }, length: req.body.length, status: out.status ?? 200 });
+    return out;
   });
   rest.route('GET', /^\/blob\/(\d+)\/([^/]+)$/, (req) => {
     const a = artifacts.find((x) => x.id === Number(req.params[1]));
@@ -425,6 +461,8 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
     comments,
     forbidden,
     expireOnDownload,
+    blobFaults,
+    blobLog,
     defineRun,
     token,
     env,

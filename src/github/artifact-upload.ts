@@ -1,24 +1,27 @@
 /**
  * One artifact upload through the real @actions/artifact client's own parts, with our zip stream
  * in place of its archiver: the client's name and path validation and upload specification, its
- * Twirp client (CreateArtifact, FinalizeArtifact) and its blob upload, in the order its
- * uploadArtifact() calls them. Loading only these (not the package's entry, which pulls the
- * download, listing and deletion code and archiver) is most of a small run's upload start-up.
+ * Twirp client (CreateArtifact, FinalizeArtifact) and its upload settings, in the order its
+ * uploadArtifact() calls them, with the blob upload of blob-upload.ts (the Azure block blob
+ * protocol the client's Azure storage client speaks, without that client's pipeline to compile).
+ * Loading only these (not the package's entry, which pulls the download, listing and deletion code
+ * and archiver) is most of a small run's upload start-up.
  *
  * The parts are imported by file because the package exports only its entry point; they are the
  * installed version's own code, so a client upgrade that moves them fails the build, not a run.
  */
 import * as core from '@actions/core';
-import { uploadToBlobStorage } from '../../node_modules/@actions/artifact/lib/internal/upload/blob-upload.js';
 import { getUploadZipSpecification, validateRootDirectory } from '../../node_modules/@actions/artifact/lib/internal/upload/upload-zip-specification.js';
 import { validateArtifactName } from '../../node_modules/@actions/artifact/lib/internal/upload/path-and-artifact-name-validation.js';
 import { getExpiration } from '../../node_modules/@actions/artifact/lib/internal/upload/retention.js';
 import { WaterMarkedUploadStream } from '../../node_modules/@actions/artifact/lib/internal/upload/stream.js';
-import { getUploadChunkSize, isGhes } from '../../node_modules/@actions/artifact/lib/internal/shared/config.js';
+import { getConcurrency, getUploadChunkSize, getUploadChunkTimeout, isGhes } from '../../node_modules/@actions/artifact/lib/internal/shared/config.js';
 import { internalArtifactTwirpClient } from '../../node_modules/@actions/artifact/lib/internal/shared/artifact-twirp-client.js';
 import { getBackendIdsFromToken } from '../../node_modules/@actions/artifact/lib/internal/shared/util.js';
-import { FilesNotFoundError, GHESNotSupportedError, InvalidResponseError } from '../../node_modules/@actions/artifact/lib/internal/shared/errors.js';
+import { FilesNotFoundError, GHESNotSupportedError, InvalidResponseError, NetworkError } from '../../node_modules/@actions/artifact/lib/internal/shared/errors.js';
+import { getUserAgentString } from '../../node_modules/@actions/artifact/lib/internal/shared/user-agent.js';
 import { StringValue } from '../../node_modules/@actions/artifact/lib/generated/index.js';
+import { uploadBlockBlob, type BlobUploadResult } from './blob-upload.ts';
 import { fitsZip32, zipChunks } from './zip-writer.ts';
 
 /** The client's default zlib level (its zip.ts DEFAULT_COMPRESSION_LEVEL). */
@@ -76,9 +79,18 @@ export async function uploadZipArtifact(name: string, files: string[], rootDirec
     }
   })();
   core.info(`Uploading artifact: ${name}.zip`);
-  let uploaded;
+  let uploaded: BlobUploadResult;
   try {
-    uploaded = await uploadToBlobStorage(created.signedUploadUrl, stream, contentType);
+    uploaded = await uploadBlockBlob(created.signedUploadUrl, stream, contentType, {
+      chunkSize: getUploadChunkSize(),
+      concurrency: getConcurrency(),
+      timeoutMs: getUploadChunkTimeout(),
+      userAgent: getUserAgentString(),
+    });
+  } catch (e) {
+    // The client's own message for an unreachable blob service (it names self-hosted runners' firewalls).
+    const code = (e as { code?: string }).code;
+    throw NetworkError.isNetworkErrorCode(code) ? new NetworkError(code!) : e;
   } finally {
     // A failed upload stops reading the files too.
     if (!stream.writableFinished) stream.destroy();
