@@ -123,7 +123,7 @@ const options = {
 // goes to chunks loaded only by the runs that use it, so a run that uploads nothing compiles a fraction of it.
 await build({ ...options, plugins: [...options.plugins, lazyUndici], entryPoints: { index: `${root}src/main.ts` }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 // The CLI stays one self-contained file (`bin`, copied or linked on its own): undici stays inside it.
-await build({ ...options, entryPoints: { cli: `${root}src/cli.ts` } });
+await build({ ...options, entryPoints: { cli: `${root}src/cli/cli.ts` } });
 // undici as a file of its own for the action (see lazyUndici), copied beside every output that loads it.
 await build({ ...options, plugins: [], banner: {}, format: 'cjs', entryPoints: { undici: require.resolve('undici') }, outdir: `${out}/.undici` });
 // Each output read once: the folders whose code names a file it loads from beside itself.

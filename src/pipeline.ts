@@ -1,7 +1,7 @@
 /**
  * The one pipeline behind the action and the CLI:
  * inputs → Config → ingest → Run → history → flakefighters → save (one transaction) → reports → outputs.
- * Data flows one way; the shells (main.ts, cli.ts) only read inputs and print what this returns.
+ * Data flows one way; the shells (main.ts, cli/cli.ts) only read inputs and print what this returns.
  */
 import type { Config } from './config/inputs.ts';
 import { classifyRun } from './classify.ts';

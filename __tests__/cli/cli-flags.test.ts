@@ -1,7 +1,7 @@
 /** The engine's messages, worded for the action's inputs, as the CLI prints them: in terms of its flags. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inFlagTerms } from '../../src/cli-flags.ts';
+import { inFlagTerms } from '../../src/cli/cli-flags.ts';
 
 test('input names become flags; paths, plain words and unknown names stay as they are', () => {
   const cases: [string, string][] = [

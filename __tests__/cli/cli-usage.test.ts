@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { repoRoot, runAction } from '../../scripts/local-runner.ts';
 import { requireSystem } from '../helpers/require-system.ts';
-import { startProgress } from '../../src/cli-progress.ts';
+import { startProgress } from '../../src/cli/cli-progress.ts';
 
 const CLI = join(repoRoot, 'dist/cli.js');
 const VERSION = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -177,7 +177,7 @@ describe('colour and progress only on a terminal', () => {
   });
 });
 
-describe('the progress line (src/cli-progress.ts)', () => {
+describe('the progress line (src/cli/cli-progress.ts)', () => {
   function stream(isTTY: boolean) {
     const s = Object.assign(new PassThrough(), { isTTY }) as PassThrough & { isTTY: boolean };
     let text = '';

@@ -22,7 +22,7 @@ function newestSource(dir: string): number {
 
 /** The built CLI when dist/cli.js is there and newer than src/, else the sources through tsx. */
 const useDist = existsSync(DIST) && statSync(DIST).mtimeMs >= newestSource(join(ROOT, 'src'));
-const CMD = useDist ? [DIST] : ['--import', 'tsx', join(ROOT, 'src/cli.ts')];
+const CMD = useDist ? [DIST] : ['--import', 'tsx', join(ROOT, 'src/cli/cli.ts')];
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -39,7 +39,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 
 describe('flakefighters sync / report (CLI end to end)', () => {
   test('which CLI is tested', (t) => {
-    t.diagnostic(useDist ? `testing the built ${DIST}` : 'dist/cli.js is missing or older than src/: testing `node --import tsx src/cli.ts` instead');
+    t.diagnostic(useDist ? `testing the built ${DIST}` : 'dist/cli.js is missing or older than src/: testing `node --import tsx src/cli/cli.ts` instead');
   });
 
   test('usage errors exit 2 with one line', async () => {

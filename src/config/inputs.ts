@@ -47,7 +47,7 @@ export interface Config {
   matrix: string;
   /**
    * The folder test-results globs are read from and must stay inside; unset, the workspace. Only the CLI sets it,
-   * when its user gives a path outside the current directory (cli-paths.ts); the action never reads outside the workspace.
+   * when its user gives a path outside the current directory (cli/cli-paths.ts); the action never reads outside the workspace.
    */
   resultsDir?: string;
   /** Artifact names or globs (input `results-artifact`): the result files and coverage come from these artifacts of another run. */

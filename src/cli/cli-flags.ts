@@ -5,9 +5,9 @@
  * flag instead.
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { INPUT_DEFAULTS } from './config/inputs.ts';
-import type { Log } from './log.ts';
-import { UserError } from './store/store.ts';
+import { INPUT_DEFAULTS } from '../config/inputs.ts';
+import type { Log } from '../log.ts';
+import { UserError } from '../store/store.ts';
 
 const RENAMED: Record<string, string> = { 'test-results': 'results', 'database-path': 'database' };
 

@@ -7,15 +7,15 @@
 import { useColor } from './cli-color.ts';
 import { DATABASE_FLAGS, databaseFlag, parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { NO_PROGRESS, startProgress } from './cli-progress.ts';
-import { evaluate } from './evaluate/evaluate.ts';
-import { sfflReport } from './flakefighters/sffl.ts';
-import { renderHtmlReport } from './report/html-report.ts';
-import type { ReportData } from './report/report-data.ts';
-import { renderTerminalTable } from './report/terminal.ts';
-import { reportFilesLine, writeReportFiles } from './report/write-report-files.ts';
-import { redact } from './store/redact.ts';
-import { UserError } from './store/store.ts';
-import { openLocation, type OpenedLocation } from './sync/open-any.ts';
+import { evaluate } from '../evaluate/evaluate.ts';
+import { sfflReport } from '../flakefighters/sffl.ts';
+import { renderHtmlReport } from '../report/html-report.ts';
+import type { ReportData } from '../report/report-data.ts';
+import { renderTerminalTable } from '../report/terminal.ts';
+import { reportFilesLine, writeReportFiles } from '../report/write-report-files.ts';
+import { redact } from '../store/redact.ts';
+import { UserError } from '../store/store.ts';
+import { openLocation, type OpenedLocation } from '../sync/open-any.ts';
 
 const USAGE = 'usage: flakefighters report --database PATH|URL --report-dir DIR [--run ID] [--load-max-runs N] [--evaluate] [--quiet]';
 

@@ -2,19 +2,19 @@
 /** The CLI's thin shell: the same pipeline as the action, driven by flags, printing a terminal table. */
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { INPUT_DEFAULTS, readConfig } from './config/inputs.ts';
-import { cliEnvironment } from './github/context.ts';
-import { consoleLog } from './log.ts';
-import { runPipeline } from './pipeline.ts';
-import { reportFilesLine, writeReportFiles } from './report/write-report-files.ts';
-import { renderTerminalTable } from './report/terminal.ts';
-import { redact, registerSecretsFromUrl, setRunnerMasking } from './store/redact.ts';
-import { UserError } from './store/store.ts';
+import { INPUT_DEFAULTS, readConfig } from '../config/inputs.ts';
+import { cliEnvironment } from '../github/context.ts';
+import { consoleLog } from '../log.ts';
+import { runPipeline } from '../pipeline.ts';
+import { reportFilesLine, writeReportFiles } from '../report/write-report-files.ts';
+import { renderTerminalTable } from '../report/terminal.ts';
+import { redact, registerSecretsFromUrl, setRunnerMasking } from '../store/redact.ts';
+import { UserError } from '../store/store.ts';
 import { useColor } from './cli-color.ts';
 import { inFlagTerms, inFlagTermsLog, wantsHelp } from './cli-flags.ts';
 import { resultsLocation } from './cli-paths.ts';
 import { NO_PROGRESS, startProgress, withProgress } from './cli-progress.ts';
-import pkg from '../package.json' with { type: 'json' };
+import pkg from '../../package.json' with { type: 'json' };
 
 /** classify's options, indented to sit under the command in the top-level help. */
 const CLASSIFY_OPTIONS = `               --results GLOB        result files (repeatable; JUnit XML or CTRF JSON)   [required]

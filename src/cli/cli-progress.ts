@@ -2,7 +2,7 @@
  * One line on a terminal's stderr while long work runs ("classifying… 4s"), redrawn in place and erased when the
  * work ends or another line is printed. Only on a terminal: in a pipe or a CI log it would be noise.
  */
-import type { Log } from './log.ts';
+import type { Log } from '../log.ts';
 
 export interface Progress {
   /** Erases the line (before something else is printed); the next tick draws it again. */

@@ -5,14 +5,14 @@
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DATABASE_FLAGS, databaseFlag, parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { progressBar } from './cli-progress.ts';
-import { evaluate } from './evaluate/evaluate.ts';
-import { parseLabelsCsv } from './evaluate/labels.ts';
-import { renderEvaluation } from './evaluate/render.ts';
-import { renderEvaluationPage } from './evaluate/render-html.ts';
-import { renderEvaluationMarkdown } from './evaluate/render-markdown.ts';
-import { redact } from './store/redact.ts';
-import { UserError } from './store/store.ts';
-import { openLocation, type OpenedLocation } from './sync/open-any.ts';
+import { evaluate } from '../evaluate/evaluate.ts';
+import { parseLabelsCsv } from '../evaluate/labels.ts';
+import { renderEvaluation } from '../evaluate/render.ts';
+import { renderEvaluationPage } from '../evaluate/render-html.ts';
+import { renderEvaluationMarkdown } from '../evaluate/render-markdown.ts';
+import { redact } from '../store/redact.ts';
+import { UserError } from '../store/store.ts';
+import { openLocation, type OpenedLocation } from '../sync/open-any.ts';
 
 const USAGE = 'usage: flakefighters evaluate --database PATH|URL [--labels FILE] [--json FILE] [--html FILE] [--summary] [--load-max-runs N] [--quiet]';
 

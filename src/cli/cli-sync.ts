@@ -5,11 +5,11 @@
  */
 import { parseCommandFlags, wholeNumberFlag } from './cli-flags.ts';
 import { progressBar } from './cli-progress.ts';
-import { redact } from './store/redact.ts';
-import { UserError } from './store/store.ts';
-import { openLocation, type OpenedLocation } from './sync/open-any.ts';
-import { syncDatabases, type SyncReport } from './sync/sync.ts';
-import { formatLocalTimestamp } from './store/timestamps.ts';
+import { redact } from '../store/redact.ts';
+import { UserError } from '../store/store.ts';
+import { openLocation, type OpenedLocation } from '../sync/open-any.ts';
+import { syncDatabases, type SyncReport } from '../sync/sync.ts';
+import { formatLocalTimestamp } from '../store/timestamps.ts';
 
 const USAGE = 'usage: flakefighters sync --from PATH|URL --to PATH|URL [--dry-run] [--reclassify] [--load-max-runs N] [--quiet]';
 
