@@ -579,6 +579,18 @@ export function flattenTests(run: Run, bulk: BulkRowSink): FlatDetail {
     if (r.evidence !== undefined && r.evidence !== null) flat.evidence.push({ resultIndex, evidence: JSON.stringify(r.evidence) });
     if (r.learned) flat.learned.push({ resultIndex, learned_at: formatLearnedAt(r.learned.at), learned_from_run: r.learned.fromRunUuid });
   };
+  // An execution often starts the moment the one before ended (JUnit gives durations): the last text is reused.
+  let lastMs = NaN;
+  let lastText: string | null = null;
+  const time = (d: Date | null | undefined): string | null => {
+    if (!(d instanceof Date)) return null;
+    const ms = d.getTime();
+    if (ms !== lastMs) {
+      lastText = optionalTime(d);
+      lastMs = ms;
+    }
+    return lastText;
+  };
   let executionIndex = 0;
   for (let testIndex = 0; testIndex < run.tests.length; testIndex++) {
     const t = run.tests[testIndex];
@@ -591,8 +603,8 @@ export function flattenTests(run: Run, bulk: BulkRowSink): FlatDetail {
         e.stderr ?? null,
         // The plugin stores str(longrepr): 'None' for a passing execution.
         e.report === undefined || e.report === null || (e.report === '' && e.outcome === 'passed') ? 'None' : e.report,
-        optionalTime(e.startTime),
-        optionalTime(e.endTime),
+        time(e.startTime),
+        time(e.endTime),
         coverageToPickle(e.coverage),
       );
       if (e.exception) {

@@ -37,6 +37,7 @@ import { PLUGIN_TABLES, FFA_TABLES } from './schema.ts';
 import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
 import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 import { BatchInsert } from './sqljs-batch.ts';
+import { DirectBinder } from './sqljs-bind.ts';
 import { estimateRoom, reopenWithRoom } from './sqljs-room.ts';
 import { groupsFromRows, indexRun, KEEPS_ALL, savedIds, SQLITE_KEEPS } from './traceback-signatures.ts';
 import { forgetRunsSqlite, indexedUuidsSqlite, rangeGroupsSqlite, unindexedSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
@@ -494,12 +495,14 @@ class SqlJsStore implements SqliteStore {
   async save(run: Run, retention: Retention = {}): Promise<SaveResult> {
     if (this.readonly) throw new Error(`${this.path} was opened read-only`);
     const head = flattenHead(run);
-    const roomy = reopenWithRoom(await loadSqlJs(), this.open(), estimateRoom(run));
+    const sqljs = await loadSqlJs();
+    const roomy = reopenWithRoom(sqljs, this.open(), estimateRoom(run));
     if (roomy) {
       this.db.close();
       this.db = roomy;
     }
     const db = this.open();
+    const binder = DirectBinder.open(sqljs, db);
     // Everything below is synchronous: nothing else can touch the database mid-transaction.
     this.indexedRuns.clear();
     db.run('BEGIN');
@@ -520,7 +523,7 @@ class SqlJsStore implements SqliteStore {
       };
       // Tables that get a row per test, execution, frame or verdict: many rows per statement (sqljs-batch.ts).
       const batch = (table: keyof typeof FLAT_COLUMNS, withId: boolean) => {
-        const b = new BatchInsert(db, table, [...(withId ? ['id'] : []), ...FLAT_COLUMNS[table]]);
+        const b = new BatchInsert(db, table, [...(withId ? ['id'] : []), ...FLAT_COLUMNS[table]], binder);
         batches.push(b);
         return b;
       };
@@ -623,6 +626,7 @@ class SqlJsStore implements SqliteStore {
     } finally {
       for (const s of stmts) s.free();
       for (const s of batches) s.free();
+      binder?.free();
     }
   }
 
