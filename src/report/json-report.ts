@@ -21,7 +21,9 @@ const text = (s: string | null | undefined): string | null => (s ? truncate(s, T
 const replacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 export function renderJsonReport(data: ReportData): string {
-  return [...jsonReportPieces(data)].join('');
+  const pieces: string[] = [];
+  writeJsonReport(data, { write: (text) => void pieces.push(text) });
+  return pieces.join('');
 }
 
 /**
@@ -29,11 +31,6 @@ export function renderJsonReport(data: ReportData): string {
  * would give. `schemaVersion` and `generator` come first: ingest recognises the file by them in its first bytes.
  */
 export function writeJsonReport(data: ReportData, out: TextSink): void {
-  for (const piece of jsonReportPieces(data)) out.write(piece);
-}
-
-/** The report's text in pieces of at most one test each, for a sink or a stream that waits for drain. */
-export function* jsonReportPieces(data: ReportData): Generator<string> {
   const run = data.run;
   const fields: [string, unknown][] = [
     ['schemaVersion', JSON_REPORT_SCHEMA_VERSION],
@@ -79,23 +76,23 @@ export function* jsonReportPieces(data: ReportData): Generator<string> {
     const json = JSON.stringify(v, replacer, indent || undefined);
     return indent ? json.replaceAll('\n', `\n${pad}`) : json;
   };
-  yield '{';
+  out.write('{');
   for (const [i, [key, v]] of fields.entries()) {
-    yield `${i ? ',' : ''}${nl}${pad1}${JSON.stringify(key)}${colon}`;
-    if (v !== TESTS) yield value(v, pad1);
-    else if (!run.tests.length) yield '[]';
+    out.write(`${i ? ',' : ''}${nl}${pad1}${JSON.stringify(key)}${colon}`);
+    if (v !== TESTS) out.write(value(v, pad1));
+    else if (!run.tests.length) out.write('[]');
     else {
-      yield '[';
+      out.write('[');
       for (let j = 0; j < run.tests.length; j++) {
         const t = run.tests[j];
         // A simply passing test unindented (big runs) is written directly: JSON.stringify of its three fields, same bytes.
         const json = !indent && simplyPassed(t) ? `{"name":${JSON.stringify(t.name)},"verdict":"passed","durationSeconds":${JSON.stringify(seconds(t))}}` : value(testJson(t, run.root), pad2);
-        yield `${j ? ',' : ''}${nl}${pad2}${json}`;
+        out.write(`${j ? ',' : ''}${nl}${pad2}${json}`);
       }
-      yield `${nl}${pad1}]`;
+      out.write(`${nl}${pad1}]`);
     }
   }
-  yield `${nl}}\n`;
+  out.write(`${nl}}\n`);
 }
 
 /** Marks where the tests are streamed in the field list. */

@@ -29,10 +29,13 @@ export function stripInvalidXmlChars(s: string): string {
 
 const NEEDS_XML_WORK = /[^\x20-\x7e]|[&<>"]/;
 
+/** Printable ASCII without `&<>"`: what escapeXml returns unchanged, as text or attribute (so does any part of it). */
+export const xmlPlain = (s: string): boolean => !NEEDS_XML_WORK.test(s);
+
 /** Escapes text or an attribute value; attribute newlines become character references so they survive parsing. */
 export function escapeXml(s: string, attribute = false): string {
   // Most names and times are printable ASCII with nothing to escape: one scan returns them as they are (100k testcases).
-  if (!NEEDS_XML_WORK.test(s)) return s;
+  if (xmlPlain(s)) return s;
   const clean = /[^\x20-\x7e\t\n\r]/.test(s) ? stripInvalidXmlChars(s) : s;
   const out = clean.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c]);
   return attribute ? out.replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;') : out;

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sfflCsv } from '../flakefighters/sffl.ts';
+import { sharingFacts } from './facts.ts';
 import { renderHtmlReport } from './html-report.ts';
 import { writeJsonReport } from './json-report.ts';
 import { writeEnrichedJunit } from './junit-report.ts';
@@ -32,6 +33,10 @@ export function writeReportFiles(data: ReportData, dir: string, renderHtml: (dat
 }
 
 function writeAll(data: ReportData, dir: string, renderHtml: (data: ReportData) => string): ReportFiles {
+  return sharingFacts(data, () => writeEach(data, dir, renderHtml));
+}
+
+function writeEach(data: ReportData, dir: string, renderHtml: (data: ReportData) => string): ReportFiles {
   mkdirSync(dir, { recursive: true });
   const files: ReportFiles = {
     json: join(dir, 'flakefighters.json'),
