@@ -17,7 +17,7 @@
  *
  * @actions/github reads GITHUB_API_URL when first imported: in-process, set the env before importing
  * @actions/artifact. Knobs: `forbidden` (403 per REST area), `corrupt(id)`, `expire(id)`,
- * `expireOnDownload`, `blobFaults` (statuses the next blob upload requests answer with). Repository is
+ * `expireOnDownload`, `zipWithoutRedirect`, `blobFaults` (statuses the next blob upload requests answer with). Repository is
  * octo/demo; runs default to branch main, workflow id 77. The blob upload checks what Azure checks
  * (the signed URL's signature, Content-Length, block ids of one length, a block list naming staged
  * blocks) and logs each request's headers in `blobLog`.
@@ -86,6 +86,8 @@ export interface ArtifactStandIn {
   forbidden: Set<Forbidden>;
   /** Artifacts that expire when their zip is requested (listed alive, gone on download). */
   expireOnDownload: Set<number>;
+  /** Artifacts whose REST zip endpoint answers 200 with the zip itself instead of a 302 to the blob store (a server or proxy that follows the redirect for the client). */
+  zipWithoutRedirect: Set<number>;
   /** Statuses the next blob upload requests answer with, one per request, as Azure error responses. */
   blobFaults: number[];
   /** Every blob upload request: which operation, its block id, headers and body length. */
@@ -118,6 +120,7 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
   const comments: Comment[] = [];
   const forbidden = new Set<Forbidden>();
   const expireOnDownload = new Set<number>();
+  const zipWithoutRedirect = new Set<number>();
   const blobFaults: number[] = [];
   const blobLog: ArtifactStandIn['blobLog'] = [];
   let nextArtifactId = 1000;
@@ -269,6 +272,7 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
     if (!a) return apiError(404, 'Not Found');
     if (expireOnDownload.has(a.id)) a.expired = true;
     if (a.expired) return apiError(410, 'Artifact has expired');
+    if (zipWithoutRedirect.has(a.id)) return { status: 200, headers: { 'content-type': 'application/zip', 'content-length': String(a.bytes.length) }, body: a.bytes };
     return { status: 302, headers: { location: `${url}/blob/${a.id}/${encodeURIComponent(a.name)}.zip?sig=download` } };
   });
   rest.route('DELETE', R('/actions/artifacts/(\\d+)'), (req) => {
@@ -461,6 +465,7 @@ export async function startArtifactStandIn(): Promise<ArtifactStandIn> {
     comments,
     forbidden,
     expireOnDownload,
+    zipWithoutRedirect,
     blobFaults,
     blobLog,
     defineRun,
