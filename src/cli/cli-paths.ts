@@ -6,7 +6,8 @@
  * directory), and makes its relative patterns absolute so that they still mean what they meant from there.
  */
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, parse, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, parse, resolve, sep } from 'node:path';
+import { isInside } from '../path-inside.ts';
 
 const MAGIC = /[*?[\]{}()!]/;
 
@@ -28,11 +29,6 @@ function commonFolder(a: string, b: string): string | null {
   while (n < x.length && n < y.length && x[n] === y[n]) n++;
   return x.slice(0, n).join(sep) || parse(a).root;
 }
-
-const isInside = (folder: string, p: string): boolean => {
-  const r = relative(folder, p);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-};
 
 /** null when every pattern stays inside cwd (the usual case: nothing changes). */
 export function resultsLocation(cwd: string, patterns: string[]): { resultsDir: string; patterns: string[] } | null {

@@ -4,18 +4,14 @@
  * JUnit would invent failures and flips from the previous step's verdicts.
  */
 import { open, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { carriesGeneratedMarker, REPORT_FILE_NAMES } from '../generated-marker.ts';
+import { isInside } from '../path-inside.ts';
 
 /** The markers sit in the first few hundred bytes of the files the action writes. */
 const HEAD_BYTES = 4096;
 
 export type OwnFileReason = 'report-dir' | 'marker';
-
-const isInside = (dir: string, p: string): boolean => {
-  const r = relative(dir, p);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-};
 
 /**
  * A test for resolved (real) paths. When `report-dir` is the workspace itself or a folder above it, "everything under

@@ -16,6 +16,7 @@ import { parseJsonReport } from './json-formats.ts';
 import { decodeResultFile, type DecodedText } from './decode-text.ts';
 import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
 import { ownFileTest } from './own-files.ts';
+import { isInside } from '../path-inside.ts';
 import { SourceFiles } from './source-files.ts';
 import { combineFiles } from './cross-file.ts';
 
@@ -59,10 +60,6 @@ export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 const MAX_PATTERN_LENGTH = 65536;
 
 const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
-const isInside = (dir: string, p: string): boolean => {
-  const r = relative(dir, p);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-};
 
 function formatBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
