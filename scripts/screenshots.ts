@@ -13,6 +13,21 @@ import { marked } from 'marked';
 import { chromium } from 'playwright-core';
 import { repoRoot, runAction } from './local-runner.ts';
 
+/** The browser to photograph with; a missing one ends the script in one line, before any run is made. */
+function findChromium(): string {
+  const given = process.env.CHROMIUM_PATH;
+  if (given) {
+    if (existsSync(given)) return given;
+    console.error(`screenshots: CHROMIUM_PATH is set to ${given}, which does not exist; point it at a Chromium binary or unset it to use chromium on PATH.`);
+    process.exit(1);
+  }
+  const found = ['chromium', 'chromium-browser', 'google-chrome'].flatMap((b) => (process.env.PATH ?? '').split(delimiter).map((d) => join(d, b))).find((p) => existsSync(p));
+  if (found) return found;
+  console.error('screenshots: Chromium not found (no chromium, chromium-browser or google-chrome on PATH); install it with `apt-get install chromium`, or set CHROMIUM_PATH to its binary.');
+  process.exit(1);
+}
+const browserPath = findChromium();
+
 const out = join(repoRoot, 'docs/images');
 mkdirSync(out, { recursive: true });
 const temp = mkdtempSync(join(tmpdir(), 'ffa-shots-'));
@@ -42,8 +57,6 @@ for (const n of [1, 2, 3]) {
   summary = r.summary;
 }
 
-const browserPath = process.env.CHROMIUM_PATH ?? ['chromium', 'chromium-browser', 'google-chrome'].flatMap((b) => (process.env.PATH ?? '').split(delimiter).map((d) => join(d, b))).find((p) => existsSync(p));
-if (!browserPath) throw new Error('Chromium not found: apt-get install chromium, or set CHROMIUM_PATH');
 const browser = await chromium.launch({ executablePath: browserPath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 try {
   // GitHub's markdown-body rules that shape a summary (github-markdown-css, MIT): tables are blocks capped at the column.
