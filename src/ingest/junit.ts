@@ -76,7 +76,8 @@ export function parseXmlReport(text: string, ctx: ReportContext, opts: XmlReport
 
 function parse(text: string, ctx: ReportContext, reader: JUnitReader): XmlElement {
   try {
-    return parseXml(text, { maxDepth: 128, onOpen: reader.onOpen, onClose: reader.onClose });
+    // Testcases are read and let go; what the Run keeps of their attributes (the id, the file) is copied in CaseWalker.
+    return parseXml(text, { maxDepth: 128, onOpen: reader.onOpen, onClose: reader.onClose, viewAttrsOf: 'testcase' });
   } catch (e) {
     if (e instanceof XmlSyntaxError) {
       throw new UserError(`${ctx.file}: ${e.message}; the report is not well-formed XML (was the test run interrupted while writing it?).`);
@@ -253,6 +254,18 @@ function suiteOutput(suite: XmlElement): { stdout: string | null; stderr: string
   return { stdout, stderr };
 }
 
+/** Whether the text has a system-out and a system-err element anywhere: one pass over a large file, not two. */
+function outputKinds(text: string): { out: boolean; err: boolean } {
+  let out = false;
+  let err = false;
+  for (let i = text.indexOf('<system-'); i !== -1 && !(out && err); ) {
+    if (text.startsWith('out', i + 8)) out = true;
+    else if (text.startsWith('err', i + 8)) err = true;
+    i = text.indexOf(out ? '<system-err' : err ? '<system-out' : '<system-', i + 8);
+  }
+  return { out, err };
+}
+
 function firstLine(s: string): string | null {
   const t = s.trim();
   if (!t) return null;
@@ -291,8 +304,9 @@ class CaseWalker {
     this.lang = DIALECT_LANGUAGE[dialect];
     this.idRule = ID_RULES[dialect];
     this.ids = new IdContext(ctx.files);
-    this.anyOut = text.includes('<system-out');
-    this.anyErr = text.includes('<system-err');
+    const kinds = outputKinds(text);
+    this.anyOut = kinds.out;
+    this.anyErr = kinds.err;
     this.frames = [{ el: null, scope: { name: '', clock: { t: null, d: null }, file: null, hostname: null, place: NO_PLACE }, needOut: [], needErr: [], names: null, starts: null, declared: -1 }];
   }
 
@@ -361,10 +375,11 @@ class CaseWalker {
     return names;
   }
 
+  /** One string per distinct path, of its own: an id rule may give a testcase's attribute, a view into the file's text. */
   private fspathOf(p: string): string {
     if (p === '') return p;
     let got = this.fspaths.get(p);
-    if (got === undefined) this.fspaths.set(p, (got = p));
+    if (got === undefined) this.fspaths.set(p, (got = flatCopy(p)));
     return got;
   }
 
@@ -398,8 +413,10 @@ class CaseWalker {
   private visitCase(tc: XmlElement, frame: Frame): void {
     const { scope } = frame;
     const { dialect, warnings } = this;
-    // pytest's ids come split into its module prefix (shared by many tests) and the name.
-    const { id, fspath, group = '', key = id } = this.identify(tc, scope);
+    const { id, fspath, flat = false } = this.identify(tc, scope);
+    // The id as one flat string of its own, which the Run keeps: not a chain of `+` parts (a node per part), nor
+    // built from views into the file's text (the testcase's attributes are; see parse). No other string per test.
+    const name = flat ? id : flatCopy(id);
     const line = tc.attrs.line !== undefined ? Number(tc.attrs.line) : NaN;
     const lineNo = Number.isInteger(line) && line > 0 ? line : null;
     const durMs = secondsToMs(tc.attrs.time);
@@ -428,7 +445,9 @@ class CaseWalker {
     let flaky: XmlElement[] | null = null;
     let reruns: XmlElement[] | null = null;
     let ff: XmlElement | null = null;
-    for (const c of tc.children) {
+    // An index loop: most testcases share the reader's frozen empty children array, which for-of iterates slowly.
+    for (let i = 0; i < tc.children.length; i++) {
+      const c = tc.children[i];
       switch (c.name) {
         case 'failure':
           if (primary === null) { primary = c; primaryOutcome = 'failed'; }
@@ -479,7 +498,7 @@ class CaseWalker {
       if (this.mergedRows.has(tc)) {
         // Rows sharing a name merged by the tool: the pass may be another row's, so it does not end these failures.
         executions = attempts;
-        warnings.push(mergedRowsWarning(this.ctx.file, id, flaky.length));
+        warnings.push(mergedRowsWarning(this.ctx.file, name, flaky.length));
       } else {
         // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
         executions = [...attempts, this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr)];
@@ -489,10 +508,7 @@ class CaseWalker {
       const passed = this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr);
       executions = hidden?.length ? [...hidden, passed] : [passed];
     }
-    // The id as one flat string, which the Run keeps (one built by `+`, `${classname}.${name}`, keeps a node per
-    // part); it is also the collector's key (flat, so cheap to hash), so the collector keeps no string of its own per test.
-    const name = group !== '' ? [group, key].join('') : flatCopy(id);
-    const test = this.collector.addIn('', name, name, this.fspathOf(fspath), lineNo, executions, NO_RESULTS, scope.place);
+    const test = this.collector.add(name, this.fspathOf(fspath), lineNo, executions, NO_RESULTS, scope.place);
     if (ff !== null) {
       const count = ff.children.filter((c) => c.name === 'execution').length;
       this.pluginExecs.push({ test, ff, fromCase: executions[executions.length - 1], count });

@@ -5,6 +5,7 @@
  */
 import { NO_RESULTS, type Execution, type FlakefighterResult, type Outcome, type Test } from '../model.ts';
 import { asWritten, type RetryRule } from './retries.ts';
+import { StringIndex } from './string-index.ts';
 
 /**
  * Where a record was written, for records that share an id but are not attempts of one test: a label that
@@ -26,12 +27,8 @@ export interface RepeatSummary {
 }
 
 export class TestCollector {
-  /**
-   * Keyed by (group, key) where name = group + key: the group (e.g. a pytest module prefix) is one string
-   * object shared by many tests, so its hash is computed once, and the long concatenated id never has to be
-   * flattened and hashed here. That was the single hottest line on a 100k-testcase report.
-   */
-  private readonly groups = new Map<string, Map<string, Test>>();
+  /** The ids of the first records, numbered as `order` (a record's `name` may change in `tests()`, its id does not). */
+  private readonly ids = new StringIndex();
   private readonly order: Test[] = [];
   /** Where each first record was written (parallel to `order`; undefined when the reader gives none). */
   private readonly places: (RecordPlace | undefined)[] = [];
@@ -43,23 +40,17 @@ export class TestCollector {
 
   constructor(private readonly rule: RetryRule = asWritten) {}
 
-  add(name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = NO_RESULTS): Test {
-    return this.addIn('', name, name, fspath, lineNo, executions, results);
-  }
-
   /** Returns the record of this testcase; its executions and results are its own until `tests()`. */
-  addIn(group: string, key: string, name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = NO_RESULTS, place?: RecordPlace): Test {
+  add(name: string, fspath: string, lineNo: number | null, executions: Execution[], results: FlakefighterResult[] = NO_RESULTS, place?: RecordPlace): Test {
     this.resolved = null;
-    let g = this.groups.get(group);
-    if (g === undefined) this.groups.set(group, (g = new Map()));
     const record: Test = { name, fspath, lineNo, skipped: false, executions, results };
-    const first = g.get(key);
-    if (first === undefined) {
-      g.set(key, record);
+    const at = this.ids.findOrAdd(name);
+    if (at < 0) {
       this.order.push(record);
       this.places.push(place);
       return record;
     }
+    const first = this.order[at];
     const more = this.repeats.get(first);
     if (more === undefined) {
       this.repeats.set(first, [record]);
@@ -139,7 +130,10 @@ function keepApart(id: string, records: Test[], places: (RecordPlace | undefined
 }
 
 function finish(t: Test): Test {
-  t.skipped = t.executions.length > 0 && t.executions.every((e) => e.outcome === 'skipped');
+  const execs = t.executions;
+  let skipped = execs.length > 0;
+  for (let i = 0; skipped && i < execs.length; i++) skipped = execs[i].outcome === 'skipped';
+  t.skipped = skipped;
   return t;
 }
 
@@ -187,6 +181,33 @@ export function parseTimestamp(s: string | undefined): Date | null {
   return Number.isNaN(ms) || ms < MIN_DATETIME_MS || ms > MAX_DATETIME_MS ? null : new Date(ms);
 }
 
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `Number(s)` for the plain decimals test tools write (`0.0102`, `12`), read without a call into the engine's
+ * number parser (once per testcase); NaN for anything else, which the caller gives to Number. Exactly Number's
+ * value: with at most 15 digits the digits and the power of ten are exact doubles, and one division of exact
+ * values rounds correctly.
+ */
+function plainDecimal(s: string): number {
+  let m = 0;
+  let digits = 0;
+  let dot = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && dot === -1 && i > 0 && i < s.length - 1) {
+      dot = i;
+    } else {
+      return NaN;
+    }
+  }
+  if (digits > 15) return NaN;
+  return dot === -1 ? m : m / POWERS_OF_TEN[s.length - 1 - dot];
+}
+
 const MIN_DATETIME_MS = -62135596800000;
 const MAX_DATETIME_MS = 253402300799999;
 /** A duration longer than a year is a broken report, not a slow test; it would push end times out of range. */
@@ -195,6 +216,7 @@ const MAX_DURATION_MS = 366 * 24 * 3600 * 1000;
 /** Seconds as written by test tools (`0.001`, `1,234.5` from some locales) → milliseconds, or null. */
 export function secondsToMs(s: string | undefined): number | null {
   if (s === undefined || s === '') return null;
-  const n = Number(s.indexOf(',') === -1 ? s : s.replace(/,/g, ''));
+  let n = plainDecimal(s);
+  if (Number.isNaN(n)) n = Number(s.indexOf(',') === -1 ? s : s.replace(/,/g, ''));
   return Number.isFinite(n) && n >= 0 && n * 1000 <= MAX_DURATION_MS ? n * 1000 : null;
 }

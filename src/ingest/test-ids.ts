@@ -7,6 +7,7 @@ import { IdPaths, isAbsolutePath } from './id-paths.ts';
 import type { JUnitDialect } from './junit-dialect.ts';
 import { pytestNodeId } from './pytest-ids.ts';
 import type { SourceFiles } from './source-files.ts';
+import { StringIndex } from './string-index.ts';
 import { resolveJavaSource } from './tracebacks.ts';
 import type { XmlElement } from './xml-scan.ts';
 
@@ -24,14 +25,15 @@ export interface TestIdentity {
   id: string;
   /** Absolute path of the test's file where known, else ''. */
   fspath: string;
-  /** With `key`: id = group + key, where the group string is shared by many tests (see TestCollector.addIn). */
-  group?: string;
-  key?: string;
+  /** True when `id` is already one flat string of its own (joined, not built by `+` nor a view into another string). */
+  flat?: boolean;
 }
 
 /** Per-report state: the lookups hit the file system, so they are cached per distinct classname. */
 export class IdContext {
-  readonly pytestCache = new Map<string, { prefix: string; fspath: string }>();
+  /** pytest: classname (and file attribute) → the nodeid's module and class prefix and the module's path. */
+  readonly pytestKeys = new StringIndex();
+  readonly pytestPrefixes: { prefix: string; fspath: string }[] = [];
   readonly javaCache = new Map<string, string>();
   /** Playwright spec (as written) → its file under one of the usual testDirs, or ''. */
   readonly specCache = new Map<string, string>();
@@ -58,7 +60,7 @@ function classnameDotName(tc: XmlElement, scope: SuiteScope, ctx: IdContext, fsp
   const classname = classnameOf(tc);
   if (classname) {
     if (name === classname || name.startsWith(classname + '.')) return { id: name, fspath };
-    return { id: `${classname}.${name}`, fspath };
+    return { id: [classname, '.', name].join(''), fspath, flat: true };
   }
   const fileAttr = tc.attrs.file ?? scope.file ?? undefined;
   if (fileAttr) return { id: `${ctx.paths.of(fileAttr).rel}::${name}`, fspath };
@@ -70,13 +72,16 @@ function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdent
   const name = nameOf(tc);
   const classname = classnameOf(tc);
   const key = tc.attrs.file === undefined ? classname : classname + '\u0000' + tc.attrs.file;
-  let r = ctx.pytestCache.get(key);
-  if (r === undefined) {
+  const n = ctx.pytestKeys.findOrAdd(key);
+  let r: { prefix: string; fspath: string };
+  if (n >= 0) {
+    r = ctx.pytestPrefixes[n];
+  } else {
     const id = pytestNodeId(classname, '\u0000', ctx.files, tc.attrs.file);
     r = { prefix: id.nodeid.slice(0, -1), fspath: id.resolved && id.file ? ctx.files.abs(id.file) : '' };
-    ctx.pytestCache.set(key, r);
+    ctx.pytestPrefixes.push(r);
   }
-  return { id: r.prefix + name, fspath: r.fspath, group: r.prefix, key: name };
+  return { id: [r.prefix, name].join(''), fspath: r.fspath, flat: true };
 }
 
 /** A file attribute as it goes into an id, and the file's absolute path (under root when found there). */

@@ -51,11 +51,15 @@ for (const ch of '/>=<"\'') NAME_END[ch.charCodeAt(0)] = 1;
 // Names repeated on every testcase, returned as one shared string instead of a new copy each time:
 // a large report keeps its whole tree alive while it is read, and fewer live objects means cheaper GC.
 const COMMON = ['testcase', 'testsuite', 'classname', 'name', 'time', 'failure', 'error', 'skipped', 'system-out', 'system-err', 'message', 'type', 'file', 'line', 'timestamp', 'property', 'value'];
-const COMMON_BY_LENGTH: string[][] = [];
-for (const w of COMMON) (COMMON_BY_LENGTH[w.length] ??= []).push(w);
+/** The common names by length and first character (length × 128 + its code): one candidate, rarely two. */
+const COMMON_BY_START: (string[] | undefined)[] = new Array(Math.max(...COMMON.map((w) => w.length + 1)) * 128).fill(undefined);
+for (const w of COMMON) (COMMON_BY_START[w.length * 128 + w.charCodeAt(0)] ??= []).push(w);
+
+const MAX_COMMON = COMMON_BY_START.length / 128;
 
 function intern(src: string, from: number, to: number): string {
-  const cands = COMMON_BY_LENGTH[to - from];
+  const c = src.charCodeAt(from);
+  const cands = c < 128 && to - from < MAX_COMMON ? COMMON_BY_START[(to - from) * 128 + c] : undefined;
   if (cands !== undefined) for (const w of cands) if (src.startsWith(w, from)) return w;
   return copyOf(src, from, to);
 }
@@ -94,6 +98,11 @@ export interface ScanOptions {
    * parent: a reader that has used a testcase lets it go instead of keeping the whole document as a tree.
    */
   onClose?: (el: XmlElement, parent: XmlElement | null) => boolean;
+  /**
+   * Elements of this name get attribute values that are views into `src` instead of copies (cheaper to make),
+   * for a caller that reads such elements and lets them go: whatever it keeps of them it copies (flatCopy).
+   */
+  viewAttrsOf?: string;
 }
 
 /** Where the last start tag read by startTag ends (past its attributes): one number, not an object per tag. */
@@ -103,12 +112,13 @@ let tagEnd = 0;
  * The element of the start tag at `lt` (name, attributes with entities decoded, no children yet); sets tagEnd.
  * Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
  */
-function startTag(src: string, lt: number, fail: (pos: number, what: string) => never): XmlElement {
+function startTag(src: string, lt: number, fail: (pos: number, what: string) => never, viewAttrsOf: string | undefined): XmlElement {
   const len = src.length;
   let p = lt + 1;
   while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
   if (p === lt + 1) fail(lt, 'invalid tag name');
   const name = intern(src, lt + 1, p);
+  const views = name === viewAttrsOf;
   const attrs: Record<string, string> = {};
   for (;;) {
     while (p < len && src.charCodeAt(p) <= 32) p++;
@@ -128,7 +138,7 @@ function startTag(src: string, lt: number, fail: (pos: number, what: string) => 
     if (close === -1) fail(p, `unterminated attribute value in <${name}>`);
     // Plain assignment is safe here: a "__proto__" key from the file is skipped, not assigned.
     if (attr !== '__proto__') {
-      const v = copyOf(src, p + 1, close);
+      const v = views ? src.slice(p + 1, close) : copyOf(src, p + 1, close);
       attrs[attr] = v.indexOf('&') === -1 ? v : decodeEntities(v);
     }
     p = close + 1;
@@ -144,15 +154,20 @@ function startTag(src: string, lt: number, fail: (pos: number, what: string) => 
  * source: a reader that let an element go can still look at its attributes when it rarely needs them.
  */
 export function readStartTag(src: string, at: number): { name: string; attrs: Record<string, string> } {
-  const { name, attrs } = startTag(src, at, (pos, what) => {
-    throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
-  });
+  const { name, attrs } = startTag(
+    src,
+    at,
+    (pos, what) => {
+      throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
+    },
+    undefined,
+  );
   return { name, attrs };
 }
 
 export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
   const maxDepth = opts.maxDepth ?? 256;
-  const { onOpen, onClose } = opts;
+  const { onOpen, onClose, viewAttrsOf } = opts;
   const fail = (pos: number, what: string): never => {
     throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
   };
@@ -187,9 +202,12 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
     if (c1 === 47 /* / */) {
       const gt = src.indexOf('>', lt + 2);
       if (gt === -1) fail(lt, 'unterminated closing tag');
-      const name = src.slice(lt + 2, gt).trim();
-      if (cur === null) fail(lt, `closing tag </${name}> without an opening tag`);
-      if (cur!.name !== name) fail(lt, `expected </${cur!.name}> but found </${name}>`);
+      // Compared in place first: no string per closing tag (a 100k-testcase report has 100k of them).
+      if (cur === null || gt - lt - 2 !== cur.name.length || !src.startsWith(cur.name, lt + 2)) {
+        const name = src.slice(lt + 2, gt).trim();
+        if (cur === null) fail(lt, `closing tag </${name}> without an opening tag`);
+        if (cur!.name !== name) fail(lt, `expected </${cur!.name}> but found </${name}>`);
+      }
       const done = stack.pop()!;
       cur = stack.length ? stack[stack.length - 1] : null;
       if (onClose !== undefined && !onClose(done, cur) && cur !== null) cur.children.pop();
@@ -220,7 +238,7 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
         fail(lt, 'unexpected "<!"');
       }
     } else {
-      const el = startTag(src, lt, fail);
+      const el = startTag(src, lt, fail, viewAttrsOf);
       const name = el.name;
       let p = tagEnd;
       let selfClosing = false;
