@@ -484,7 +484,7 @@ export const CASES: HostileCase[] = [
     via: 'action',
     setup: xml('log.xml', 'FAILED tests/test_a.py::test_one - AssertionError\n'),
     expect: 'error',
-    message: /results\/log\.xml: the content is neither XML nor JSON \(it starts with "FAILED tests\/test_a\."\); test-results must match JUnit XML or CTRF JSON files only/,
+    message: /results\/log\.xml: the content is neither XML nor JSON \(it starts with "FAILED tests\/test_a\."\); test-results must match only result files: XML \(JUnit, TRX, NUnit 3, xUnit\.net v2\) or JSON \(CTRF, go test -json, RSpec, mocha, Dart\); see "Result formats" in the README\.$/,
   },
   {
     name: 'a 600 MB report (sparse) in a 128 MB heap',

@@ -135,7 +135,7 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   if (first === '<') parsed = parseXmlReport(i ? text.slice(i) : text, ctx);
   else if (first === '{' || first === '[') parsed = parseJsonReport(text, ctx);
   else if (looksLikeGoTestJson(text)) parsed = parseGoTestJson(text, ctx);
-  else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); test-results must match JUnit XML or CTRF JSON files only.`);
+  else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); test-results must match only result files: XML (JUnit, TRX, NUnit 3, xUnit.net v2) or JSON (CTRF, go test -json, RSpec, mocha, Dart); see "Result formats" in the README.`);
   parsed.warnings.unshift(...decoded.warnings);
   return parsed;
 }
