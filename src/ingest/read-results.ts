@@ -61,7 +61,11 @@ const MAX_PATTERN_LENGTH = 65536;
 
 const toPosix = (p: string): string => (sep === '/' ? p : p.split(sep).join('/'));
 
-function formatBytes(n: number): string {
+/**
+ * A limit, stated exactly in the largest unit that divides it ("512 MiB", "64 bytes"). Not the report's formatBytes,
+ * which rounds a measured size ("1.5 KiB"): a rounded limit would misstate what was refused.
+ */
+function formatExactBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;
@@ -115,7 +119,7 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   // A FIFO or device would block or never end; only plain files are reports.
   if (!st.isFile()) throw new UserError(`${display}: not a regular file (a pipe, device or folder); leave it out of test-results.`);
   if (st.size > maxBytes) {
-    throw new UserError(`${display}: ${st.size} bytes is over the ${formatBytes(maxBytes)} limit per result file; split the report or leave it out of test-results.`);
+    throw new UserError(`${display}: ${st.size} bytes is over the ${formatExactBytes(maxBytes)} limit per result file; split the report or leave it out of test-results.`);
   }
   const decoded = await readDecoded(abs, display);
   const text = decoded.text;
