@@ -3,7 +3,7 @@
  * upload instead of JUnit. Test id = the full name the runner reports (`Ns.Class.Method(args)`).
  */
 import type { Execution, Outcome } from '../model.ts';
-import type { ParsedReport, ReportContext } from './junit.ts';
+import type { ParsedReport, ReportContext } from './parsed-report.ts';
 import { newExecution, parseTimestamp, secondsToMs, TestCollector } from './test-collector.ts';
 import { extractFrames, withReportedName } from './tracebacks.ts';
 import { child, type XmlElement } from './xml-scan.ts';

@@ -11,7 +11,7 @@ import { DIALECT_LANGUAGE, detectDialect, KEPT_CASES, type JUnitDialect, type Se
 import { RETRY_RULES } from './retries.ts';
 import { hiddenFailedAttempts } from './playwright-attempts.ts';
 import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
-import type { SourceFiles } from './source-files.ts';
+import type { ParsedReport, ReportContext } from './parsed-report.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
 import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
@@ -20,20 +20,8 @@ import { child, flatCopy, parseXml, readStartTag, XmlSyntaxError, type XmlElemen
 import { parseNativeDotnet } from './dotnet-native.ts';
 import { parseTrx } from './trx.ts';
 
-export interface ReportContext {
-  /** The file's name in messages (relative to the workspace). */
-  file: string;
-  /** Absolute path of the file. */
-  path: string;
-  root: string;
-  files: SourceFiles;
-}
-
-export interface ParsedReport {
-  dialect: string;
-  tests: Test[];
-  warnings: string[];
-}
+// Callers that read any result file import these from here as well.
+export type { ParsedReport, ReportContext };
 
 const JUNIT_ROOTS = new Set(['testsuites', 'testsuite', 'testrun']);
 export const IMPORTED_REASON = 'imported from pytest-flakefighters JUnit';

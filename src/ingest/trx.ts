@@ -8,7 +8,7 @@
  */
 import type { Execution, Outcome } from '../model.ts';
 import { repeatNotice } from './junit-notices.ts';
-import type { ParsedReport, ReportContext } from './junit.ts';
+import type { ParsedReport, ReportContext } from './parsed-report.ts';
 import { ReportPaths } from './report-paths.ts';
 import { distinctInvocations } from './retries.ts';
 import { newExecution, parseTimestamp, TestCollector } from './test-collector.ts';
