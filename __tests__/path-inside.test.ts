@@ -15,6 +15,8 @@ test('posix: the folder itself and what lies under it are inside; its parent, si
     ['/a', '/a/b..c'],
     ['/a', '/a/b/..c'],
     ['/a', '/a/b/../c'],
+    ['/a', '/a/..results/a.xml'],
+    ['/a', '/a/...'],
     ['/a/./b', '/a/b/c'],
     ['/', '/anything'],
   ];
@@ -47,6 +49,8 @@ test('Windows semantics (as on a Windows runner): another drive is outside, lett
   assert.equal(isInside('C:\\ws', 'C:/ws/r/a.xml', w), true);
   assert.equal(isInside('C:\\ws', 'D:\\ws\\r', w), false);
   assert.equal(isInside('C:\\ws', 'C:\\ws..x', w), false);
+  assert.equal(isInside('C:\\ws', 'C:\\ws\\..results\\a.xml', w), true);
+  assert.equal(isInside('C:\\ws', 'C:\\ws\\..\\x', w), false);
   assert.equal(isInside('C:\\ws', 'C:\\other', w), false);
   assert.equal(isInside('C:\\ws', '\\\\server\\share\\ws', w), false);
 });

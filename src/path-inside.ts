@@ -3,15 +3,14 @@
  * first (path.relative does), so `/a/b/../c` is under `/a` and `/a/` is `/a`. On Windows, another drive is never
  * inside and letter case does not matter, as path.win32 has it.
  *
- * A name that starts with `..` (`/a/..b`) is taken as outside: cautious, and what every caller had before the
- * copies were merged here.
+ * Only a `..` segment leads out: a folder whose name starts with two dots (`/a/..results`) is inside.
  */
 import path from 'node:path';
 
-type PathOps = Pick<typeof path, 'relative' | 'isAbsolute'>;
+type PathOps = Pick<typeof path, 'relative' | 'isAbsolute' | 'sep'>;
 
 /** `paths` is for tests of the other platform's semantics (path.win32 on Linux); callers leave it out. */
 export function isInside(dir: string, p: string, paths: PathOps = path): boolean {
   const r = paths.relative(dir, p);
-  return r === '' || (!r.startsWith('..') && !paths.isAbsolute(r));
+  return r === '' || (r !== '..' && !r.startsWith(`..${paths.sep}`) && !paths.isAbsolute(r));
 }
