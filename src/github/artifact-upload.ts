@@ -1,9 +1,10 @@
 /**
  * One artifact upload through the real @actions/artifact client's own parts, with our zip stream
- * in place of its archiver: the client's name and path validation and upload specification, its
- * Twirp client (CreateArtifact, FinalizeArtifact) and its upload settings, in the order its
- * uploadArtifact() calls them, with the blob upload of blob-upload.ts (the Azure block blob
- * protocol the client's Azure storage client speaks, without that client's pipeline to compile).
+ * in place of its archiver: the client's name and path validation and upload specification and its
+ * upload settings, in the order its uploadArtifact() calls them, with its Twirp calls
+ * (CreateArtifact, FinalizeArtifact) made by artifact-twirp.ts and its blob upload by
+ * blob-upload.ts: the same requests, without the protobuf runtime and Azure storage pipeline the
+ * client's own code for them compiles.
  * Loading only these (not the package's entry, which pulls the download, listing and deletion code
  * and archiver) is most of a small run's upload start-up.
  *
@@ -13,14 +14,12 @@
 import * as core from '@actions/core';
 import { getUploadZipSpecification, validateRootDirectory } from '../../node_modules/@actions/artifact/lib/internal/upload/upload-zip-specification.js';
 import { validateArtifactName } from '../../node_modules/@actions/artifact/lib/internal/upload/path-and-artifact-name-validation.js';
-import { getExpiration } from '../../node_modules/@actions/artifact/lib/internal/upload/retention.js';
 import { WaterMarkedUploadStream } from '../../node_modules/@actions/artifact/lib/internal/upload/stream.js';
 import { getConcurrency, getUploadChunkSize, getUploadChunkTimeout, isGhes } from '../../node_modules/@actions/artifact/lib/internal/shared/config.js';
-import { internalArtifactTwirpClient } from '../../node_modules/@actions/artifact/lib/internal/shared/artifact-twirp-client.js';
 import { getBackendIdsFromToken } from '../../node_modules/@actions/artifact/lib/internal/shared/util.js';
 import { FilesNotFoundError, GHESNotSupportedError, InvalidResponseError, NetworkError } from '../../node_modules/@actions/artifact/lib/internal/shared/errors.js';
 import { getUserAgentString } from '../../node_modules/@actions/artifact/lib/internal/shared/user-agent.js';
-import { StringValue } from '../../node_modules/@actions/artifact/lib/generated/index.js';
+import { ArtifactTwirpClient, expirationTime } from './artifact-twirp.ts';
 import { uploadBlockBlob, type BlobUploadResult } from './blob-upload.ts';
 import { fitsZip32, zipChunks } from './zip-writer.ts';
 
@@ -50,13 +49,13 @@ export async function uploadZipArtifact(name: string, files: string[], rootDirec
   }
   const contentType = 'application/zip';
   const backendIds = getBackendIdsFromToken();
-  const client = internalArtifactTwirpClient();
-  const expiresAt = getExpiration(opts.retentionDays);
-  const created = await client.CreateArtifact({
+  const client = new ArtifactTwirpClient();
+  const expiresAt = expirationTime(opts.retentionDays);
+  const created = await client.createArtifact({
     workflowRunBackendId: backendIds.workflowRunBackendId,
     workflowJobRunBackendId: backendIds.workflowJobRunBackendId,
     name,
-    mimeType: StringValue.create({ value: contentType }),
+    mimeType: contentType,
     version: 7,
     ...(expiresAt ? { expiresAt } : {}),
   });
@@ -98,15 +97,15 @@ export async function uploadZipArtifact(name: string, files: string[], rootDirec
   }
   if (zipError) throw new Error(`the zip could not be written: ${(zipError as Error).message}`);
 
-  const finalized = await client.FinalizeArtifact({
+  const finalized = await client.finalizeArtifact({
     workflowRunBackendId: backendIds.workflowRunBackendId,
     workflowJobRunBackendId: backendIds.workflowJobRunBackendId,
     name,
     size: uploaded.uploadSize ? uploaded.uploadSize.toString() : '0',
-    ...(uploaded.sha256Hash ? { hash: StringValue.create({ value: `sha256:${uploaded.sha256Hash}` }) } : {}),
+    ...(uploaded.sha256Hash ? { hash: `sha256:${uploaded.sha256Hash}` } : {}),
   });
   if (!finalized.ok) throw new InvalidResponseError('FinalizeArtifact: response from backend was not ok');
-  const id = Number(BigInt(finalized.artifactId));
+  const id = Number(finalized.artifactId);
   core.info(`Artifact ${name} successfully finalized. Artifact ID ${id}`);
   return { id, size: uploaded.uploadSize ?? 0 };
 }
