@@ -443,7 +443,7 @@ export const CASES: HostileCase[] = [
     via: 'action',
     setup: (ctx) => write(ctx.ws, 'results/shot.xml', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.alloc(64, 7)])),
     expect: 'error',
-    message: /results\/shot\.xml: .*binary file, not a JUnit XML or CTRF JSON report; leave it out of test-results/,
+    message: /results\/shot\.xml: .*binary file, not a test result report; leave it out of test-results \(test-results must match only result files: XML \(JUnit, TRX, NUnit 3, xUnit\.net v2\) or JSON/,
   },
   {
     name: 'a gzip-compressed report',

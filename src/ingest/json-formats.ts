@@ -12,7 +12,9 @@ import { isMochaJson, parseMochaJson } from './mocha-json.ts';
 import { isRspecJson, parseRspecJson } from './rspec-json.ts';
 import { isObj, type Obj } from './json-values.ts';
 
-const JSON_FORMATS = 'CTRF, go test -json, RSpec JSON, mocha JSON or Dart JSON';
+/** What test-results may match, said the same way by every "this is not a result file" line. */
+export const ONLY_RESULT_FILES =
+  'test-results must match only result files: XML (JUnit, TRX, NUnit 3, xUnit.net v2) or JSON (CTRF, go test -json, RSpec, mocha, Dart); see "Result formats" in the README.';
 
 /** The first line as a JSON object, or null (a pretty-printed document's first line is just `{`). */
 function firstEvent(text: string): Obj | null {
@@ -38,7 +40,7 @@ export function parseJsonReport(text: string, ctx: ReportContext): ParsedReport 
   const trimmed = text.trimStart();
   if (trimmed[0] !== '{' && trimmed[0] !== '[') {
     if (looksLikeGoTestJson(text)) return parseGoTestJson(text, ctx);
-    throw new UserError(`${ctx.file}: the content is neither XML nor JSON (it starts with ${JSON.stringify(trimmed.slice(0, 20))}); test-results must match JUnit XML, TRX or ${JSON_FORMATS} files only.`);
+    throw new UserError(`${ctx.file}: the content is neither XML nor JSON (it starts with ${JSON.stringify(trimmed.slice(0, 20))}); ${ONLY_RESULT_FILES}`);
   }
   let doc: unknown;
   try {

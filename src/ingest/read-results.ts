@@ -12,7 +12,7 @@ import { glob } from 'tinyglobby';
 import type { Test } from '../model.ts';
 import { UserError } from '../store/store.ts';
 import { looksLikeGoTestJson, parseGoTestJson } from './go-test-json.ts';
-import { parseJsonReport } from './json-formats.ts';
+import { ONLY_RESULT_FILES, parseJsonReport } from './json-formats.ts';
 import { decodeResultFile, type DecodedText } from './decode-text.ts';
 import { parseXmlReport, type ParsedReport, type ReportContext } from './junit.ts';
 import { ownFileTest } from './own-files.ts';
@@ -131,7 +131,7 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   if (i === text.length) throw new UserError(`${display}: the file holds only whitespace; the test run probably failed before writing its report.`);
   const head = text.slice(i, i + 8192);
   if (head.includes('\u0000') || /[\u0001-\u0008\u000e-\u001f]/.test(head.slice(0, 512))) {
-    throw new UserError(`${display}: this is a binary file, not a JUnit XML or CTRF JSON report; leave it out of test-results.`);
+    throw new UserError(`${display}: this is a binary file, not a test result report; leave it out of test-results (${ONLY_RESULT_FILES})`);
   }
   const ctx: ReportContext = { file: display, path: abs, root, files };
   const first = text[i];
@@ -139,7 +139,7 @@ async function parseFile(abs: string, display: string, files: SourceFiles, root:
   if (first === '<') parsed = parseXmlReport(i ? text.slice(i) : text, ctx);
   else if (first === '{' || first === '[') parsed = parseJsonReport(text, ctx);
   else if (looksLikeGoTestJson(text)) parsed = parseGoTestJson(text, ctx);
-  else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); test-results must match only result files: XML (JUnit, TRX, NUnit 3, xUnit.net v2) or JSON (CTRF, go test -json, RSpec, mocha, Dart); see "Result formats" in the README.`);
+  else throw new UserError(`${display}: the content is neither XML nor JSON (it starts with ${JSON.stringify(text.slice(i, i + 20))}); ${ONLY_RESULT_FILES}`);
   parsed.warnings.unshift(...decoded.warnings);
   return parsed;
 }
