@@ -13,7 +13,7 @@ const TABLE = `CREATE TABLE t (${COLUMNS.join(', ')})`;
 const ROW = `(${COLUMNS.map(() => '?').join(',')})`;
 
 const EDGE: SqlValue[] = [
-  '', 'x', 'None', 'é', 'naïve ✓ 日本語', '😀 and 👍🏽', 'nul \u0000 inside', '12', '1.5', ' 7 ', 'x'.repeat(100_000),
+  '', 'x', 'None', 'é', 'naïve ✓ 日本語', '😀 and 👍🏽', 'nul \u0000 inside', '12', '1.5', ' 7 ', 'x'.repeat(100_000), '日本'.repeat(30_000),
   0, -0, 1, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53 - 1, 2 ** 63, 1.5, -2.25, 1e300, NaN, Infinity, -Infinity,
   null, new Uint8Array(0), new Uint8Array([0, 255, 128]), Buffer.from('ab'),
 ];
@@ -74,13 +74,39 @@ describe('sql.js batches bound through the C API', () => {
     ours.close();
   });
 
+  test('wide text and blobs past the staging room are staged whole', async () => {
+    const SQL = await loadSqlJs();
+    const sql = `INSERT INTO t VALUES ${ROW}`;
+    // A fresh binder's staging is sized for ASCII: 2-byte text that fits, then blobs that do not; 3-byte text that
+    // does not fit at all.
+    const batches: SqlValue[][] = [
+      ['é'.repeat(40_000), new Uint8Array(40_000).fill(7), 'tail', new Uint8Array(3).fill(9), null, 1, 2.5],
+      ['日'.repeat(40_000), new Uint8Array(40_000).fill(7), 'tail', new Uint8Array(3).fill(9), null, 1, 2.5],
+    ];
+    for (const values of batches) {
+      const theirs = await freshDb();
+      theirs.run(sql, values);
+      const ours = await freshDb();
+      const binder = DirectBinder.open(SQL, ours);
+      assert.ok(binder);
+      const stmt = ours.prepare(sql);
+      assert.equal(binder.runBatch(stmt, values, values.length), true);
+      stmt.free();
+      binder.free();
+      assert.deepEqual(stored(ours), stored(theirs));
+      theirs.close();
+      ours.close();
+    }
+  });
+
   test('values only sql.js binds are left to it, with nothing bound', async () => {
     const SQL = await loadSqlJs();
     const db = await freshDb();
     const binder = DirectBinder.open(SQL, db);
     assert.ok(binder);
     const stmt = db.prepare(`INSERT INTO t VALUES ${ROW}`);
-    const others: unknown[] = ['lone \ud800 high', 'lone \udc00 low', 'ends high \ud83d', undefined, 10n, [1, 2], { length: 1 }];
+    // (and a batch bigger than the staging is meant for: sql.js binds it as before)
+    const others: unknown[] = ['lone \ud800 high', 'lone \udc00 low', 'ends high \ud83d', undefined, 10n, [1, 2], { length: 1 }, 'x'.repeat(5 * 1024 * 1024)];
     for (const odd of others) {
       const values = ['ok', 1, odd, null, null, null, null] as SqlValue[];
       assert.equal(binder.runBatch(stmt, values, values.length), false, `${String(odd)} is left to sql.js`);

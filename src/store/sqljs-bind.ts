@@ -3,7 +3,7 @@
  * into the WebAssembly heap in one piece. sql.js binds value by value: per string it measures and encodes it in
  * JavaScript, mallocs, copies and later frees it, each a call across the JavaScript–WebAssembly boundary; on a
  * 100k-test save that was most of the INSERTs' time. Here a batch is one TextEncoder pass, one copy and one bind call
- * per non-NULL value, on a heap buffer kept for the statement (SQLITE_STATIC: SQLite reads it until the next reset).
+ * per non-NULL value, from a heap block kept for the save (SQLITE_STATIC: SQLite reads it until the statement's reset).
  *
  * Stored values are those sql.js's own Statement.bind gives (node_modules/sql.js/dist/sql-wasm.js): a string is TEXT
  * of its UTF-8 bytes, a number that fits 32 bits (`v === (v | 0)`) sqlite3_bind_int and any other number
@@ -31,6 +31,11 @@ interface SqlJsExports {
 }
 
 const SQLITE_STATIC = 0;
+/**
+ * A batch with more characters and blob bytes than this is bound by sql.js (as bulky as the batch, no more): the
+ * staging buffer and heap block, kept for the whole save, stay at most a few times this.
+ */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const utf8 = new TextEncoder();
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -57,12 +62,15 @@ function copyToHeap(m: SqlJsExports, bytes: Uint8Array): number {
  * by a bind: an int and a text bound through the handle must come back from sql.js's own step and get.
  */
 function findHandleField(m: SqlJsExports, db: Database): string | null {
-  const probe = db.prepare('SELECT :ffa_probe_int, :ffa_probe_text');
-  const name = copyToHeap(m, utf8.encode(':ffa_probe_int\0'));
   const text = 'ffa ✓ probe';
   const textBytes = utf8.encode(text);
-  const textPtr = copyToHeap(m, textBytes);
+  let probe: Statement | null = null;
+  let name = 0;
+  let textPtr = 0;
   try {
+    probe = db.prepare('SELECT :ffa_probe_int, :ffa_probe_text');
+    name = copyToHeap(m, utf8.encode(':ffa_probe_int\0'));
+    textPtr = copyToHeap(m, textBytes);
     const fields = Object.keys(probe).filter((k) => {
       const v = (probe as unknown as Record<string, unknown>)[k];
       return typeof v === 'number' && Number.isInteger(v) && v > 1;
@@ -77,9 +85,9 @@ function findHandleField(m: SqlJsExports, db: Database): string | null {
   } catch {
     return null;
   } finally {
-    probe.free();
-    m._free(name);
-    m._free(textPtr);
+    probe?.free();
+    if (name) m._free(name);
+    if (textPtr) m._free(textPtr);
   }
 }
 
@@ -141,16 +149,29 @@ export class DirectBinder {
           return false;
       }
     }
-    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
-    if (chars * 3 + blobBytes > this.staged.length) this.staged = new Uint8Array(2 * (chars * 3 + blobBytes));
-    const staged = this.staged;
-    const written = chars === 0 ? 0 : utf8.encodeInto(joined, staged).written;
+    if (chars + blobBytes > MAX_BATCH_BYTES) return false;
+    let staged = this.stage(chars + blobBytes);
+    let written = 0;
+    if (chars > 0) {
+      let done = utf8.encodeInto(joined, staged);
+      // Wider than ASCII and out of room: again with room for the most a UTF-16 code unit takes (3 bytes).
+      if (done.read < joined.length) {
+        staged = this.stage(chars * 3 + blobBytes);
+        done = utf8.encodeInto(joined, staged);
+      }
+      written = done.written;
+    }
     // All ASCII: each string's bytes are its characters. Otherwise each is measured, and one with a lone surrogate
     // (TextEncoder writes U+FFFD, sql.js other bytes) leaves the batch to sql.js.
     const ascii = written === chars;
     if (!ascii) for (let i = 0; i < count; i++) if (typeof values[i] === 'string' && LONE_SURROGATE.test(values[i] as string)) return false;
     let end = written;
     if (blobBytes > 0) {
+      if (written + blobBytes > staged.length) {
+        const text = staged.subarray(0, written);
+        staged = this.stage(written + blobBytes);
+        staged.set(text);
+      }
       for (let i = 0; i < count; i++) {
         const v = values[i];
         if (v instanceof Uint8Array) {
@@ -194,11 +215,17 @@ export class DirectBinder {
     return true;
   }
 
+  /** The staging buffer, with room for at least `bytes` (a new one when it had not: the caller keeps what it needs). */
+  private stage(bytes: number): Uint8Array {
+    if (bytes > this.staged.length) this.staged = new Uint8Array(Math.ceil(bytes * 1.25));
+    return this.staged;
+  }
+
   /** A heap block of at least `bytes` (never 0: a NULL pointer would bind NULL, not an empty text or blob). */
   private heapFor(bytes: number): number {
     if (this.heap === 0 || bytes > this.heapBytes) {
       this.free();
-      this.heapBytes = Math.max(1 << 16, 2 * bytes);
+      this.heapBytes = Math.max(1 << 16, Math.ceil(bytes * 1.25));
       this.heap = this.m._malloc(this.heapBytes);
       if (!this.heap) {
         this.heapBytes = 0;
