@@ -83,7 +83,10 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
 }
 
 /** Text for the page: escaped, and without control characters (ANSI colour codes in test output). */
-const t = (s: string): string => h(stripInvalidXmlChars(s).replace(/\x1b\[[0-9;]*m/g, ''));
+const t = (s: string): string => h(UNUSUAL.test(s) ? stripInvalidXmlChars(s).replace(/\x1b\[[0-9;]*m/g, '') : s);
+
+/** What stripping could change: printable ASCII, tabs and newlines (most names and tracebacks) skip its two passes. */
+const UNUSUAL = /[^\t\n\r\x20-\x7e]/;
 
 function header(data: ReportData, title: string, status: string): string {
   const run = data.run;
