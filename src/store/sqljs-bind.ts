@@ -9,7 +9,7 @@
  * of its UTF-8 bytes, a number that fits 32 bits (`v === (v | 0)`) sqlite3_bind_int and any other number
  * sqlite3_bind_double (NaN then stores NULL), a boolean its number, a Uint8Array a BLOB, null NULL. Anything else
  * (undefined, bigint, other objects) and strings with a lone surrogate (which sql.js encodes its own way) are left to
- * sql.js: `bindBatch` returns false and the caller runs the batch through sql.js as before.
+ * sql.js: `runBatch` returns false and the caller runs the batch through sql.js as before.
  *
  * sql.js exports what this needs from its module (`_malloc`, `_free`, `writeArrayToMemory`, `_sqlite3_bind_*`) but
  * not a statement's handle: its Statement keeps it in a field whose name its minifier chose. That field is found once
