@@ -3,9 +3,10 @@
 // wasm beside them. esbuild over ncc/rollup: one fast, deterministic step that bundles the ESM-only
 // @actions/* packages and TypeScript without a separate tsc pass (type checking is `npm run lint`).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -141,6 +142,15 @@ rmSync(`${out}/.undici`, { recursive: true, force: true });
 const wasmUsers = foldersNaming('sql-wasm.wasm');
 if (wasmUsers.size === 0) throw new Error('build: no output file loads sql-wasm.wasm; where does sql.js look for it?');
 for (const dir of wasmUsers) copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(dir, 'sql-wasm.wasm'));
+// A new history file starts from an empty database made here, once, by the same code that would make it on each
+// run (src/store/sqlite-empty.ts): beside every output that looks for it, named for a digest of the schema.
+const emptyUsers = foldersNaming('flakefighters-empty-');
+if (emptyUsers.size === 0) throw new Error('build: no output file names flakefighters-empty-; where does sqlite-empty.ts look for it?');
+const gen = `${out}/.empty-db/gen.mjs`;
+await build({ ...options, plugins: [], entryPoints: [`${root}src/store/sqlite-empty.ts`], outfile: gen, outdir: undefined });
+const empty = await (await import(pathToFileURL(gen).href)).buildEmptyDatabase();
+for (const dir of emptyUsers) writeFileSync(join(dir, empty.name), empty.bytes);
+rmSync(`${out}/.empty-db`, { recursive: true, force: true });
 rmSync(`${root}dist.old`, { recursive: true, force: true });
 try {
   renameSync(`${root}dist`, `${root}dist.old`);

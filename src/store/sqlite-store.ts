@@ -16,6 +16,7 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
 import { loadSqlJs } from './sqljs.ts';
 import { createMissingTables, inspectSqliteSchema, schemaNeedsWork } from './sqlite-schema.ts';
+import { freshDatabase } from './sqlite-empty.ts';
 import { fileIdentity, moveAside, persistDatabase, readDatabaseFile, resolveDatabasePath, sameFile, schemaDrift, type FileIdentity } from './sqlite-file.ts';
 import { acquireLock, type FileLock } from './file-lock.ts';
 import {
@@ -150,8 +151,9 @@ async function openLocked(
     }
   }
   if (!db) {
-    db = new SQL.Database();
-    if (file.kind === 'empty' && !readonly) dirty = true;
+    // A new file is written with its schema (the build's empty database, or the tables created below).
+    db = await freshDatabase(SQL);
+    if (!readonly) dirty = true;
   }
   try {
     const state = inspectSqliteSchema(db, path);
