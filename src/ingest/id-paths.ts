@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { ReportPaths } from './report-paths.ts';
 import type { SourceFiles } from './source-files.ts';
+import { flatCopy } from './xml-scan.ts';
 
 export interface IdPath {
   /** The path as it goes into the id. */
@@ -44,7 +45,9 @@ export class IdPaths {
   of(written: string): IdPath {
     let r = this.cache.get(written);
     if (r === undefined) {
-      r = this.resolve(written);
+      // Resolved from a copy of its own: `written` may be a view into a report's text (a testcase attribute), and
+      // neither the result nor SourceFiles' caches, which outlive that text, may keep it.
+      r = this.resolve(flatCopy(written));
       this.cache.set(written, r);
     }
     return r;

@@ -217,13 +217,14 @@ interface SuiteScope extends IdScope {
 
 /**
  * An element on the walk (the root, a testsuite or testsuites). Its testcases' executions that take the
- * suite's output wait in `needOut`/`needErr`: a suite writes its system-out after its testcases.
+ * suite's output wait in CaseWalker's `pendingOut`/`pendingErr` from `outFrom`/`errFrom` on: a suite writes
+ * its system-out after its testcases.
  */
 interface Frame {
   el: XmlElement | null;
   scope: SuiteScope;
-  needOut: Execution[];
-  needErr: Execution[];
+  outFrom: number;
+  errFrom: number;
   /** For the suite's place: the testcases it held when it was let go of (null: its children are all there). */
   names: string[] | null;
   /** Where its later testcases start in the text (read again only for a rare repeated id). */
@@ -240,18 +241,6 @@ function suiteOutput(suite: XmlElement): { stdout: string | null; stderr: string
     else if (c.name === 'system-err' && c.text.trim()) stderr = c.text;
   }
   return { stdout, stderr };
-}
-
-/** Whether the text has a system-out and a system-err element anywhere: one pass over a large file, not two. */
-function outputKinds(text: string): { out: boolean; err: boolean } {
-  let out = false;
-  let err = false;
-  for (let i = text.indexOf('<system-'); i !== -1 && !(out && err); ) {
-    if (text.startsWith('out', i + 8)) out = true;
-    else if (text.startsWith('err', i + 8)) err = true;
-    i = text.indexOf(out ? '<system-err' : err ? '<system-out' : '<system-', i + 8);
-  }
-  return { out, err };
 }
 
 function firstLine(s: string): string | null {
@@ -278,9 +267,13 @@ class CaseWalker {
   private readonly declaredEmpty: { suite: XmlElement; empty: boolean }[] = [];
   private readonly frames: Frame[];
   private readonly fspaths = new Map<string, string>();
-  /** Whether any suite can have output to hand down: most large files have none, and then nothing waits for it. */
-  private readonly anyOut: boolean;
-  private readonly anyErr: boolean;
+  /**
+   * Executions without output of their own, waiting for an enclosing suite's, in the order they were read: those
+   * of the open frames' testcases, each frame's from its `outFrom`/`errFrom` on. One list, not one per suite:
+   * nothing is copied from a suite without output to its parent.
+   */
+  private readonly pendingOut: Execution[] = [];
+  private readonly pendingErr: Execution[] = [];
 
   constructor(
     private readonly dialect: JUnitDialect,
@@ -292,10 +285,7 @@ class CaseWalker {
     this.lang = DIALECT_LANGUAGE[dialect];
     this.idRule = ID_RULES[dialect];
     this.ids = new IdContext(ctx.files);
-    const kinds = outputKinds(text);
-    this.anyOut = kinds.out;
-    this.anyErr = kinds.err;
-    this.frames = [{ el: null, scope: { name: '', clock: { t: null, d: null }, file: null, hostname: null, place: NO_PLACE }, needOut: [], needErr: [], names: null, starts: null, declared: -1 }];
+    this.frames = [{ el: null, scope: { name: '', clock: { t: null, d: null }, file: null, hostname: null, place: NO_PLACE }, outFrom: 0, errFrom: 0, names: null, starts: null, declared: -1 }];
   }
 
   /** `live`: its testcases may be let go of once read, so what its place needs of them is kept here. */
@@ -303,7 +293,7 @@ class CaseWalker {
     const parent = this.frames[this.frames.length - 1];
     const isRoot = this.frames.length === 1;
     let scope = parent.scope;
-    const frame: Frame = { el, scope, needOut: [], needErr: [], names: null, starts: null, declared: -1 };
+    const frame: Frame = { el, scope, outFrom: this.pendingOut.length, errFrom: this.pendingErr.length, names: null, starts: null, declared: -1 };
     if (isRoot) scope = frame.scope = { ...scope, clock: { t: parseTimestamp(el.attrs.timestamp)?.getTime() ?? null, d: null } };
     if (el.name === 'testsuite') {
       const n = Number(el.attrs.tests);
@@ -334,7 +324,6 @@ class CaseWalker {
 
   exit(el: XmlElement): void {
     const frame = this.frames.pop()!;
-    const parent = this.frames[this.frames.length - 1];
     let stdout: string | null = null;
     let stderr: string | null = null;
     if (el.name === 'testsuite') {
@@ -343,12 +332,17 @@ class CaseWalker {
       stderr = out.stderr;
       if (frame.declared >= 0) this.declaredEmpty[frame.declared].empty = declaresTestsButHoldsNone(el);
     }
-    if (stdout !== null) for (const e of frame.needOut) e.stdout = stdout;
-    else for (const e of frame.needOut) parent.needOut.push(e);
-    if (stderr !== null) for (const e of frame.needErr) e.stderr = stderr;
-    else for (const e of frame.needErr) parent.needErr.push(e);
-    frame.needOut.length = 0;
-    frame.needErr.length = 0;
+    // Without output of its own the suite leaves its executions waiting for the enclosing suite's. Those that an
+    // inner suite's output already reached have it (not null) and are skipped.
+    const { pendingOut, pendingErr } = this;
+    if (stdout !== null) {
+      for (let i = frame.outFrom; i < pendingOut.length; i++) if (pendingOut[i].stdout === null) pendingOut[i].stdout = stdout;
+      pendingOut.length = frame.outFrom;
+    }
+    if (stderr !== null) {
+      for (let i = frame.errFrom; i < pendingErr.length; i++) if (pendingErr[i].stderr === null) pendingErr[i].stderr = stderr;
+      pendingErr.length = frame.errFrom;
+    }
   }
 
   /** The classname and name of each testcase the suite held, for its place's order (a repeated id only). */
@@ -475,12 +469,12 @@ class CaseWalker {
     let executions: Execution[];
     if (primary !== null) {
       const first = this.failingExecution(primaryOutcome, primary, start, end, stdout, stderr);
-      this.inherit(first, frame, noOut, noErr);
+      this.inherit(first, noOut, noErr);
       // Surefire rerunFailure: failed, retried, still failing. Each rerun is its own execution.
       executions = reruns ? [first, ...reruns.map((r) => this.failingExecution(r.name === 'rerunError' ? 'error' : 'failed', r, null, null, null, null))] : [first];
     } else if (skipped !== null) {
       const reason = skipped.text.trim() ? skipped.text : (skipped.attrs.message ?? '');
-      executions = [this.inherit(newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: skipped.attrs.message ?? firstLine(reason) }), frame, noOut, noErr)];
+      executions = [this.inherit(newExecution('skipped', { startTime: start, endTime: end, stdout, stderr, report: reason || 'None', message: skipped.attrs.message ?? firstLine(reason) }), noOut, noErr)];
     } else if (flaky) {
       const attempts = flaky.map((f) => this.failingExecution(f.name === 'flakyError' ? 'error' : 'failed', f, null, null, null, null));
       if (this.mergedRows.has(tc)) {
@@ -489,11 +483,11 @@ class CaseWalker {
         warnings.push(mergedRowsWarning(this.ctx.file, name, flaky.length));
       } else {
         // Surefire flakyFailure: failed, then passed on a rerun: each flaky attempt, then the passing one.
-        executions = [...attempts, this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr)];
+        executions = [...attempts, this.inherit(passedExecution(start, end, stdout, stderr), noOut, noErr)];
       }
     } else {
       const hidden = dialect === 'playwright' ? hiddenFailedAttempts(ownStdout) : null;
-      const passed = this.inherit(passedExecution(start, end, stdout, stderr), frame, noOut, noErr);
+      const passed = this.inherit(passedExecution(start, end, stdout, stderr), noOut, noErr);
       executions = hidden?.length ? [...hidden, passed] : [passed];
     }
     const test = this.collector.add(name, this.fspathOf(fspath), lineNo, executions, NO_RESULTS, scope.place);
@@ -504,9 +498,9 @@ class CaseWalker {
   }
 
   /** An execution without output of its own takes its suite's (or an enclosing suite's), known when that suite ends. */
-  private inherit(e: Execution, frame: Frame, out: boolean, err: boolean): Execution {
-    if (out && this.anyOut && e.stdout === null) frame.needOut.push(e);
-    if (err && this.anyErr && e.stderr === null) frame.needErr.push(e);
+  private inherit(e: Execution, out: boolean, err: boolean): Execution {
+    if (out && e.stdout === null) this.pendingOut.push(e);
+    if (err && e.stderr === null) this.pendingErr.push(e);
     return e;
   }
 

@@ -9,7 +9,7 @@ import { pytestNodeId } from './pytest-ids.ts';
 import type { SourceFiles } from './source-files.ts';
 import { StringIndex } from './string-index.ts';
 import { resolveJavaSource } from './tracebacks.ts';
-import type { XmlElement } from './xml-scan.ts';
+import { flatCopy, type XmlElement } from './xml-scan.ts';
 
 /** What the enclosing `<testsuite>` elements say about a testcase. */
 export interface SuiteScope {
@@ -77,7 +77,10 @@ function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdent
   if (n >= 0) {
     r = ctx.pytestPrefixes[n];
   } else {
-    const id = pytestNodeId(classname, '\u0000', ctx.files, tc.attrs.file);
+    // Copies of their own: the attributes are views into the file's text (see junit.ts), which must not reach the
+    // caches of SourceFiles (it outlives this file), and which split reads more slowly.
+    const file = tc.attrs.file;
+    const id = pytestNodeId(flatCopy(classname), '\u0000', ctx.files, file === undefined ? undefined : flatCopy(file));
     r = { prefix: id.nodeid.slice(0, -1), fspath: id.resolved && id.file ? ctx.files.abs(id.file) : '' };
     ctx.pytestPrefixes.push(r);
   }
@@ -158,16 +161,17 @@ function playwrightId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestId
 function findSpec(spec: string, ctx: IdContext): string {
   let found = ctx.specCache.get(spec);
   if (found === undefined) {
-    found = '';
-    for (const dir of ['tests', 'test', 'e2e', 'src', ...ctx.files.topLevelDirs()]) {
-      if (ctx.files.isFile(`${dir}/${spec}`)) {
-        found = ctx.files.abs(`${dir}/${spec}`);
-        break;
-      }
-    }
-    ctx.specCache.set(spec, found);
+    ctx.specCache.set(spec, (found = findSpecFile(flatCopy(spec), ctx)));
   }
   return found;
+}
+
+/** `spec` must be a string of its own: the lookups are cached by SourceFiles, which outlives this file's text. */
+function findSpecFile(spec: string, ctx: IdContext): string {
+  for (const dir of ['tests', 'test', 'e2e', 'src', ...ctx.files.topLevelDirs()]) {
+    if (ctx.files.isFile(`${dir}/${spec}`)) return ctx.files.abs(`${dir}/${spec}`);
+  }
+  return '';
 }
 
 /** JVM writers: `classname.name`; the source file is looked up under the usual source roots. */
@@ -177,7 +181,8 @@ function jvmId(tc: XmlElement, scope: SuiteScope, ctx: IdContext): TestIdentity 
   if (!fspath && classname) {
     let src = ctx.javaCache.get(classname);
     if (src === undefined) {
-      const top = classname.replace(/\$.*$/, '');
+      // A copy of its own: the file lookups are cached by SourceFiles, which outlives this file's text.
+      const top = flatCopy(classname).replace(/\$.*$/, '');
       const simple = top.split('.').pop();
       const rel = resolveJavaSource(top, `${simple}.java`, ctx.files) ?? resolveJavaSource(top, `${simple}.kt`, ctx.files);
       src = rel ? ctx.files.abs(rel) : '';

@@ -60,8 +60,14 @@ const MAX_COMMON = COMMON_BY_START.length / 128;
 function intern(src: string, from: number, to: number): string {
   const c = src.charCodeAt(from);
   const cands = c < 128 && to - from < MAX_COMMON ? COMMON_BY_START[(to - from) * 128 + c] : undefined;
-  if (cands !== undefined) for (const w of cands) if (src.startsWith(w, from)) return w;
+  if (cands !== undefined) for (let k = 0; k < cands.length; k++) if (restIs(src, from, cands[k])) return cands[k];
   return copyOf(src, from, to);
+}
+
+/** Whether `src` from `from` on reads `w` past its first character (a character loop: this runs for every name read). */
+function restIs(src: string, from: number, w: string): boolean {
+  for (let i = 1; i < w.length; i++) if (src.charCodeAt(from + i) !== w.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
@@ -112,11 +118,11 @@ let tagEnd = 0;
  * The element of the start tag at `lt` (name, attributes with entities decoded, no children yet); sets tagEnd.
  * Hand-rolled name and attribute scanning: no regex match arrays per attribute (GC pressure on 100k testcases).
  */
-function startTag(src: string, lt: number, fail: (pos: number, what: string) => never, viewAttrsOf: string | undefined): XmlElement {
+function startTag(src: string, lt: number, viewAttrsOf: string | undefined): XmlElement {
   const len = src.length;
   let p = lt + 1;
   while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
-  if (p === lt + 1) fail(lt, 'invalid tag name');
+  if (p === lt + 1) fail(src, lt, 'invalid tag name');
   const name = intern(src, lt + 1, p);
   const views = name === viewAttrsOf;
   const attrs: Record<string, string> = {};
@@ -126,16 +132,16 @@ function startTag(src: string, lt: number, fail: (pos: number, what: string) => 
     if (c === 62 /* > */ || c === 47 /* / */ || p >= len) break;
     const nameStart = p;
     while (p < len && !NAME_END[src.charCodeAt(p)]) p++;
-    if (p === nameStart) fail(p, `invalid attribute syntax in <${name}>`);
+    if (p === nameStart) fail(src, p, `invalid attribute syntax in <${name}>`);
     const attr = intern(src, nameStart, p);
     while (p < len && src.charCodeAt(p) <= 32) p++;
-    if (src.charCodeAt(p) !== 61 /* = */) fail(p, `invalid attribute syntax in <${name}>`);
+    if (src.charCodeAt(p) !== 61 /* = */) fail(src, p, `invalid attribute syntax in <${name}>`);
     p++;
     while (p < len && src.charCodeAt(p) <= 32) p++;
     const q = src.charCodeAt(p);
-    if (q !== 34 && q !== 39) fail(p, `invalid attribute syntax in <${name}>`);
+    if (q !== 34 && q !== 39) fail(src, p, `invalid attribute syntax in <${name}>`);
     const close = src.indexOf(q === 34 ? '"' : "'", p + 1);
-    if (close === -1) fail(p, `unterminated attribute value in <${name}>`);
+    if (close === -1) fail(src, p, `unterminated attribute value in <${name}>`);
     // Plain assignment is safe here: a "__proto__" key from the file is skipped, not assigned.
     if (attr !== '__proto__') {
       const v = views ? src.slice(p + 1, close) : copyOf(src, p + 1, close);
@@ -154,59 +160,59 @@ function startTag(src: string, lt: number, fail: (pos: number, what: string) => 
  * source: a reader that let an element go can still look at its attributes when it rarely needs them.
  */
 export function readStartTag(src: string, at: number): { name: string; attrs: Record<string, string> } {
-  const { name, attrs } = startTag(
-    src,
-    at,
-    (pos, what) => {
-      throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
-    },
-    undefined,
-  );
+  const { name, attrs } = startTag(src, at, undefined);
   return { name, attrs };
+}
+
+/**
+ * Module functions, not closures in parseXml: a closure's context would hold `src`, and code the engine was still
+ * optimizing for it could keep a whole file's text alive after the read.
+ */
+function fail(src: string, pos: number, what: string): never {
+  throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
+}
+
+function isBlank(src: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (src.charCodeAt(i) > 32) return false;
+  return true;
+}
+
+function addText(src: string, cur: XmlElement | null, from: number, to: number): void {
+  if (cur === null) {
+    if (!isBlank(src, from, to)) fail(src, from, 'text outside the root element');
+    return;
+  }
+  // Indentation between child elements carries no meaning and would only cost memory.
+  if (cur.children.length > 0 && isBlank(src, from, to)) return;
+  cur.text += decodeEntities(eol(copyOf(src, from, to)));
 }
 
 export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
   const maxDepth = opts.maxDepth ?? 256;
   const { onOpen, onClose, viewAttrsOf } = opts;
-  const fail = (pos: number, what: string): never => {
-    throw new XmlSyntaxError(`malformed XML at line ${lineOf(src, pos)}: ${what}`);
-  };
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let cur: XmlElement | null = null;
   let pos = 0;
   const len = src.length;
 
-  const isBlank = (from: number, to: number): boolean => {
-    for (let i = from; i < to; i++) if (src.charCodeAt(i) > 32) return false;
-    return true;
-  };
-  const addText = (from: number, to: number): void => {
-    if (cur === null) {
-      if (!isBlank(from, to)) fail(from, 'text outside the root element');
-      return;
-    }
-    // Indentation between child elements carries no meaning and would only cost memory.
-    if (cur.children.length > 0 && isBlank(from, to)) return;
-    cur.text += decodeEntities(eol(copyOf(src, from, to)));
-  };
 
   while (pos < len) {
     const lt = src.indexOf('<', pos);
     if (lt === -1) {
-      addText(pos, len);
+      addText(src, cur, pos, len);
       break;
     }
-    if (lt > pos) addText(pos, lt);
+    if (lt > pos) addText(src, cur, pos, lt);
     const c1 = src.charCodeAt(lt + 1);
     if (c1 === 47 /* / */) {
       const gt = src.indexOf('>', lt + 2);
-      if (gt === -1) fail(lt, 'unterminated closing tag');
+      if (gt === -1) fail(src, lt, 'unterminated closing tag');
       // Compared in place first: no string per closing tag (a 100k-testcase report has 100k of them).
       if (cur === null || gt - lt - 2 !== cur.name.length || !src.startsWith(cur.name, lt + 2)) {
         const name = src.slice(lt + 2, gt).trim();
-        if (cur === null) fail(lt, `closing tag </${name}> without an opening tag`);
-        if (cur!.name !== name) fail(lt, `expected </${cur!.name}> but found </${name}>`);
+        if (cur === null) fail(src, lt, `closing tag </${name}> without an opening tag`);
+        if (cur!.name !== name) fail(src, lt, `expected </${cur!.name}> but found </${name}>`);
       }
       const done = stack.pop()!;
       cur = stack.length ? stack[stack.length - 1] : null;
@@ -214,31 +220,31 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
       pos = gt + 1;
     } else if (c1 === 63 /* ? */) {
       const end = src.indexOf('?>', lt + 2);
-      if (end === -1) fail(lt, 'unterminated processing instruction');
+      if (end === -1) fail(src, lt, 'unterminated processing instruction');
       pos = end + 2;
     } else if (c1 === 33 /* ! */) {
       if (src.startsWith('<!--', lt)) {
         const end = src.indexOf('-->', lt + 4);
-        if (end === -1) fail(lt, 'unterminated comment');
+        if (end === -1) fail(src, lt, 'unterminated comment');
         pos = end + 3;
       } else if (src.startsWith('<![CDATA[', lt)) {
         const end = src.indexOf(']]>', lt + 9);
-        if (end === -1) fail(lt, 'unterminated CDATA section');
-        if (cur === null) fail(lt, 'CDATA outside the root element');
+        if (end === -1) fail(src, lt, 'unterminated CDATA section');
+        if (cur === null) fail(src, lt, 'CDATA outside the root element');
         cur!.text += eol(copyOf(src, lt + 9, end));
         pos = end + 3;
       } else if (src.startsWith('<!DOCTYPE', lt)) {
-        if (root !== null || cur !== null) fail(lt, 'DOCTYPE after the root element');
+        if (root !== null || cur !== null) fail(src, lt, 'DOCTYPE after the root element');
         // Internal subsets are refused before parsing (see junit.ts); skip a plain DOCTYPE.
         const gt = src.indexOf('>', lt);
-        if (gt === -1) fail(lt, 'unterminated DOCTYPE');
-        if (src.lastIndexOf('[', gt) > lt) fail(lt, 'DOCTYPE with an internal subset (entity declarations are not allowed)');
+        if (gt === -1) fail(src, lt, 'unterminated DOCTYPE');
+        if (src.lastIndexOf('[', gt) > lt) fail(src, lt, 'DOCTYPE with an internal subset (entity declarations are not allowed)');
         pos = gt + 1;
       } else {
-        fail(lt, 'unexpected "<!"');
+        fail(src, lt, 'unexpected "<!"');
       }
     } else {
-      const el = startTag(src, lt, fail, viewAttrsOf);
+      const el = startTag(src, lt, viewAttrsOf);
       const name = el.name;
       let p = tagEnd;
       let selfClosing = false;
@@ -248,11 +254,11 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
       } else if (src.charCodeAt(p) === 62) {
         p += 1;
       } else {
-        fail(p, p >= len ? `unexpected end of file inside <${name}>` : `invalid attribute syntax in <${name}>`);
+        fail(src, p, p >= len ? `unexpected end of file inside <${name}>` : `invalid attribute syntax in <${name}>`);
       }
       const parent = cur;
       if (parent === null) {
-        if (root !== null) fail(lt, `second root element <${name}>`);
+        if (root !== null) fail(src, lt, `second root element <${name}>`);
         root = el;
       } else if (parent.children === NO_CHILDREN) {
         parent.children = [el];
@@ -261,7 +267,7 @@ export function parseXml(src: string, opts: ScanOptions = {}): XmlElement {
       }
       onOpen?.(el, parent, lt);
       if (!selfClosing) {
-        if (stack.length >= maxDepth) fail(lt, `elements nested deeper than ${maxDepth} levels`);
+        if (stack.length >= maxDepth) fail(src, lt, `elements nested deeper than ${maxDepth} levels`);
         stack.push(el);
         cur = el;
       } else if (onClose !== undefined && !onClose(el, parent) && parent !== null) {
