@@ -390,13 +390,16 @@ class SqlJsStore implements SqliteStore {
     for (let i = 0; i < missing.length; i += 100) {
       const runs = await this.loadRuns(missing.slice(i, i + 100), { failuresOnly: true, coverage: false });
       const db = this.open();
+      const binder = DirectBinder.open(await loadSqlJs(), db);
       db.run('BEGIN');
       try {
-        for (const run of runs) writeIndexSqlite(db, indexRun(run, run.id!, KEEPS_ALL));
+        for (const run of runs) writeIndexSqlite(db, indexRun(run, run.id!, KEEPS_ALL), binder);
         db.run('COMMIT');
       } catch (err) {
         db.run('ROLLBACK');
         throw err;
+      } finally {
+        binder?.free();
       }
       if (!this.readonly) this.dirty = true;
     }
@@ -606,7 +609,7 @@ class SqlJsStore implements SqliteStore {
       }
       learnedRows.finish();
       // The signature index in the same transaction; runs whose verdicts the learning changes are indexed again when read.
-      writeIndexSqlite(db, indexRun(run, runId, SQLITE_KEEPS, savedIds(run, testIds, execIds)));
+      writeIndexSqlite(db, indexRun(run, runId, SQLITE_KEEPS, savedIds(run, testIds, execIds)), binder);
       // This run's passes show stored failures of the same code and environment to be flaky (issue 18).
       const learned = learnOnSaveSqlite(db, runId, { ...head, passedTestNames: () => passedTestNames(run) });
       forgetRunsSqlite(db, learned.map((l) => l.runId));
