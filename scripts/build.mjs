@@ -148,6 +148,8 @@ const emptyUsers = foldersNaming('flakefighters-empty-');
 if (emptyUsers.size === 0) throw new Error('build: no output file names flakefighters-empty-; where does sqlite-empty.ts look for it?');
 const gen = `${out}/.empty-db/gen.mjs`;
 await build({ ...options, plugins: [], entryPoints: [`${root}src/store/sqlite-empty.ts`], outfile: gen, outdir: undefined });
+// Its sql.js finds the wasm beside it, as the bundle's does.
+copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), `${out}/.empty-db/sql-wasm.wasm`);
 const empty = await (await import(pathToFileURL(gen).href)).buildEmptyDatabase();
 for (const dir of emptyUsers) writeFileSync(join(dir, empty.name), empty.bytes);
 rmSync(`${out}/.empty-db`, { recursive: true, force: true });
