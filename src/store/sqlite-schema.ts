@@ -28,10 +28,6 @@ export interface SchemaState {
   staleVersion: boolean;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Validates the existing tables; throws UserError without changing anything. */
 export function inspectSqliteSchema(db: Database, where: string): SchemaState {
   const res = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
@@ -45,9 +41,22 @@ export function inspectSqliteSchema(db: Database, where: string): SchemaState {
     );
   }
   let upgrades: string[] = [];
+  // Every present table's columns in one statement (pragma_table_info as a table-valued function, in column order):
+  // a PRAGMA per table cost a statement's preparation each, on every run that opens a database.
+  const columns = new Map<string, string[]>();
+  if (present.length > 0) {
+    const info = db.exec(
+      `SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name IN (${present.map(() => '?').join(', ')}) ORDER BY m.name, p.cid`,
+      present,
+    );
+    for (const [table, column] of info[0]?.values ?? []) {
+      const list = columns.get(String(table)) ?? [];
+      list.push(String(column));
+      columns.set(String(table), list);
+    }
+  }
   for (const t of present) {
-    const info = db.exec(`PRAGMA table_info(${quoteIdent(t)})`);
-    const cols = (info[0]?.values ?? []).map((r) => String(r[1]));
+    const cols = columns.get(t) ?? [];
     const problem = checkTableColumns(t, cols, where);
     if (problem) throw new UserError(problem);
     if (t === 'ffa_run') upgrades = ffaRunUpgrades(cols);
