@@ -99,6 +99,9 @@ class JUnitReader {
   private dialect: JUnitDialect | null = null;
   private readonly kept = new Map<XmlElement, number>();
   private readonly seen: SeenCases = { otherClassname: new Set() };
+  /** The suite last found to have kept all its first testcases, and the last one added to `seen.otherClassname`. */
+  private full: XmlElement | null = null;
+  private lastOther: XmlElement | null = null;
 
   constructor(
     private readonly text: string,
@@ -136,10 +139,18 @@ class JUnitReader {
       return true;
     }
     // Streaming: parent is the enclosing suite (a testcase is never the root).
-    if (el.attrs.classname !== parent!.attrs.name) this.seen.otherClassname.add(parent!);
+    if (el.attrs.classname !== parent!.attrs.name && parent !== this.lastOther) {
+      this.seen.otherClassname.add(parent!);
+      this.lastOther = parent;
+    }
     this.walker!.testcase(el, at);
+    // Once a suite has kept its first testcases, the next ones are let go without a lookup per testcase.
+    if (parent === this.full) return false;
     const k = this.kept.get(parent!) ?? 0;
-    if (k >= KEPT_CASES) return false;
+    if (k >= KEPT_CASES) {
+      this.full = parent;
+      return false;
+    }
     this.kept.set(parent!, k + 1);
     return true;
   };
