@@ -5,11 +5,15 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isoMicros, junitNames, renderEnrichedJunit } from '../../src/report/junit-report.ts';
 import { renderJsonReport } from '../../src/report/json-report.ts';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import type { Test } from '../../src/model.ts';
-import { makeReportData } from './report-fixture.ts';
+import { makeBigReportData, makeReportData } from './report-fixture.ts';
+import { writeReportFiles } from '../../src/report/write-report-files.ts';
 
 /** pytest's mangle_test_address (junitxml.py), as written there: partition at '[', split('::'), mangle the module. */
 function mangleTestAddress(id: string): { classname: string; name: string } {
@@ -95,5 +99,31 @@ describe('HTML text', () => {
     const html = renderHtmlReport(data);
     assert.match(html, /<pre>[^<]*E {3}assert 1 == 2[^<]* &lt;b&gt;<\/pre>/, 'control characters stripped, the rest escaped');
     assert.ok(!html.includes('\x1b') && !html.includes('\x00'));
+  });
+});
+
+describe('report files share what the reports have in common', () => {
+  test('the files written together are what each renderer gives alone', () => {
+    for (const data of [makeReportData(), makeBigReportData(6000, 300, 3)]) {
+      // A passing test a flakefighter called flaky (DiffCov on a new test): the flagged table draws on the shared sorting.
+      const flagged = data.run.tests.find((t) => !t.executions.some((e) => e.outcome === 'failed' || e.outcome === 'error'))!;
+      flagged.results = [{ name: 'DiffCov', flaky: true, evidence: { reason: 'new test' } }];
+      const dir = mkdtempSync(join(tmpdir(), 'ff-shared-'));
+      const files = writeReportFiles(data, dir);
+      assert.equal(readFileSync(files.html, 'utf8'), renderHtmlReport(data));
+      assert.equal(readFileSync(files.json, 'utf8'), renderJsonReport(data));
+      assert.equal(readFileSync(files.junit, 'utf8'), renderEnrichedJunit(data));
+      assert.match(readFileSync(files.html, 'utf8'), /id="flagged"/);
+    }
+  });
+});
+
+describe('enriched JUnit passing testcase without times', () => {
+  test('an unknown start leaves its attribute out, as for any execution', () => {
+    const data = makeReportData();
+    const t = passing('tests/a.py::t', Date.UTC(2026, 0, 1));
+    t.executions[0].startTime = null as unknown as Date;
+    data.run.tests = [t];
+    assert.match(renderEnrichedJunit(data), /<execution outcome="passed" endtime="2026-01-01T00:00:00\.012000" \/><test \/>/);
   });
 });

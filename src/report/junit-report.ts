@@ -77,7 +77,8 @@ export function isoMicros(d: Date | null): string | null {
   }
   const inMinute = ms - minute * 60_000;
   const sec = Math.floor(inMinute / 1000);
-  return lastMinutePrefix + SECONDS[sec] + MICROS[inMinute - sec * 1000];
+  // `ss.mmm000` is short enough to be copied flat: one piece less for the writer to gather per time.
+  return lastMinutePrefix + (SECONDS[sec] + MICROS[inMinute - sec * 1000]);
 }
 
 let lastMinute = NaN;
@@ -140,8 +141,14 @@ function nameAttrs(id: string): string {
 
 function testcase(t: Test, seconds: number): string {
   const last = t.executions[t.executions.length - 1];
+  // Most testcases of a big run pass once, without verdicts or output: one template, the bytes of the general path below
+  // (fewer calls, and fewer pieces for the writer to gather).
   if (t.executions.length === 1 && last.outcome === 'passed' && !t.skipped && !last.results.length && !t.results.length && !last.stdout && !last.stderr) {
-    return `<testcase${nameAttrs(t.name)} time="${seconds.toFixed(3)}"><flakefighterresults><execution outcome="passed"${timeAttr('starttime', last.startTime)}${timeAttr('endtime', last.endTime)} /><test /></flakefighterresults></testcase>`;
+    const start = isoMicros(last.startTime);
+    const end = isoMicros(last.endTime);
+    if (start !== null && end !== null) {
+      return `<testcase${nameAttrs(t.name)} time="${seconds.toFixed(3)}"><flakefighterresults><execution outcome="passed" starttime="${start}" endtime="${end}" /><test /></flakefighterresults></testcase>`;
+    }
   }
   let body = '';
   if (last && isFailing(last.outcome)) {
