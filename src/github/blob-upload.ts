@@ -64,7 +64,7 @@ const RETRY_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNREFUSED', 'EC
 /** Length of the decoded block ids: the Azure client's 48 (a UUID and a 12-digit index), 64 base64 characters. */
 const BLOCK_ID_SOURCE_LENGTH = 48;
 
-export function blockId(prefix: string, index: number): string {
+function blockId(prefix: string, index: number): string {
   return Buffer.from(prefix + String(index).padStart(BLOCK_ID_SOURCE_LENGTH - prefix.length, '0')).toString('base64');
 }
 
