@@ -10,26 +10,6 @@ export class StringIndex {
   private hashes = new Int32Array(1024);
   private readonly strings: string[] = [];
 
-  get size(): number {
-    return this.strings.length;
-  }
-
-  /** The string numbered `n`. */
-  at(n: number): string {
-    return this.strings[n];
-  }
-
-  /** The number of `s`, or -1 when it was never added. */
-  find(s: string): number {
-    const h = stringHash(s);
-    const mask = this.slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const n = this.slots[i];
-      if (n === 0) return -1;
-      if (this.hashes[i] === h && this.strings[n - 1] === s) return n - 1;
-    }
-  }
-
   /** The number of `s`; when it was not there it is added as the next number, returned as `-1 - number`. */
   findOrAdd(s: string): number {
     const h = stringHash(s);
@@ -62,9 +42,12 @@ export class StringIndex {
   }
 }
 
+/** Per process, as the engine seeds its own string hash: a report cannot be written to make its ids collide here. */
+const SEED = Math.floor(Math.random() * 0x100000000) | 0;
+
 /** FNV-1a over pairs of UTF-16 code units (half the steps), then murmur3's finaliser so every unit reaches the low bits. */
-export function stringHash(s: string): number {
-  let h = 0x811c9dc5 ^ s.length;
+function stringHash(s: string): number {
+  let h = 0x811c9dc5 ^ SEED ^ s.length;
   const last = s.length - 1;
   let i = 0;
   for (; i < last; i += 2) h = Math.imul(h ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)), 0x01000193);
