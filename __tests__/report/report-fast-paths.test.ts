@@ -126,4 +126,16 @@ describe('enriched JUnit passing testcase without times', () => {
     data.run.tests = [t];
     assert.match(renderEnrichedJunit(data), /<execution outcome="passed" endtime="2026-01-01T00:00:00\.012000" \/><test \/>/);
   });
+
+  test('testcase times are toFixed(3) of the seconds', () => {
+    const data = makeReportData();
+    const ms = [0, 5, 999, 1000, 61_005, 3_600_000_007, 123_456_789_012];
+    data.run.tests = ms.map((d, i) => {
+      const t = passing(`tests/a.py::t${i}`, Date.UTC(2026, 0, 1));
+      t.executions[0].endTime = new Date(Date.UTC(2026, 0, 1) + d);
+      return t;
+    });
+    const times = [...renderEnrichedJunit(data).matchAll(/<testcase [^>]* time="([^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(times, ms.map((d) => (d / 1000).toFixed(3)));
+  });
 });
