@@ -33,14 +33,22 @@ export default async function coldStart(ctx: BenchContext): Promise<Row[]> {
   ];
   const s = await startArtifactStandIn();
   try {
-    const up = workspace();
-    const runId = s.defineRun({ id: 7001, runStartedAt: new Date() }).id;
-    // The defaults but history (a fresh runner's first job has none to fetch): the database is kept and uploaded.
-    const upEnv = runnerEnv({ workspace: up, inputs: { 'test-results': 'one.xml', 'history-from-artifact': 'false', 'report-dir': '' }, env: s.env(runId, { GITHUB_WORKSPACE: up }) }, runnerFiles());
-    const u = await pair(() => runNode([distIndex], upEnv, up), () => runNode(['-e', '0']), runs);
-    const uploads = s.artifacts.filter((a) => a.runId === runId && a.finalized).length;
+    // Each run is a fresh runner's first job (no history to fetch) in a run of its own: its database is created, kept
+    // and uploaded. A reused workspace or run would time opening an existing file and a refused CreateArtifact instead.
+    // The workspace and run are made before the timer starts (runNode times the child process only).
+    let nextRunId = 7001;
+    const runIds: number[] = [];
+    const uploadOnce = () => {
+      const up = workspace();
+      const runId = s.defineRun({ id: nextRunId++, runStartedAt: new Date() }).id;
+      runIds.push(runId);
+      const upEnv = runnerEnv({ workspace: up, inputs: { 'test-results': 'one.xml', 'history-from-artifact': 'false', 'report-dir': '' }, env: s.env(runId, { GITHUB_WORKSPACE: up }) }, runnerFiles());
+      return runNode([distIndex], upEnv, up);
+    };
+    const u = await pair(uploadOnce, () => runNode(['-e', '0']), runs);
+    const uploads = runIds.filter((id) => s.artifacts.some((a) => a.runId === id && a.finalized)).length;
     rows.push(
-      { scenario: 'cold start', measure: `dist/index.js, 1-test report, keeps and uploads its database (${uploads} uploads)`, value: ms(u.a.wallMs), baseline: `node -e 0 ${ms(u.b.wallMs)}`, ratio: u.ratio, target: '≤ 5×', met: u.ratio <= 5 && uploads > 0 },
+      { scenario: 'cold start', measure: `dist/index.js, 1-test report, keeps and uploads its database (${uploads} of ${runIds.length} runs uploaded)`, value: ms(u.a.wallMs), baseline: `node -e 0 ${ms(u.b.wallMs)}`, ratio: u.ratio, target: '≤ 5×', met: u.ratio <= 5 && uploads === runIds.length },
       { scenario: 'cold start', measure: 'peak RSS, uploads', value: mib(u.a.rssMiB), baseline: `node -e 0 ${mib(u.b.rssMiB)}` },
     );
   } finally {
