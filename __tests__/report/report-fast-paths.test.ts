@@ -92,6 +92,25 @@ describe('JSON report values', () => {
   });
 });
 
+describe('JSON report of a big run', () => {
+  test('a simply passing test\'s durationSeconds is JSON.stringify of its seconds', () => {
+    const data = makeBigReportData(6000, 10, 0);
+    const ms = [0, 5, 50, 500, 999, 1000, 1010, 61_005, 3_600_000_007, 123_456_789_012];
+    const simple = data.run.tests.filter((t) => t.executions.length === 1 && t.executions[0].outcome === 'passed' && !t.results.length && !t.executions[0].results.length && !t.skipped).slice(0, ms.length);
+    simple.forEach((t, i) => {
+      const e = t.executions[0];
+      t.executions = [{ ...e, endTime: new Date(e.startTime!.getTime() + ms[i]) }];
+    });
+    const json = renderJsonReport(data);
+    for (const [i, t] of simple.entries()) {
+      const key = `{"name":${JSON.stringify(t.name)},"verdict":"passed","durationSeconds":`;
+      const at = json.indexOf(key);
+      assert.ok(at > 0, t.name);
+      assert.equal(json.slice(at + key.length, json.indexOf('}', at)), JSON.stringify(Math.round((ms[i] / 1000) * 1e6) / 1e6), t.name);
+    }
+  });
+});
+
 describe('HTML text', () => {
   test('control characters are still stripped from unusual text; plain text is only escaped', () => {
     const data = makeReportData();

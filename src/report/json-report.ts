@@ -99,7 +99,7 @@ export function writeJsonReport(data: ReportData, out: TextSink): void {
       for (let j = 0; j < run.tests.length; j++) {
         const t = run.tests[j];
         // A simply passing test unindented (big runs) is written directly: JSON.stringify of its three fields, same bytes.
-        const json = !indent && simplyPassed(t) ? `{"name":${JSON.stringify(t.name)},"verdict":"passed","durationSeconds":${JSON.stringify(seconds(t))}}` : value(testJson(t, run.root), pad2);
+        const json = !indent && simplyPassed(t) ? `{"name":${JSON.stringify(t.name)},"verdict":"passed","durationSeconds":${secondsJson(seconds(t))}}` : value(testJson(t, run.root), pad2);
         out.write(`${j ? ',' : ''}${nl}${pad2}${json}`);
       }
       out.write(`${nl}${pad1}]`);
@@ -129,6 +129,21 @@ function simplyPassed(t: Test): boolean {
 }
 
 const seconds = (t: Test): number => Math.round(testSeconds(t) * 1e6) / 1e6;
+
+/**
+ * JSON.stringify of a test's seconds, from a table for whole milliseconds (what testSeconds gives; 100k number-to-text
+ * conversions were several milliseconds): their shortest form is the milliseconds' digits without trailing zeros.
+ * Any other number goes to JSON.stringify itself.
+ */
+function secondsJson(v: number): string {
+  const ms = Math.round(v * 1000);
+  if (ms / 1000 !== v || !(ms >= 0 && ms < 1e12)) return JSON.stringify(v);
+  const milli = ms % 1000;
+  return `${(ms - milli) / 1000}${FRACTIONS[milli]}`;
+}
+
+/** `.5`, `.05`, `.123` for 500, 50, 123 milliseconds; nothing for 0. */
+const FRACTIONS = Array.from({ length: 1000 }, (_, ms) => (ms ? `.${String(ms).padStart(3, '0').replace(/0+$/, '')}` : ''));
 
 function testJson(t: Test, root: string) {
   if (simplyPassed(t)) return { name: t.name, verdict: 'passed', durationSeconds: seconds(t) };
