@@ -122,7 +122,7 @@ const options = {
 };
 // The action: code behind a dynamic import() (artifact and REST clients, sql.js, Postgres, report renderers)
 // goes to chunks loaded only by the runs that use it, so a run that uploads nothing compiles a fraction of it.
-await build({ ...options, plugins: [...options.plugins, lazyUndici], entryPoints: { index: `${root}src/main.ts` }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+await build({ ...options, plugins: [...options.plugins, lazyUndici], entryPoints: { index: `${root}src/action/main.ts` }, splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 // The CLI stays one self-contained file (`bin`, copied or linked on its own): undici stays inside it.
 await build({ ...options, entryPoints: { cli: `${root}src/cli/cli.ts` } });
 // undici as a file of its own for the action (see lazyUndici), copied beside every output that loads it.

@@ -1,7 +1,7 @@
 /**
  * The one pipeline behind the action and the CLI:
  * inputs → Config → ingest → Run → history → flakefighters → save (one transaction) → reports → outputs.
- * Data flows one way; the shells (main.ts, cli/cli.ts) only read inputs and print what this returns.
+ * Data flows one way; the shells (action/main.ts, cli/cli.ts) only read inputs and print what this returns.
  */
 import type { Config } from './config/inputs.ts';
 import { classifyRun } from './classify.ts';
@@ -35,7 +35,7 @@ export interface PipelineInput {
   /** Where the run ran, when the shell names it (the CLI's --environment); else derived (run-builder.ts). */
   environment?: RunEnvironment;
   /**
-   * The `results-artifact` download (downloadResults), when the shell made it already: main.ts sizes the files before
+   * The `results-artifact` download (downloadResults), when the shell made it already: action/main.ts sizes the files before
    * it picks the thread that reads them. Unset, the pipeline downloads them itself.
    */
   downloaded?: ResultsArtifacts | null;

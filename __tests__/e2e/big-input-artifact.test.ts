@@ -1,5 +1,5 @@
 /**
- * `results-artifact` and the big-input worker (src/big-input.ts): the result files that arrive in another run's artifact
+ * `results-artifact` and the big-input worker (src/action/big-input.ts): the result files that arrive in another run's artifact
  * are sized after the download, so a big one is read in the worker like a big file in the workspace, and downloaded
  * once. The threshold is lowered (FLAKEFIGHTERS_WORKER_ABOVE_BYTES) so the sample's 2 KiB file counts as big; the
  * same run on the main thread is the reference: exit status, outputs, annotations, summary and database rows equal.

@@ -1,5 +1,5 @@
 /**
- * A big-input worker (src/big-input.ts) that runs out of memory, for real: its heap limit is lowered with
+ * A big-input worker (src/action/big-input.ts) that runs out of memory, for real: its heap limit is lowered with
  * FLAKEFIGHTERS_WORKER_HEAP_MB to 16 MiB, enough for the bundled samples but not for eight copies of a real Jest
  * report (dorny/test-reporter's jest-test-results.xml, 4,239 testcases, MIT; __tests__/fixtures/shared/real-world).
  * The step fails like any run that cannot read its input: one line naming the input, the limit and what to do, the

@@ -1,5 +1,5 @@
 /**
- * Very large result files run the action in a worker thread (src/big-input.ts). The worker must be invisible in what
+ * Very large result files run the action in a worker thread (src/action/big-input.ts). The worker must be invisible in what
  * the step produces: the same exit status, outputs, annotations, summary and database rows as the main thread. The
  * bundled sample runs go through the worker here by lowering its threshold (FLAKEFIGHTERS_WORKER_ABOVE_BYTES=0).
  * `npm run build` first.

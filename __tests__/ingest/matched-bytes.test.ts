@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { matchedBytes } from '../../src/big-input.ts';
+import { matchedBytes } from '../../src/action/big-input.ts';
 import { readResults } from '../../src/ingest/read-results.ts';
 import { repoRoot } from '../../scripts/local-runner.ts';
 

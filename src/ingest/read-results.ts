@@ -81,7 +81,7 @@ function isDirectory(p: string): boolean {
 
 /**
  * Turns user patterns into workspace-relative globs, refusing any that reach outside the workspace. Also sizes the
- * input before the read (big-input.ts), so the two match the same files.
+ * input before the read (action/big-input.ts), so the two match the same files.
  */
 export function normalisePatterns(patterns: string[], workspace: string): { include: string[]; exclude: string[] } {
   const include: string[] = [];

@@ -1,15 +1,15 @@
 /** The action's thin shell: inputs from the runner, the pipeline, outputs and the exit status. */
 import * as core from '@actions/core';
-import { readConfig } from './config/inputs.ts';
-import { jobSuffix, readContext } from './github/context.ts';
-import type { Log } from './log.ts';
-import { downloadResults, runPipeline } from './pipeline.ts';
+import { readConfig } from '../config/inputs.ts';
+import { jobSuffix, readContext } from '../github/context.ts';
+import type { Log } from '../log.ts';
+import { downloadResults, runPipeline } from '../pipeline.ts';
 import { publish } from './publish.ts';
-import { redact, redactProcessOutput, registerSecret, registerSecretsFromUrl } from './store/redact.ts';
-import { UserError } from './store/store.ts';
+import { redact, redactProcessOutput, registerSecret, registerSecretsFromUrl } from '../store/redact.ts';
+import { UserError } from '../store/store.ts';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { matchedBytes, runInWorker, workerThreshold, YOUNG_GENERATION_MB } from './big-input.ts';
-import type { ResultsArtifacts } from './github/run-artifacts.ts';
+import type { ResultsArtifacts } from '../github/run-artifacts.ts';
 
 /** What the main thread hands a big-input worker: the `results-artifact` download, made once, before the files were sized. */
 interface WorkerInput {

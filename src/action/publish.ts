@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { relative } from 'node:path';
-import type { Config } from './config/inputs.ts';
-import type { GitHubContext } from './github/context.ts';
-import type { Log } from './log.ts';
-import type { PipelineResult } from './pipeline.ts';
-import { buildAnnotations } from './report/annotations.ts';
-import { renderSummary } from './report/summary.ts';
-import type { ReportFiles } from './report/write-report-files.ts';
-import { redact } from './store/redact.ts';
+import type { Config } from '../config/inputs.ts';
+import type { GitHubContext } from '../github/context.ts';
+import type { Log } from '../log.ts';
+import type { PipelineResult } from '../pipeline.ts';
+import { buildAnnotations } from '../report/annotations.ts';
+import { renderSummary } from '../report/summary.ts';
+import type { ReportFiles } from '../report/write-report-files.ts';
+import { redact } from '../store/redact.ts';
 
 export interface Publisher {
   setOutput(name: string, value: string): void;
@@ -28,11 +28,11 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
   let artifactId = '';
   let reports: ReportFiles | null = null;
   // The renderers load only for a run that writes report files.
-  if (cfg.reportDir) reports = (await import('./report/write-report-files.ts')).writeReportFiles(result.data, cfg.reportDir);
+  if (cfg.reportDir) reports = (await import('../report/write-report-files.ts')).writeReportFiles(result.data, cfg.reportDir);
 
   if (ctx && cfg.uploadArtifact && result.sqlitePath && (!cfg.databaseUrl || result.fellBack || result.database === 'sqlite')) {
-    const { carrySuffix, uploadDatabase } = await import('./github/artifacts.ts');
-    const { jobSuffix } = await import('./github/context.ts');
+    const { carrySuffix, uploadDatabase } = await import('../github/artifacts.ts');
+    const { jobSuffix } = await import('../github/context.ts');
     const up = await uploadDatabase(result.sqlitePath, {
       name: cfg.artifactName,
       retentionDays: cfg.artifactRetentionDays,
@@ -48,8 +48,8 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
     }
   }
   if (ctx && cfg.uploadReport && reports && cfg.reportDir) {
-    const { uploadDirectory } = await import('./github/artifacts.ts');
-    const { jobSuffix } = await import('./github/context.ts');
+    const { uploadDirectory } = await import('../github/artifacts.ts');
+    const { jobSuffix } = await import('../github/context.ts');
     let name = `flakefighters-report-${jobSuffix(ctx)}`;
     // History fetching takes every artifact named `<artifact-name>` or `<artifact-name>-*`.
     if (name.startsWith(`${cfg.artifactName}-`)) name = `report-${name}`;
@@ -68,7 +68,7 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
     }
   }
   if (ctx && cfg.comment && (ctx.prNumber || ctx.eventName === 'workflow_run')) {
-    const { workflowRunPullRequest } = await import('./github/pr-comment-api.ts');
+    const { workflowRunPullRequest } = await import('../github/pr-comment-api.ts');
     // Under workflow_run (fork pull requests) the comment goes on the triggering run's pull request, written with this
     // base-repository workflow's token, and belongs to the triggering workflow (its file names the comment).
     let target: GitHubContext | null = ctx;
@@ -81,9 +81,9 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
     if (target) await commentOn(target);
   }
   async function commentOn(ctx: GitHubContext): Promise<void> {
-    const { upsertLegComment, workflowCommentMarker } = await import('./github/pr-comment-api.ts');
-    const { legSection } = await import('./report/pr-comment.ts');
-    const { jobSuffix, workflowFile } = await import('./github/context.ts');
+    const { upsertLegComment, workflowCommentMarker } = await import('../github/pr-comment-api.ts');
+    const { legSection } = await import('../report/pr-comment.ts');
+    const { jobSuffix, workflowFile } = await import('../github/context.ts');
     const run = result.data.run;
     // One comment per workflow, a section per leg: the leg is the run's environment (workflow, job, matrix values).
     const legId = run.meta.environment ?? jobSuffix(ctx);

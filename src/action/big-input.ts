@@ -15,8 +15,8 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { glob } from 'tinyglobby';
-import { normalisePatterns } from './ingest/read-results.ts';
-import { UserError } from './store/store.ts';
+import { normalisePatterns } from '../ingest/read-results.ts';
+import { UserError } from '../store/store.ts';
 
 /** Above this many bytes of matched result files the run goes to a worker (a 1,000,000-testcase JUnit file is 116 MiB). */
 const BIG_INPUT_BYTES = 48 * 1024 * 1024;
