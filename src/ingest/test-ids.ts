@@ -34,6 +34,9 @@ export class IdContext {
   /** pytest: classname (and file attribute) → the nodeid's module and class prefix and the module's path. */
   readonly pytestKeys = new StringIndex();
   readonly pytestPrefixes: { prefix: string; fspath: string }[] = [];
+  /** The last testcase's key and number there: pytest writes a class's tests one after another. */
+  lastPytestKey: string | null = null;
+  lastPytest = -1;
   readonly javaCache = new Map<string, string>();
   /** Playwright spec (as written) → its file under one of the usual testDirs, or ''. */
   readonly specCache = new Map<string, string>();
@@ -72,7 +75,7 @@ function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdent
   const name = nameOf(tc);
   const classname = classnameOf(tc);
   const key = tc.attrs.file === undefined ? classname : classname + '\u0000' + tc.attrs.file;
-  const n = ctx.pytestKeys.findOrAdd(key);
+  const n = key === ctx.lastPytestKey ? ctx.lastPytest : ctx.pytestKeys.findOrAdd(key);
   let r: { prefix: string; fspath: string };
   if (n >= 0) {
     r = ctx.pytestPrefixes[n];
@@ -84,6 +87,8 @@ function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdent
     r = { prefix: id.nodeid.slice(0, -1), fspath: id.resolved && id.file ? ctx.files.abs(id.file) : '' };
     ctx.pytestPrefixes.push(r);
   }
+  ctx.lastPytestKey = key;
+  ctx.lastPytest = n >= 0 ? n : -1 - n;
   return { id: [r.prefix, name].join(''), fspath: r.fspath, flat: true };
 }
 
