@@ -10,7 +10,7 @@
  * joined to their run through primary keys (the plugin's tables have no indexes, and we add none
  * to tables that are not ours). See LoadOptions in rows.ts for what history may leave out.
  */
-import { flakiestSql, toFlakiness, type TestFlakiness } from './flakiest-query.ts';
+import { flakiestOfRun, flakiestSql, outcomeFlags, TEST_FLAKY, toFlakiness, type TestFlakiness } from './flakiest-query.ts';
 import { TEST_OUTCOMES_SQL, toTestOutcomes, type TestOutcomes } from './outcomes-query.ts';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import type { Run } from '../model.ts';
@@ -169,6 +169,18 @@ async function openLocked(
   return new SqlJsStore(db, path, readonly, warnings, dirty, disk);
 }
 
+/** The test holding the run's `execution`-th execution: the last whose first execution is at or before it. */
+function testOfExecution(firstExec: Uint32Array, execution: number): number {
+  let lo = 0;
+  let hi = firstExec.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (firstExec[mid] <= execution) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** loadHistory's window as a WHERE … ORDER BY … LIMIT over `run r`. */
 function historyWindow(q: HistoryQuery): { sql: string; params: SqlValue[] } {
   const params: SqlValue[] = [formatLocalTimestamp(q.before)];
@@ -206,6 +218,12 @@ class SqlJsStore implements SqliteStore {
   private readonly indexedRuns = new Set<number>();
   /** uuid → run id of plugin runs (no ffa_run row), computed on demand, reset by every write. */
   private pluginKeys: Map<string, number> | null = null;
+  /**
+   * The run the last save inserted into tables the ranking reads that held no row before (test, test_execution,
+   * flakefighter_result), with its tests' names and bits (flakiest-query.ts flakiestOfRun): only save() writes those
+   * tables, so until the next save they hold that run's rows and nothing else, and the flakiest tests come from it.
+   */
+  private lastSaved: { names: readonly string[]; flags: Uint8Array } | null = null;
 
   constructor(
     /** Replaced only by save() when it reopens the file with room for a big run (sqljs-room.ts). */
@@ -486,6 +504,11 @@ class SqlJsStore implements SqliteStore {
   }
 
   async flakiestTests(limit: number): Promise<TestFlakiness[]> {
+    const saved = this.lastSaved;
+    if (saved) {
+      const ranked = flakiestOfRun(saved.names, saved.flags, limit);
+      if (ranked) return ranked;
+    }
     return this.all(flakiestSql(limit)).map(toFlakiness);
   }
 
@@ -510,6 +533,7 @@ class SqlJsStore implements SqliteStore {
     const binder = DirectBinder.open(sqljs, db);
     // Everything below is synchronous: nothing else can touch the database mid-transaction.
     this.indexedRuns.clear();
+    this.lastSaved = null;
     db.run('BEGIN');
     const stmts: Statement[] = [];
     const batches: BatchInsert[] = [];
@@ -520,6 +544,7 @@ class SqlJsStore implements SqliteStore {
         return { runId: existing, pruned: 0, inserted: false };
       }
       const nextId = (table: string) => Number(this.scalar(`SELECT COALESCE(MAX(id), 0) + 1 FROM ${table}`));
+      const ranksAlone = this.scalar('SELECT EXISTS (SELECT 1 FROM test) OR EXISTS (SELECT 1 FROM test_execution) OR EXISTS (SELECT 1 FROM flakefighter_result)') === 0;
       const insert = (table: keyof typeof FLAT_COLUMNS, withId: boolean) => {
         const cols = [...(withId ? ['id'] : []), ...FLAT_COLUMNS[table]];
         const stmt = db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
@@ -553,14 +578,23 @@ class SqlJsStore implements SqliteStore {
       let execId = nextId('test_execution');
       const tests = batch('test', true);
       const executions = batch('test_execution', true);
+      // Each test's name, outcomes and verdicts as stored (flakiestOfRun), and where its executions start.
+      const names: string[] | null = ranksAlone ? [] : null;
+      const flags = ranksAlone ? new Uint8Array(run.tests.length) : null;
+      const firstExec = ranksAlone ? new Uint32Array(run.tests.length) : null;
       const flat = flattenTests(run, {
         test(fspath, lineNo, name, skipped) {
+          if (names && firstExec) {
+            firstExec[testIds.length] = execIds.length;
+            names.push(name);
+          }
           testIds.push(testId);
           tests.put(testId++), tests.put(runId), tests.put(fspath), tests.put(lineNo), tests.put(name), tests.put(b(skipped));
           tests.endRow();
         },
         execution(testIndex, outcome, stdout, stderr, report, startTime, endTime, coverage) {
           execIds.push(execId);
+          if (flags) flags[testIndex] |= outcomeFlags(outcome);
           executions.put(execId++), executions.put(testIds[testIndex]), executions.put(outcome), executions.put(stdout);
           executions.put(stderr), executions.put(report), executions.put(startTime), executions.put(endTime), executions.put(coverage);
           executions.endRow();
@@ -588,6 +622,7 @@ class SqlJsStore implements SqliteStore {
       id = nextId('flakefighter_result');
       const results = batch('flakefighter_result', true);
       for (const r of flat.results) {
+        if (r.flaky && flags && firstExec) flags[r.testIndex ?? testOfExecution(firstExec, r.executionIndex!)] |= TEST_FLAKY;
         resultIds.push(id);
         results.put(id++);
         results.put(r.executionIndex === null ? null : execIds[r.executionIndex]);
@@ -617,6 +652,8 @@ class SqlJsStore implements SqliteStore {
       const pruned = this.prune(runId, retention);
       db.run('COMMIT');
       this.dirty = true;
+      // Learning writes verdicts into other runs only (none here); should it write any, the query ranks.
+      if (names && flags && learned.length === 0) this.lastSaved = { names, flags };
       // New runs always get an ffa_run row; only pruning can remove plugin runs.
       if (pruned > 0) this.pluginKeys = null;
       return { runId, pruned, inserted: true, ...(learned.length ? { learned } : {}) };
