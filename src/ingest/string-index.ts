@@ -5,39 +5,41 @@
  * hottest lines of reading the file. Here the hash is computed in line and a lookup is one or two array reads.
  */
 export class StringIndex {
-  /** Number + 1 of the string in each slot (0: empty); the table is kept at most half full. */
-  private slots = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
+  /**
+   * Two numbers per slot, side by side so a probe reads one cache line: the string's number + 1 (0: empty slot)
+   * and its hash. The table is kept at most half full.
+   */
+  private table = new Int32Array(2048);
   private readonly strings: string[] = [];
 
   /** The number of `s`; when it was not there it is added as the next number, returned as `-1 - number`. */
   findOrAdd(s: string): number {
     const h = stringHash(s);
-    const mask = this.slots.length - 1;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const n = this.slots[i];
+      const n = table[2 * i];
       if (n === 0) {
         const added = this.strings.push(s) - 1;
-        this.slots[i] = added + 1;
-        this.hashes[i] = h;
-        if (this.strings.length * 2 > this.slots.length) this.grow();
+        table[2 * i] = added + 1;
+        table[2 * i + 1] = h;
+        if (this.strings.length > mask >> 1) this.grow();
         return -1 - added;
       }
-      if (this.hashes[i] === h && this.strings[n - 1] === s) return n - 1;
+      if (table[2 * i + 1] === h && this.strings[n - 1] === s) return n - 1;
     }
   }
 
   private grow(): void {
-    const { slots, hashes } = this;
-    this.slots = new Int32Array(slots.length * 2);
-    this.hashes = new Int32Array(slots.length * 2);
-    const mask = this.slots.length - 1;
-    for (let j = 0; j < slots.length; j++) {
-      if (slots[j] === 0) continue;
-      let i = hashes[j] & mask;
-      while (this.slots[i] !== 0) i = (i + 1) & mask;
-      this.slots[i] = slots[j];
-      this.hashes[i] = hashes[j];
+    const old = this.table;
+    const table = (this.table = new Int32Array(old.length * 2));
+    const mask = (table.length >> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j] === 0) continue;
+      let i = old[j + 1] & mask;
+      while (table[2 * i] !== 0) i = (i + 1) & mask;
+      table[2 * i] = old[j];
+      table[2 * i + 1] = old[j + 1];
     }
   }
 }
