@@ -12,6 +12,7 @@ import { isoMicros, junitNames, renderEnrichedJunit } from '../../src/report/jun
 import { renderJsonReport } from '../../src/report/json-report.ts';
 import { renderHtmlReport } from '../../src/report/html-report.ts';
 import type { Test } from '../../src/model.ts';
+import { timelines } from '../../src/report/facts.ts';
 import { makeBigReportData, makeReportData } from './report-fixture.ts';
 import { writeReportFiles } from '../../src/report/write-report-files.ts';
 
@@ -156,5 +157,16 @@ describe('enriched JUnit passing testcase without times', () => {
     });
     const times = [...renderEnrichedJunit(data).matchAll(/<testcase [^>]* time="([^"]*)"/g)].map((m) => m[1]);
     assert.deepEqual(times, ms.map((d) => (d / 1000).toFixed(3)));
+  });
+});
+
+describe('timelines and the flip ranking look names up through a prefilter', () => {
+  test('names alike in length and ending, and names of one or two characters, are told apart', () => {
+    const data = makeReportData();
+    const names = ['x/abc', 'y/abc', 'q', 'qq', 'tests/a.py::t'];
+    data.run.tests = names.map((n, i) => passing(n, Date.UTC(2026, 0, 1, 0, i)));
+    const { runs, cells } = timelines(data, ['y/abc', 'q', 'zz', 'tests/b.py::t'], 50);
+    const now = runs.indexOf(data.run);
+    assert.deepEqual(Object.fromEntries([...cells].map(([n, row]) => [n, row[now]])), { 'y/abc': 'passed', q: 'passed', zz: 'absent', 'tests/b.py::t': 'absent' });
   });
 });

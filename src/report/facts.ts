@@ -148,16 +148,34 @@ export function timelines(data: ReportData, names: Iterable<string>, maxRuns = 3
   const runs = chronologicalRuns(data).slice(-maxRuns);
   const cells = new Map<string, Cell[]>();
   for (const n of names) cells.set(n, new Array<Cell>(runs.length).fill('absent'));
+  const maybeNamed = namePrefilter(cells.keys());
   runs.forEach((run, i) => {
     // A stored run without a failure of the test: passed (or not run), when the run is known to have tests.
     if (data.historyFailuresOnly && run !== data.run && (run.meta.counts?.total ?? 0) > 0) for (const row of cells.values()) row[i] = 'ok';
     for (const t of run.tests) {
-      const row = cells.get(t.name);
+      const row = maybeNamed(t.name) ? cells.get(t.name) : undefined;
       if (row && (row[i] === 'absent' || row[i] === 'ok')) row[i] = cellOf(t);
     }
   });
   return { runs, cells };
 }
+
+/**
+ * A test that a name may be one of `names` (false: it is not), cheaper than a lookup: a 100k-test run's names are
+ * looked up against a few hundred, and a lookup hashes the whole name the first time. Length and the last three
+ * characters (where test names differ most) index a table; only names that pass are looked up for real.
+ */
+function namePrefilter(names: Iterable<string>): (name: string) => boolean {
+  const seen = new Uint8Array(1 << 16);
+  for (const n of names) seen[nameKey(n)] = 1;
+  return (name) => seen[nameKey(name)] === 1;
+}
+
+/** Equal names give equal keys (a name shorter than three characters too: NaN parts make its key 0). */
+const nameKey = (s: string): number => {
+  const n = s.length;
+  return (((n * 31 + s.charCodeAt(n - 1)) * 31 + s.charCodeAt(n - 2)) * 31 + s.charCodeAt(n - 3)) & 0xffff;
+};
 
 /**
  * A test's cell: `learned` when it was genuine when its run was classified and is flaky only by a verdict learned later
@@ -232,6 +250,7 @@ function rankFlips(data: ReportData): FlipRank[] {
   const canFlip = new Set<string>();
   for (const failed of failedIn) for (const t of failed) canFlip.add(t.name);
   const runsWithFailures = failedIn.filter((failed) => failed.length > 0).length;
+  const maybeFlips = namePrefilter(canFlip);
   // History loaded with its failures only keeps no passes: a stored run with tests that holds no failure of a test
   // that failed somewhere counts as one pass of it (or it did not run; only a test that fails somewhere can flip).
   const failing = data.historyFailuresOnly ? canFlip : null;
@@ -241,7 +260,7 @@ function rankFlips(data: ReportData): FlipRank[] {
     // one that failed here is in canFlip too, so the lookup alone decides, without asking each test again.
     const elsewhere = runsWithFailures - (failedIn[i].length > 0 ? 1 : 0) > 0;
     for (const t of elsewhere ? run.tests : failedIn[i]) {
-      if (elsewhere && !canFlip.has(t.name)) continue;
+      if (elsewhere && !(maybeFlips(t.name) && canFlip.has(t.name))) continue;
       seen?.add(t.name);
       let s = state.get(t.name);
       if (!s) state.set(t.name, (s = { last: null, flips: 0, executions: 0, runs: 0, failures: 0 }));
