@@ -9,13 +9,11 @@ import type { Database, SqlValue, Statement } from 'sql.js';
 import type { DirectBinder } from './sqljs-bind.ts';
 
 /**
- * A statement other than a plain INSERT: `verb` replaces `INSERT INTO` (e.g. `INSERT OR REPLACE INTO`), `row` is each
- * row's VALUES tuple (expressions allowed, with exactly one `?` per column, in column order), `tail` follows the
- * VALUES (e.g. an ON CONFLICT clause).
+ * A statement other than a plain INSERT: `head` replaces `INSERT INTO <table> (<columns>) VALUES ` (e.g. an INSERT
+ * … SELECT … FROM (VALUES ), `tail` follows the rows (e.g. an ON CONFLICT clause). Each row is one `?` per column.
  */
 export interface BatchShape {
-  verb?: string;
-  row?: string;
+  head?: string;
   tail?: string;
 }
 
@@ -42,8 +40,8 @@ export class BatchInsert {
     this.columns = columnNames.length;
     const rows = Math.max(1, Math.floor(VALUES_PER_STATEMENT / this.columns));
     this.values = new Array<SqlValue>(rows * this.columns).fill(null);
-    this.head = `${shape.verb ?? 'INSERT INTO'} ${table} (${columnNames.join(', ')}) VALUES `;
-    this.row = shape.row ?? `(${new Array(this.columns).fill('?').join(',')})`;
+    this.head = shape.head ?? `INSERT INTO ${table} (${columnNames.join(', ')}) VALUES `;
+    this.row = `(${new Array(this.columns).fill('?').join(',')})`;
     this.tail = shape.tail ? ` ${shape.tail}` : '';
   }
 

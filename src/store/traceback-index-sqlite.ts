@@ -3,7 +3,7 @@
  * finding the runs not indexed yet, and the window query. Synchronous, like every sql.js call.
  */
 import type { Database, SqlValue } from 'sql.js';
-import { BatchInsert } from './sqljs-batch.ts';
+import { BatchInsert, type BatchShape } from './sqljs-batch.ts';
 import type { DirectBinder } from './sqljs-bind.ts';
 import { forgetRunsSql, rangeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
 
@@ -33,7 +33,7 @@ function rows<T>(db: Database, sql: string, params: SqlValue[]): T[] {
 export function writeIndexSqlite(db: Database, ix: IndexedRun, binder: DirectBinder | null = null): void {
   for (const sql of forgetRunsSql(String(ix.runId))) db.run(sql);
   const signatures = new BatchInsert(db, 'ffa_traceback_signature', ['hash', 'tuples', 'rooted'], binder, { tail: 'ON CONFLICT (hash) DO NOTHING' });
-  const seen = new BatchInsert(db, 'ffa_traceback_seen', SEEN_COLUMNS, binder, { verb: 'INSERT OR REPLACE INTO', row: SEEN_ROW });
+  const seen = new BatchInsert(db, 'ffa_traceback_seen', SEEN_COLUMNS, binder, SEEN_SHAPE);
   try {
     for (const [hash, [json, rooted]] of ix.signatures) {
       signatures.put(hash), signatures.put(json), signatures.put(rooted ? 1 : 0);
@@ -57,8 +57,16 @@ export function writeIndexSqlite(db: Database, ix: IndexedRun, binder: DirectBin
 const SEEN_COLUMNS = [
   'execution_id', 'run_id', 'test_id', 'signature_id', 'test_name', 'execution_index', 'flaky', 'learned_at', 'learned_from_run', 'learned_reason', 'start_time',
 ];
-/** A seen row's values: the signature's id looked up by its hash, the start time copied from the run's row. */
-const SEEN_ROW = '(?, ?, ?, (SELECT id FROM ffa_traceback_signature WHERE hash = ?), ?, ?, ?, ?, ?, ?, (SELECT start_time FROM run WHERE id = ?))';
+/**
+ * A seen row's values, in VALUES order, then the signature's id looked up by its hash and the start time copied from
+ * the run's row: joined once per statement (a subquery per row made preparing a batch cost more than binding its
+ * rows one by one). LEFT JOINs on unique keys: one row out per row in, in order, NULL where nothing matches.
+ */
+const SEEN_SHAPE: BatchShape = {
+  head: `INSERT OR REPLACE INTO ffa_traceback_seen (${SEEN_COLUMNS.join(', ')})
+    SELECT v.column1, v.column2, v.column3, g.id, v.column5, v.column6, v.column7, v.column8, v.column9, v.column10, r.start_time FROM (VALUES `,
+  tail: ') v LEFT JOIN ffa_traceback_signature g ON g.hash = v.column4 LEFT JOIN run r ON r.id = v.column11',
+};
 
 /** Forgets runs' index rows: their verdicts changed (they are indexed again when next read) or they are deleted. */
 export function forgetRunsSqlite(db: Database, runIds: readonly number[]): void {
