@@ -15,6 +15,7 @@ import type { Test } from '../../src/model.ts';
 import { timelines } from '../../src/report/facts.ts';
 import { makeBigReportData, makeReportData } from './report-fixture.ts';
 import { writeReportFiles } from '../../src/report/write-report-files.ts';
+import { stripAnsi } from '../../src/report/text.ts';
 
 /** pytest's mangle_test_address (junitxml.py), as written there: partition at '[', split('::'), mangle the module. */
 function mangleTestAddress(id: string): { classname: string; name: string } {
@@ -117,8 +118,14 @@ describe('HTML text', () => {
     const data = makeReportData();
     data.run.tests = [{ ...passing('tests/a.py::t', Date.UTC(2026, 0, 1)), executions: [{ ...passing('x', Date.UTC(2026, 0, 1)).executions[0], outcome: 'failed', report: '\x1b[31mE   assert 1 == 2\x1b[0m\x00 <b>', message: 'E assert 1 == 2' }] } as unknown as Test];
     const html = renderHtmlReport(data);
-    assert.match(html, /<pre>[^<]*E {3}assert 1 == 2[^<]* &lt;b&gt;<\/pre>/, 'control characters stripped, the rest escaped');
-    assert.ok(!html.includes('\x1b') && !html.includes('\x00'));
+    // The colour codes go whole (ESC and its `[31m`), not just the ESC they start with.
+    assert.match(html, /<pre>E {3}assert 1 == 2 &lt;b&gt;<\/pre>/, 'colour codes and control characters stripped, the rest escaped');
+    assert.ok(!html.includes('\x1b') && !html.includes('\x00') && !html.includes('[31m') && !html.includes('[0m'));
+  });
+
+  test('terminal sequences other than colours (erase line, cursor moves, 256 colours) go whole too', () => {
+    assert.equal(stripAnsi('\x1b[2K\x1b[1Gdone \x1b[38;5;196mred\x1b[0m \x1b[?25h'), 'done red ');
+    assert.equal(stripAnsi('a[31m b'), 'a[31m b', 'text without ESC is left alone');
   });
 });
 

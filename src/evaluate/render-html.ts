@@ -5,7 +5,7 @@
  * hostile input: every value is escaped here, and only http(s) links are made.
  */
 import { htmlPage } from '../report/html-assets.ts';
-import { escapeHtml as h, formatCount, hideUrls, plural, stripInvalidXmlChars, truncate } from '../report/text.ts';
+import { escapeHtml as h, formatCount, hideUrls, plural, stripAnsi, stripInvalidXmlChars, truncate } from '../report/text.ts';
 import type { EvaluationReport, FailureInfo, FlakefighterScore, SweepRow } from './evaluate.ts';
 import type { Estimate } from './metrics.ts';
 import { num, setting } from './render.ts';
@@ -16,7 +16,7 @@ export interface EvaluationHtmlOptions {
 }
 
 /** Text for the page: escaped, and without control characters (ANSI colour codes in test names). */
-const t = (s: string): string => h(stripInvalidXmlChars(s).replace(/\x1b\[[0-9;]*m/g, ''));
+const t = (s: string): string => h(stripInvalidXmlChars(stripAnsi(s)));
 const pct = (v: number): string => `${(Math.max(0, Math.min(1, v)) * 100).toFixed(1)}%`;
 
 /** The estimate as text, with its interval drawn as a bar whose text alternative says the same. */

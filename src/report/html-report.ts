@@ -29,7 +29,7 @@ import { HTML_JS, htmlPage } from './html-assets.ts';
 import type { EvaluationReport } from '../evaluate/evaluate.ts';
 import { renderEvaluationSection } from '../evaluate/render-html.ts';
 import { renderTrendSvg, type TrendPoint } from './trend-chart.ts';
-import { escapeHtml as h, formatCount, formatDate, hideUrls, plural, shortSha, stripInvalidXmlChars, truncate } from './text.ts';
+import { escapeHtml as h, formatCount, formatDate, hideUrls, plural, shortSha, stripAnsi, stripInvalidXmlChars, truncate } from './text.ts';
 
 export interface HtmlReportOptions {
   /** Rows per table (default 2,000). */
@@ -83,7 +83,7 @@ export function renderHtmlReport(data: ReportData, opts: HtmlReportOptions = {})
 }
 
 /** Text for the page: escaped, and without control characters (ANSI colour codes in test output). */
-const t = (s: string): string => h(UNUSUAL.test(s) ? stripInvalidXmlChars(s).replace(/\x1b\[[0-9;]*m/g, '') : s);
+const t = (s: string): string => h(UNUSUAL.test(s) ? stripInvalidXmlChars(stripAnsi(s)) : s);
 
 /** What stripping could change: printable ASCII, tabs and newlines (most names and tracebacks) skip its two passes. */
 const UNUSUAL = /[^\t\n\r\x20-\x7e]/;

@@ -19,6 +19,15 @@ export function escapeMarkdown(s: string): string {
 }
 
 /**
+ * Terminal control sequences (ANSI colours, cursor and erase codes: ESC [ parameters final-byte) taken out of test
+ * output shown as text. Done before control characters are dropped: dropping ESC first leaves `[31m` behind.
+ */
+export function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.includes('\x1b') ? s.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '') : s;
+}
+
+/**
  * XML 1.0 allows only tab, LF, CR and code points from 0x20 (minus the surrogates, FFFE and FFFF); anything else
  * (ANSI escapes in test output, NULs) makes the whole file unreadable, so it is dropped.
  */
