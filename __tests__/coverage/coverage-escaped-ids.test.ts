@@ -42,6 +42,21 @@ const byName = (tests: Test[], name: string): Test => {
   return t;
 };
 
+
+/** A failing test with one execution and no coverage yet. */
+const mk = (name: string): Test => ({ name, fspath: '', lineNo: null, skipped: false, results: [], executions: [{ outcome: 'failed', startTime: null, endTime: null, stdout: null, stderr: null, report: 'x', coverage: null, exception: null, results: [] }] });
+
+/** Coverage with per-test contexts only, keyed by normalised context name. */
+const perTestCoverage = (perTest: [string, Record<string, number[]>][]): CoverageData => ({
+  perTest: new Map(perTest),
+  totals: {},
+  shared: {},
+  hasContexts: true,
+  formats: [],
+  warnings: [],
+  notices: [],
+});
+
 describe('pytest ids with escaped characters get the coverage of their own plugin context', () => {
   let tests: Test[];
   let cov: CoverageData;
@@ -128,21 +143,12 @@ describe('context names that differ only by escaping are never merged', () => {
   });
 
   test('attaching reads a normalised name as it is: a nodeid with a backslash is not unescaped a second time', () => {
-    const mk = (name: string): Test => ({ name, fspath: '', lineNo: null, skipped: false, results: [], executions: [{ outcome: 'failed', startTime: null, endTime: null, stdout: null, stderr: null, report: 'x', coverage: null, exception: null, results: [] }] });
     const newline = mk('t.py::test_p[x\\ny]');
     const backslashN = mk('t.py::test_p[x\\\\ny]');
-    const cov: CoverageData = {
-      perTest: new Map([
-        ['t.py::test_p[x\\\\ny]__1', { '/p/app.py': [18] }],
-        ['t.py::test_p[x\\ny]__1', { '/p/app.py': [14] }],
-      ]),
-      totals: {},
-      shared: {},
-      hasContexts: true,
-      formats: [],
-      warnings: [],
-      notices: [],
-    };
+    const cov = perTestCoverage([
+      ['t.py::test_p[x\\\\ny]__1', { '/p/app.py': [18] }],
+      ['t.py::test_p[x\\ny]__1', { '/p/app.py': [14] }],
+    ]);
     const plan = planCoverage([newline, backslashN], cov, '/p', { includeShared: false });
     assert.deepEqual(plan.unmatched, []);
     assert.deepEqual(plan.assignments.get(newline.executions[0]), { '/p/app.py': [14] });
@@ -150,21 +156,12 @@ describe('context names that differ only by escaping are never merged', () => {
   });
 
   test('a name that is both a test (`test_a__1`) and attempt 1 of another (`test_a`) lends its lines to neither', () => {
-    const mk = (name: string): Test => ({ name, fspath: '', lineNo: null, skipped: false, results: [], executions: [{ outcome: 'failed', startTime: null, endTime: null, stdout: null, stderr: null, report: 'x', coverage: null, exception: null, results: [] }] });
     const a = mk('t.py::test_a');
     const a1 = mk('t.py::test_a__1');
-    const cov: CoverageData = {
-      perTest: new Map([
-        ['t.py::test_a__1', { '/p/app.py': [2] }],
-        ['t.py::test_a__1__1', { '/p/app.py': [6] }],
-      ]),
-      totals: {},
-      shared: {},
-      hasContexts: true,
-      formats: [],
-      warnings: [],
-      notices: [],
-    };
+    const cov = perTestCoverage([
+      ['t.py::test_a__1', { '/p/app.py': [2] }],
+      ['t.py::test_a__1__1', { '/p/app.py': [6] }],
+    ]);
     const plan = planCoverage([a, a1], cov, '/p', { includeShared: false });
     assert.deepEqual(plan.unmatched, ['t.py::test_a__1']);
     assert.equal(plan.assignments.has(a.executions[0]), false);

@@ -6,24 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { decodeResultFile } from '../../src/ingest/decode-text.ts';
 import { parseXmlReport, type ParsedReport } from '../../src/ingest/junit.ts';
 import { SourceFiles } from '../../src/ingest/source-files.ts';
+import { xmlFiles } from '../helpers/fixture-files.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 
-function xmlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...xmlFiles(p));
-    else if (name.endsWith('.xml')) out.push(p);
-  }
-  return out.sort();
-}
 
 /** The report read with the dialect decided after `decideAfter` testcases, or the one-line error it gives. */
 function read(text: string, path: string, root: string, decideAfter: number): ParsedReport | string {

@@ -7,26 +7,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { getHeapSnapshot } from 'node:v8';
 import { parseXmlReport } from '../../src/ingest/junit.ts';
 import { SourceFiles } from '../../src/ingest/source-files.ts';
+import { xmlFiles } from '../helpers/fixture-files.ts';
 
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 const ROOT = resolve(import.meta.dirname, '../..');
 const PADDING = 1_000_000;
 
-function xmlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...xmlFiles(p));
-    else if (name.endsWith('.xml')) out.push(p);
-  }
-  return out.sort();
-}
 
 /**
  * The report read from one fresh string, as a file read gives (the reader's views point into it), with a comment
