@@ -199,7 +199,67 @@ export function testFlaky(test: Test): boolean | null {
 }
 
 export function testFailed(test: Test): boolean {
-  return test.executions.some((e) => isFailing(e.outcome));
+  for (const e of test.executions) if (isFailing(e.outcome)) return true;
+  return false;
+}
+
+/** What one pass over a settled run's tests found (settleRun). */
+interface SettledTests {
+  tests: Test[];
+  length: number;
+  /** Tests with a failing execution, in run order. */
+  failing: Test[];
+  /** Tests with a failing execution or one that carries an exception (what judged() in traceback-history.ts judges). */
+  judged: Test[];
+  /** Tests that did not fail and count as skipped (verdictOf). */
+  skipped: number;
+}
+
+const settled = new WeakMap<Run, SettledTests>();
+
+/**
+ * Says that `run`'s tests, executions and outcomes no longer change (the pipeline, once ingest has built the run:
+ * flakefighters only add results), so its failing tests are sorted out here in one pass and every later pass over
+ * them (history lookups, flakefighters, counts, summary, annotations) reads a thousand tests instead of 100,000.
+ */
+export function settleRun(run: Run): void {
+  const failing: Test[] = [];
+  const judged: Test[] = [];
+  let skipped = 0;
+  for (const t of run.tests) {
+    let failed = false;
+    let withException = false;
+    let allSkipped = t.executions.length > 0;
+    for (const e of t.executions) {
+      if (isFailing(e.outcome)) failed = true;
+      else if (e.outcome !== 'skipped') allSkipped = false;
+      if (e.exception !== null) withException = true;
+    }
+    if (failed) failing.push(t);
+    else if (t.skipped || allSkipped) skipped++;
+    if (failed || withException) judged.push(t);
+  }
+  settled.set(run, { tests: run.tests, length: run.tests.length, failing, judged, skipped });
+}
+
+/** settleRun's facts while they still hold (the same tests array, as long as it was). */
+function settledTests(run: Run): SettledTests | null {
+  const s = settled.get(run);
+  return s && s.tests === run.tests && s.length === run.tests.length ? s : null;
+}
+
+/** The run's tests with a failing execution, in run order (a new array each call). */
+export function failingTests(run: Run): Test[] {
+  const s = settledTests(run);
+  return s ? s.failing.slice() : run.tests.filter(testFailed);
+}
+
+/**
+ * The run's tests that may hold an execution judged() judges (a failing one or one with an exception), in run order;
+ * any other test has none. The whole run unless it was settled.
+ */
+export function testsToJudge(run: Run): readonly Test[] {
+  return settledTests(run)?.judged ?? run.tests;
 }
 
 export type Verdict = 'passed' | 'skipped' | 'flaky' | 'genuine';
@@ -221,6 +281,15 @@ export function countRun(run: Run): RunCounts {
   if (run.meta.counts) return run.meta.counts;
   const c: RunCounts = { total: run.tests.length, passed: 0, failed: 0, skipped: 0, flaky: 0, genuine: 0 };
   if (run.meta.unreadableFiles?.length) c.unreadable = run.meta.unreadableFiles.length;
+  const s = settledTests(run);
+  if (s) {
+    // The same figures as verdictOf's below, from the settled pass: only failing tests are looked at again.
+    for (const t of s.failing) c[testFlaky(t) ? 'flaky' : 'genuine']++;
+    c.failed = s.failing.length;
+    c.skipped = s.skipped;
+    c.passed = c.total - c.failed - c.skipped;
+    return c;
+  }
   for (const t of run.tests) {
     const v = verdictOf(t);
     if (v === 'flaky' || v === 'genuine') {

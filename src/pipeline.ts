@@ -9,7 +9,7 @@ import { readCodeState } from './code-state.ts';
 import type { GitHubContext, RunEnvironment } from './github/context.ts';
 import type { ResultsArtifacts } from './github/run-artifacts.ts';
 import type { Log } from './log.ts';
-import { countRun, isFailing, verdictOf, type Run, type RunCounts } from './model.ts';
+import { countRun, failingTests, settleRun, verdictOf, type Run, type RunCounts } from './model.ts';
 import { openDatabase, type OpenedDatabase } from './open-database.ts';
 import { readResults, type UnreadableFile } from './ingest/read-results.ts';
 import type { ReportData } from './report/report-data.ts';
@@ -106,6 +106,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     source: input.source,
   });
   if (ingest.unreadable.length) run.meta.unreadableFiles = ingest.unreadable.map((u) => u.file);
+  // From here on only results are added to the run: its failing tests are sorted out once, for every later pass.
+  settleRun(run);
   if (code.dirtyTree) log.info(`The working tree has uncommitted changes to tracked files: passes in other runs of ${code.commitSha?.slice(0, 7)} do not count for this run.`);
 
   // Its warnings (an unreachable database, a history artifact that failed) belong in the summary too.
@@ -146,7 +148,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     tracebacks = source;
     if (run.commitSha) {
       // Only this run's failing tests: OutcomeFlip asks nothing else of the runs of its commit and environment.
-      const testNames = run.tests.filter((t) => t.executions.some((e) => isFailing(e.outcome))).map((t) => t.name);
+      const testNames = failingTests(run).map((t) => t.name);
       const opts = { coverage: false, environment: run.meta.environment ?? null, testNames };
       // One load up to the horizon when skewed runs count (newest first: the skewed ones, then those
       // before this run); the runs stamped in between ran alongside this one and are left out.
@@ -229,7 +231,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   }
 
   const counts = countRun(run);
-  const flakyTests = run.tests.filter((t) => verdictOf(t) === 'flaky').map((t) => t.name);
+  // Only a failing test can be flaky (verdictOf).
+  const flakyTests = failingTests(run).filter((t) => verdictOf(t) === 'flaky').map((t) => t.name);
   const data: ReportData = {
     run,
     history,

@@ -7,7 +7,7 @@
  * no coverage, so it works for every language.
  */
 import { environmentMayMixLegs } from '../github/context.ts';
-import { addResults, isFailing, sameCode, sameEnvironment, type Evidence, type Run, type Test } from '../model.ts';
+import { addResults, failingTests, isFailing, sameCode, sameEnvironment, type Evidence, type Run, type Test } from '../model.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 
 export class OutcomeFlip implements Flakefighter {
@@ -24,7 +24,7 @@ export class OutcomeFlip implements Flakefighter {
     const comparable = why === null ? (sameCommitRuns ?? history).filter((h) => h !== run && sameCode(run, h) && sameEnvironment(run, h)) : [];
     const passedIn = comparable.length > 0 ? passesByTest(comparable) : new Map<string, Run>();
     const mixed = mixedLegs(run, comparable);
-    for (const test of run.tests) {
+    for (const test of failingTests(run)) {
       const failing = test.executions.filter((e) => isFailing(e.outcome));
       if (failing.length === 0) continue;
       const evidence = evidenceFor(test, run, passedIn.get(test.name), comparable.length, why, mixed);

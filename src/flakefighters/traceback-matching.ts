@@ -2,7 +2,7 @@
  * TracebackMatching (Alshammari et al. 2024, II.A): a failure is flaky when its frames under root,
  * as (relpath, lineno, colno, statement) tuples, equal an earlier flaky execution's frames exactly.
  */
-import { addResults, testFlaky } from '../model.ts';
+import { addResults, testFlaky, testsToJudge } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { describeRef, groupsFromRuns, judged, matchTuples, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef } from './traceback-history.ts';
@@ -37,12 +37,14 @@ export class TracebackMatching implements Flakefighter {
 
   async classify(ctx: ClassifyContext): Promise<void> {
     const root = this.root ?? ctx.root;
+    // Only these tests can hold an execution this judges (judgeAll judges passing ones too).
+    const tests = this.judgeAll ? ctx.run.tests : testsToJudge(ctx.run);
     // History is fixed during a classification, so index its flaky tracebacks once: from the store's signature index,
     // only this run's signatures (an indexed lookup), else from the loaded history.
     let groups;
     if (ctx.tracebacks) {
       const hashes = new Set<string>();
-      for (const test of ctx.run.tests) {
+      for (const test of tests) {
         for (const e of test.executions) {
           const tuples = judged(e, this.judgeAll) && e.exception ? matchTuples(e.exception.frames, root) : null;
           if (tuples) hashes.add(lookupHash(tuples));
@@ -59,19 +61,19 @@ export class TracebackMatching implements Flakefighter {
     // Post-run, the current run counts too, with Test.flaky read at the moment of each comparison.
     const current = this.runLive ? null : runTracebacks(ctx.run);
     const currentKeys = current?.map((t) => t.refs.map((r) => keyOf(r.tuples)));
-    for (const test of ctx.run.tests) {
-      test.executions.forEach((execution) => {
-        if (!judged(execution, this.judgeAll)) return;
+    for (const test of tests) {
+      for (const execution of test.executions) {
+        if (!judged(execution, this.judgeAll)) continue;
         if (!execution.exception) {
           addResults(execution, { name: this.name, flaky: false, evidence: { reason: 'no traceback recorded' } });
-          return;
+          continue;
         }
         // Frames of dependencies under the root (.venv, node_modules, a library's JVM package path) count for the
         // plugin's tuples, but alone they say nothing about the project's code: abstain then too.
         const tuples = matchTuples(execution.exception.frames, root);
         if (!tuples) {
           addResults(execution, noVerdict(this.name, NO_ROOTED_FRAME));
-          return;
+          continue;
         }
         const k = keyOf(tuples);
         let match = index.get(k) ?? null;
@@ -81,7 +83,7 @@ export class TracebackMatching implements Flakefighter {
             ? { name: this.name, flaky: true, evidence: { reason: `same traceback as a flaky failure of ${describeRef(match, ctx.run, execution)}`, ...refEvidence(match) } }
             : { name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with the same traceback' } },
         );
-      });
+      }
     }
   }
 

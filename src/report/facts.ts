@@ -3,7 +3,7 @@
  * the terminal never disagree: counts, failures in display order, who said flaky and why, per-test timelines across
  * the stored runs, and the flip ranking.
  */
-import { isFailing, runRef, testFailed, testFlaky, verdictOf, type Evidence, type Execution, type Run, type Test, type Verdict } from '../model.ts';
+import { failingTests, isFailing, runRef, testFailed, testFlaky, verdictOf, type Evidence, type Execution, type Run, type Test, type Verdict } from '../model.ts';
 export { countRun, type RunCounts } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { firstLine } from './text.ts';
@@ -96,7 +96,7 @@ export function flaggedButPassed(run: Run): Test[] {
 
 /** The run's failed tests in run order. */
 function failedTests(run: Run): Test[] {
-  return shared?.data.run === run ? (shared.sorted ??= sortTests(run)).failed : run.tests.filter(testFailed);
+  return shared?.data.run === run ? (shared.sorted ??= sortTests(run)).failed : failingTests(run);
 }
 
 /**
@@ -456,8 +456,7 @@ export function flakeCount(data: ReportData, name: string): FlakeCount {
   if (!counts) {
     counts = new Map();
     for (const run of chronologicalRuns(data)) {
-      for (const t of run.tests) {
-        if (!testFailed(t)) continue;
+      for (const t of failedTests(run)) {
         let c = counts.get(t.name);
         if (!c) counts.set(t.name, (c = { flaky: 0, failed: 0 }));
         c.failed++;

@@ -19,7 +19,7 @@
  * plugin's tables with the same code that indexes a run at save (indexRun), so both paths agree by construction.
  */
 import { createHash } from 'node:crypto';
-import { isFailing, testFlaky, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
+import { isFailing, testFlaky, testsToJudge, type Execution, type FlakefighterResult, type Run, type Test } from '../model.ts';
 import { learnedFlakyOnly } from '../learned-verdicts.ts';
 import { frameTuple, hasRootedFrame, matchTuples, type FlakyTracebackGroup, type TracebackHistorySource, type TracebackRef } from '../flakefighters/traceback-history.ts';
 import type { FrameTuple } from '../flakefighters/tfidf.ts';
@@ -295,7 +295,8 @@ export function storeTracebackSource(
 /** The lookup hash of every failure of `run` with a traceback that TracebackMatching compares. */
 export function lookupHashes(run: Run, root: string): Set<string> {
   const out = new Set<string>();
-  for (const t of run.tests) {
+  // A test outside testsToJudge has no execution with an exception.
+  for (const t of testsToJudge(run)) {
     for (const e of t.executions) {
       const tuples = e.exception ? matchTuples(e.exception.frames, root) : null;
       if (tuples) out.add(lookupHash(tuples));
