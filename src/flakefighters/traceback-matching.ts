@@ -6,7 +6,7 @@ import { addResults, testFlaky, testsToJudge } from '../model.ts';
 import type { PickleValue } from '../store/pickle-types.ts';
 import type { ClassifyContext, Flakefighter } from './flakefighter.ts';
 import { describeRef, groupsFromRuns, judged, matchTuples, NO_ROOTED_FRAME, refEvidence, runTracebacks, type TracebackRef } from './traceback-history.ts';
-import { lookupHash } from '../store/traceback-signatures.ts';
+import { lookupHashes } from '../store/traceback-signatures.ts';
 import { noVerdict } from './no-verdict.ts';
 
 export interface TracebackMatchingOptions {
@@ -43,13 +43,9 @@ export class TracebackMatching implements Flakefighter {
     // only this run's signatures (an indexed lookup), else from the loaded history.
     let groups;
     if (ctx.tracebacks) {
-      const hashes = new Set<string>();
-      for (const test of tests) {
-        for (const e of test.executions) {
-          const tuples = judged(e, this.judgeAll) && e.exception ? matchTuples(e.exception.frames, root) : null;
-          if (tuples) hashes.add(lookupHash(tuples));
-        }
-      }
+      // Every execution with an exception is judged (judged()), so these are the hashes of exactly the executions
+      // compared below; the preload computed them already.
+      const hashes = lookupHashes(ctx.run, root);
       groups = hashes.size ? await ctx.tracebacks.matching([...hashes]) : [];
     } else groups = groupsFromRuns(ctx.history);
     const index = new Map<string, TracebackRef>();

@@ -292,15 +292,23 @@ export function storeTracebackSource(
   };
 }
 
-/** The lookup hash of every failure of `run` with a traceback that TracebackMatching compares. */
+/** lookupHashes of a settled run, by root: the preload and TracebackMatching ask the same and frames never change. */
+const lookedUp = new WeakMap<Run, { tests: readonly Test[]; root: string; hashes: Set<string> }>();
+
+/** The lookup hash of every failure of `run` with a traceback that TracebackMatching compares (callers only read it). */
 export function lookupHashes(run: Run, root: string): Set<string> {
-  const out = new Set<string>();
   // A test outside testsToJudge has no execution with an exception.
-  for (const t of testsToJudge(run)) {
+  const tests = testsToJudge(run);
+  const memo = lookedUp.get(run);
+  if (memo && memo.tests === tests && memo.root === root) return memo.hashes;
+  const out = new Set<string>();
+  for (const t of tests) {
     for (const e of t.executions) {
       const tuples = e.exception ? matchTuples(e.exception.frames, root) : null;
       if (tuples) out.add(lookupHash(tuples));
     }
   }
+  // Only a settled run's tests are known not to change (testsToJudge is then not run.tests itself).
+  if (tests !== run.tests) lookedUp.set(run, { tests, root, hashes: out });
   return out;
 }
