@@ -64,22 +64,24 @@ export function breakable(s: string): string {
 }
 
 function breakWord(word: string): string {
-  const chars = [...word];
-  const chunks: string[] = [];
+  // By code point, as [...word] splits (a lone surrogate is one): a plain loop, as this runs for every failure's name.
+  let out = '';
   let cur = '';
-  chars.forEach((ch, i) => {
+  for (let i = 0; i < word.length; ) {
+    const c = word.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && (word.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const ch = pair ? word.slice(i, i + 2) : word[i];
+    i += ch.length;
     cur += ch;
-    const next = chars[i + 1];
-    if (next === undefined) return;
+    if (i >= word.length) break;
     // '::' breaks after its second colon.
-    const sep = BREAK_AFTER.has(ch) && cur.length > 1 && !(ch === ':' && next === ':');
+    const sep = BREAK_AFTER.has(ch) && cur.length > 1 && !(ch === ':' && word[i] === ':');
     if (sep || cur.length >= LONG_RUN) {
-      chunks.push(cur);
+      out += (out ? '<wbr>' : '') + escapeMarkdown(cur);
       cur = '';
     }
-  });
-  if (cur) chunks.push(cur);
-  return chunks.map(escapeMarkdown).join('<wbr>');
+  }
+  return cur ? out + (out ? '<wbr>' : '') + escapeMarkdown(cur) : out;
 }
 
 export const cutNote = (n: number): string => `\n… and ${formatCount(n)} more failures not shown (see the JSON/HTML report)\n`;
