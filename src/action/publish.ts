@@ -10,8 +10,8 @@ import type { GitHubContext } from '../github/context.ts';
 import type { Log } from '../log.ts';
 import type { PipelineResult } from '../pipeline.ts';
 import { buildAnnotations } from '../report/annotations.ts';
+import { failuresOf, flaggedButPassed, sharingFacts } from '../report/facts.ts';
 import { renderSummary } from '../report/summary.ts';
-import type { ReportFiles } from '../report/write-report-files.ts';
 import { redact } from '../store/redact.ts';
 
 export interface Publisher {
@@ -26,9 +26,14 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
     log.warning(m);
   };
   let artifactId = '';
-  let reports: ReportFiles | null = null;
   // The renderers load only for a run that writes report files.
-  if (cfg.reportDir) reports = (await import('../report/write-report-files.ts')).writeReportFiles(result.data, cfg.reportDir);
+  const writer = cfg.reportDir ? (await import('../report/write-report-files.ts')).writeReportFiles : null;
+  // The failures and the tests flagged although they passed, which the report files, the annotations and the summary
+  // all show, sorted out once (sharingFacts): nothing here changes the run's verdicts.
+  const { reports, facts } = sharingFacts(result.data, () => ({
+    reports: writer && cfg.reportDir ? writer(result.data, cfg.reportDir) : null,
+    facts: cfg.annotations || cfg.summary ? { failures: failuresOf(result.data.run), flagged: flaggedButPassed(result.data.run) } : null,
+  }));
 
   if (ctx && cfg.uploadArtifact && result.sqlitePath && (!cfg.databaseUrl || result.fellBack || result.database === 'sqlite')) {
     const { carrySuffix, uploadDatabase } = await import('../github/artifacts.ts');
@@ -61,7 +66,7 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
   }
 
   if (cfg.annotations) {
-    for (const a of buildAnnotations(result.data, { max: cfg.maxAnnotations })) {
+    for (const a of buildAnnotations(result.data, { max: cfg.maxAnnotations, failures: facts?.failures })) {
       const props = { title: a.title, file: a.file, startLine: a.startLine };
       if (a.level === 'error') log.error(a.message, props);
       else log.warning(a.message, props);
@@ -95,7 +100,7 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
   }
   if (cfg.summary) {
     try {
-      await out.writeSummary(renderSummary(result.data));
+      await out.writeSummary(renderSummary(result.data, { failures: facts?.failures, flagged: facts?.flagged }));
     } catch (err) {
       log.warning(`Could not write the job summary: ${(err as Error).message}`);
     }

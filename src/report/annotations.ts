@@ -22,6 +22,8 @@ export interface AnnotationOptions {
   max?: number;
   /** Most annotations of one level (default 10, GitHub's per-step display limit). */
   maxPerLevel?: number;
+  /** The run's failuresOf when the caller has it already (publish sorts it out once). */
+  failures?: Failure[];
 }
 
 /** GitHub truncates long annotation messages anyway; keep them readable in the log too. */
@@ -30,7 +32,7 @@ const MESSAGE_MAX = 4000;
 export function buildAnnotations(data: ReportData, opts: AnnotationOptions = {}): Annotation[] {
   const max = Math.max(1, opts.max ?? 50);
   const perLevel = Math.max(1, opts.maxPerLevel ?? 10);
-  const failures = failuresOf(data.run);
+  const failures = opts.failures ?? failuresOf(data.run);
   const out: Annotation[] = [];
   const used = { error: 0, warning: 0 };
   let omitted = 0;

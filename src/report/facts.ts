@@ -227,7 +227,8 @@ let shared: { data: ReportData; ranking?: FlipRank[]; sorted?: SortedTests } | n
  */
 export function sharingFacts<T>(data: ReportData, render: () => T): T {
   const outer = shared;
-  shared = { data };
+  // Inside a scope of the same data (publish around the report files), the facts are the ones computed there.
+  shared = outer?.data === data ? outer : { data };
   try {
     return render();
   } finally {

@@ -3,6 +3,7 @@
  * left under `maxBytes` (GitHub refuses step summaries over 1 MiB), genuine failures first.
  */
 import type { ReportData } from './report-data.ts';
+import type { Test } from '../model.ts';
 import { chronologicalRuns, countRun, displayPath, failuresOf, flaggedButPassed, learnedLater, runLabel, webLinks, workflowRunUrl, type Failure } from './facts.ts';
 import { FAILURE_TABLE_HEAD, countsLine, cutNote, failureRow, fitRows, headlineIcon, markdownUrl } from './markdown.ts';
 import { escapeMarkdown, formatCount, formatDate, hideUrls, plural, shortSha, truncate } from './text.ts';
@@ -11,6 +12,9 @@ import { databaseSizeLine } from './database-size-line.ts';
 export interface SummaryOptions {
   /** Default 1,000,000: under GitHub's 1 MiB step summary limit. */
   maxBytes?: number;
+  /** The run's failuresOf and flaggedButPassed when the caller has them already (publish sorts them out once). */
+  failures?: Failure[];
+  flagged?: Test[];
 }
 
 const HISTORY_ROWS = 10;
@@ -19,11 +23,11 @@ const LIST_MAX = 50;
 export function renderSummary(data: ReportData, opts: SummaryOptions = {}): string {
   const maxBytes = opts.maxBytes ?? 1_000_000;
   const counts = countRun(data.run);
-  const failures = failuresOf(data.run);
+  const failures = opts.failures ?? failuresOf(data.run);
 
   // Warnings come first: an unreachable database must not read like a first run further down.
   const head = `## ${headlineIcon(counts)} flakefighters: ${countsLine(counts)}\n\n${contextLines(data)}\n${warningsSection(data)}`;
-  const tail = [flaggedSection(data), taughtSection(data), historySection(data), sfflSection(data), linksSection(data), filesSection(data)].join('');
+  const tail = [flaggedSection(opts.flagged ?? flaggedButPassed(data.run)), taughtSection(data), historySection(data), sfflSection(data), linksSection(data), filesSection(data)].join('');
 
   let body = '';
   if (failures.length) {
@@ -62,8 +66,7 @@ function contextLines(data: ReportData): string {
   return `${runBits.join(' · ')}  \n${read} · ${db}  \n${size}${hist} · ${ffs}\n`;
 }
 
-function flaggedSection(data: ReportData): string {
-  const flagged = flaggedButPassed(data.run);
+function flaggedSection(flagged: Test[]): string {
   if (!flagged.length) return '';
   const shown = flagged.slice(0, LIST_MAX).map((t) => `- ${escapeMarkdown(truncate(t.name, 300))}\n`).join('');
   const more = flagged.length > LIST_MAX ? `- … and ${formatCount(flagged.length - LIST_MAX)} more\n` : '';
