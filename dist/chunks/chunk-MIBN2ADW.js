@@ -1,5 +1,5 @@
 import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a as S,b as k,c as d,d as C,e as _,g as L}from"./chunk-TZVALAF6.js";import{A as M,B as A,b as u,e as h,h as $,i as f,n as x}from"./chunk-I6IE5X3A.js";import{d as D,i as y}from"./chunk-D4A4Z2ZZ.js";var U="<!-- flakefighters-action -->",G=6e4;function W(n,o=U){let r=y(n.run),e=n.sha??n.run.commitSha,s=`${o}
+import{a as S,b as k,c as d,d as C,e as _,g as L}from"./chunk-BUUQQELD.js";import{D as M,E as A,b as u,g as h,j as $,k as f,p as x}from"./chunk-L4OJ36KF.js";import{d as D,l as y}from"./chunk-FUGBOK4G.js";var U="<!-- flakefighters-action -->",G=6e4;function W(n,o=U){let r=y(n.run),e=n.sha??n.run.commitSha,s=`${o}
 ### ${k(r)} flakefighters: ${S(r)}
 
 `;return s+=`${e?`Commit \`${u($(e))}\` · `:""}history of ${f(n.history.length,"earlier run")} · ${n.flakefighters.length?u(n.flakefighters.join(", ")):"no flakefighters"}
