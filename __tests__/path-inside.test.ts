@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { isInside } from '../src/path-inside.ts';
+import { isInside, leadsOut } from '../src/path-inside.ts';
+import { SourceFiles } from '../src/ingest/source-files.ts';
+import { segments } from '../src/ingest/coverage-attach.ts';
 
 test('posix: the folder itself and what lies under it are inside; its parent, siblings and look-alike prefixes are not', () => {
   const inside: [string, string][] = [
@@ -53,4 +55,21 @@ test('Windows semantics (as on a Windows runner): another drive is outside, lett
   assert.equal(isInside('C:\\ws', 'C:\\ws\\..\\x', w), false);
   assert.equal(isInside('C:\\ws', 'C:\\other', w), false);
   assert.equal(isInside('C:\\ws', '\\\\server\\share\\ws', w), false);
+});
+
+test('leadsOut: a relative path leaves its folder only through a `..` segment or onto another drive', () => {
+  for (const r of ['..', '../x', '../../a/b']) assert.equal(leadsOut(r), true, r);
+  for (const r of ['', 'x', '..results/a.xml', '...', 'a/../b', 'a/..b']) assert.equal(leadsOut(r), false, r);
+  assert.equal(leadsOut('/abs/x'), true);
+  assert.equal(leadsOut('D:\\x', path.win32), true);
+  assert.equal(leadsOut('..\\x', path.win32), true);
+  assert.equal(leadsOut('..results\\x', path.win32), false);
+});
+
+test('the ingest paths that take a path relative to the root keep a folder named `..results` inside it', () => {
+  assert.equal(new SourceFiles('/ws').relativeToRoot('/ws/..results/tests/test_a.py'), '..results/tests/test_a.py');
+  assert.equal(new SourceFiles('/ws').relativeToRoot('/elsewhere/test_a.py'), '/elsewhere/test_a.py');
+  // Dotted module segments (a path's dots separate too); the root's own folders are not among them when inside it.
+  assert.deepEqual(segments('/ws/..results/test_x.py::test_b', '/ws'), ['results', 'test_x', 'test_b']);
+  assert.deepEqual(segments('/other/test_x.py::test_b', '/ws'), ['other', 'test_x', 'test_b']);
 });

@@ -11,6 +11,10 @@ type PathOps = Pick<typeof path, 'relative' | 'isAbsolute' | 'sep'>;
 
 /** `paths` is for tests of the other platform's semantics (path.win32 on Linux); callers leave it out. */
 export function isInside(dir: string, p: string, paths: PathOps = path): boolean {
-  const r = paths.relative(dir, p);
-  return r === '' || (r !== '..' && !r.startsWith(`..${paths.sep}`) && !paths.isAbsolute(r));
+  return !leadsOut(paths.relative(dir, p), paths);
+}
+
+/** Whether a path.relative() result leaves the folder it was taken from: a `..` segment first, or another drive. */
+export function leadsOut(rel: string, paths: PathOps = path): boolean {
+  return rel === '..' || rel.startsWith(`..${paths.sep}`) || paths.isAbsolute(rel);
 }

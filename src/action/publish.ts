@@ -13,6 +13,7 @@ import { buildAnnotations } from '../report/annotations.ts';
 import { failuresOf, flaggedButPassed, sharingFacts } from '../report/facts.ts';
 import { renderSummary } from '../report/summary.ts';
 import { redact } from '../store/redact.ts';
+import { leadsOut } from '../path-inside.ts';
 
 export interface Publisher {
   setOutput(name: string, value: string): void;
@@ -126,7 +127,7 @@ export async function publish(result: PipelineResult, cfg: Config, ctx: GitHubCo
 
 const rel = (workspace: string, p: string) => {
   const r = relative(workspace, p);
-  return r.startsWith('..') ? p : r;
+  return leadsOut(r) ? p : r;
 };
 
 /**

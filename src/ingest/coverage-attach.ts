@@ -15,6 +15,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { Execution, Test } from '../model.ts';
 import type { CoverageData, FileLines } from './coverage-data.ts';
 import { splitAttempt } from './coverage-contexts.ts';
+import { leadsOut } from '../path-inside.ts';
 
 export interface AttachOptions {
   /** Add the global context's lines (imports, collection) to every test, as the plugin does. Default true. */
@@ -142,7 +143,7 @@ export function segments(name: string, root: string): string[] {
   if (parts.length > 1 || head.endsWith('.py') || head.includes('/')) {
     if (head.startsWith('/') || isAbsolute(head)) {
       const rel = relative(root, head);
-      if (!rel.startsWith('..')) head = rel;
+      if (!leadsOut(rel)) head = rel;
     }
     head = head.replace(/\\/g, '/').replace(/\.py$/, '').replace(/^\.\//, '');
     n = [head.split('/').filter(Boolean).join('.'), ...parts.slice(1)].join('.');

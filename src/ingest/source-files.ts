@@ -4,6 +4,7 @@
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { leadsOut } from '../path-inside.ts';
 
 /** The entry at `abs`, or undefined when there is none or it cannot be read (no access, a file on the way). */
 function statOf(abs: string): Stats | undefined {
@@ -89,7 +90,7 @@ export class SourceFiles {
   relativeToRoot(p: string): string {
     if (!isAbsolute(p)) return p.replace(/\\/g, '/');
     const r = relative(this.root, p);
-    if (r === '' || r.startsWith('..') || isAbsolute(r)) return p;
+    if (r === '' || leadsOut(r)) return p;
     return sep === '/' ? r : r.split(sep).join('/');
   }
 }
