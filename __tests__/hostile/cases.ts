@@ -230,7 +230,7 @@ export const CASES: HostileCase[] = [
     via: 'action',
     setup: xml('page.xml', '<html><body><h1>502 Bad Gateway</h1></body></html>'),
     expect: 'error',
-    message: /results\/page\.xml: the root element is <html>, not <testsuites> or <testsuite>.*point test-results at the JUnit/,
+    message: /results\/page\.xml: the root element is <html>, not <testsuites> or <testsuite> \(JUnit\), <TestRun> \(TRX\), <test-run> \(NUnit 3\) or <assemblies> \(xUnit\.net\), so this is not a test result report; test-results must match only result files: /,
   },
   {
     name: 'XML that is a Maven pom',

@@ -11,10 +11,7 @@ import type { ParsedReport, ReportContext } from './junit.ts';
 import { isMochaJson, parseMochaJson } from './mocha-json.ts';
 import { isRspecJson, parseRspecJson } from './rspec-json.ts';
 import { isObj, type Obj } from './json-values.ts';
-
-/** What test-results may match, said the same way by every "this is not a result file" line. */
-export const ONLY_RESULT_FILES =
-  'test-results must match only result files: XML (JUnit, TRX, NUnit 3, xUnit.net v2) or JSON (CTRF, go test -json, RSpec, mocha, Dart); see "Result formats" in the README.';
+import { ONLY_RESULT_FILES } from './result-formats.ts';
 
 /** The first line as a JSON object, or null (a pretty-printed document's first line is just `{`). */
 function firstEvent(text: string): Obj | null {

@@ -14,6 +14,7 @@ import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
 import type { ParsedReport, ReportContext } from './parsed-report.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
 import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
+import { ONLY_RESULT_FILES } from './result-formats.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName, withReportedName } from './tracebacks.ts';
 import { child, flatCopy, parseXml, readStartTag, XmlSyntaxError, type XmlElement } from './xml-scan.ts';
@@ -52,7 +53,7 @@ export function parseXmlReport(text: string, ctx: ReportContext, opts: XmlReport
   if (root.name === 'TestRun') return parseTrx(root, ctx);
   if (!JUNIT_ROOTS.has(root.name)) {
     throw new UserError(
-      `${ctx.file}: the root element is <${root.name}>, not <testsuites> or <testsuite>, so this is not a JUnit XML report; point test-results at the JUnit (or CTRF JSON) files only.`,
+      `${ctx.file}: the root element is <${root.name}>, not <testsuites> or <testsuite> (JUnit), <TestRun> (TRX), <test-run> (NUnit 3) or <assemblies> (xUnit.net), so this is not a test result report; ${ONLY_RESULT_FILES}`,
     );
   }
   const read = reader.finish(root);
