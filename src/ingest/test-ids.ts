@@ -74,7 +74,7 @@ function classnameDotName(tc: XmlElement, scope: SuiteScope, ctx: IdContext, fsp
 function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdentity {
   const name = nameOf(tc);
   const classname = classnameOf(tc);
-  const key = tc.attrs.file === undefined ? classname : classname + '\u0000' + tc.attrs.file;
+  const key = pytestKey(classname, tc.attrs.file);
   const n = key === ctx.lastPytestKey ? ctx.lastPytest : ctx.pytestKeys.findOrAdd(key);
   let r: { prefix: string; fspath: string };
   if (n >= 0) {
@@ -90,6 +90,16 @@ function pytestId(tc: XmlElement, _scope: SuiteScope, ctx: IdContext): TestIdent
   ctx.lastPytestKey = key;
   ctx.lastPytest = n >= 0 ? n : -1 - n;
   return { id: [r.prefix, name].join(''), fspath: r.fspath, flat: true };
+}
+
+/**
+ * The classname (and file attribute) as one key that no other pair gives: the classname itself in the common case;
+ * else marked by a leading NUL, which such a classname cannot start with, and split by the classname's length, since
+ * a decoded `&#0;` may put a NUL in either part (`x\0y` alone and `x` in file `y` are two tests, never one).
+ */
+function pytestKey(classname: string, file: string | undefined): string {
+  if (file === undefined) return classname.indexOf('\u0000') === -1 ? classname : '\u0000n' + classname;
+  return `\u0000f${classname.length}\u0000${classname}${file}`;
 }
 
 /** A file attribute as it goes into an id, and the file's absolute path (under root when found there). */
