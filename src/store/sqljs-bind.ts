@@ -208,10 +208,21 @@ export class DirectBinder {
             blob += v.length;
           }
       }
-      if (rc !== 0) (this.db as unknown as { handleError(rc: number): never }).handleError(rc);
+      if (rc !== 0) {
+        try {
+          (this.db as unknown as { handleError(rc: number): never }).handleError(rc);
+        } finally {
+          // Left reset, as after a failed step below: no binding points into the heap block, and it binds again.
+          stmt.reset();
+        }
+      }
     }
-    stmt.step();
-    stmt.reset();
+    try {
+      stmt.step();
+    } finally {
+      // Also after a failed step (a constraint): SQLite refuses binds on a statement not reset (SQLITE_MISUSE).
+      stmt.reset();
+    }
     return true;
   }
 
