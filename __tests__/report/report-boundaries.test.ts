@@ -61,12 +61,13 @@ describe('testcase times and durationSeconds at the tables\' edges', () => {
     const times = [...renderEnrichedJunit(data).matchAll(/<testcase [^>]*? time="([^"]*)"/g)].map((m) => m[1]);
     assert.deepEqual(times, tests.map((t) => testSeconds(t).toFixed(3)));
     const json = JSON.parse(renderJsonReport(data)) as { run?: { tests?: { name: string; durationSeconds: number }[] }; tests?: { name: string; durationSeconds: number }[] };
-    const written = json.tests ?? json.run?.tests;
-    assert.ok(Array.isArray(written));
+    const list: { name: string; durationSeconds: number }[] | undefined = json.tests ?? json.run?.tests;
+    assert.ok(Array.isArray(list));
+    const written = new Map(list.map((x) => [x.name, x]));
     const raw = renderJsonReport(data);
     let compact = 0;
     for (const t of tests) {
-      const w = written.find((x) => x.name === t.name);
+      const w = written.get(t.name);
       assert.ok(w, t.name);
       const want = Math.round(testSeconds(t) * 1e6) / 1e6;
       assert.equal(w.durationSeconds, want, t.name);
