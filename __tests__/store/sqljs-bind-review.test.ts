@@ -87,6 +87,23 @@ test('a bind that fails mid-batch (more values than parameters): the values boun
   db.close();
 });
 
+test('strings together longer than a JavaScript string can be: the batch is left to sql.js, not an error', async () => {
+  const SQL = await loadSqlJs();
+  const db = await fresh();
+  const binder = DirectBinder.open(SQL, db)!;
+  assert.ok(binder);
+  const stmt = db.prepare(`INSERT INTO t VALUES ${ROW}`);
+  // Three outputs of 2^28 characters (V8 keeps a repeat as a rope: cheap), 3 × 2^28 past the longest string V8 allows.
+  const huge = 'x'.repeat(2 ** 28);
+  assert.equal(binder.runBatch(stmt, ['k', huge, huge, huge], 4), false, 'sql.js binds it value by value, as before');
+  // Nothing was bound: the statement still inserts what it is given.
+  assert.equal(binder.runBatch(stmt, ['after', 1, null, 2], 4), true);
+  stmt.free();
+  binder.free();
+  assert.deepEqual(stored(db), ['text:6166746572|integer:31|null:|integer:32']);
+  db.close();
+});
+
 test('batches that outgrow the heap block, on one statement, into two databases at once: the rows sql.js stores', async () => {
   const SQL = await loadSqlJs();
   const batches: SqlValue[][] = [];

@@ -132,8 +132,10 @@ export class DirectBinder {
       const v = values[i];
       switch (typeof v) {
         case 'string':
-          joined += v;
           chars += v.length;
+          // Measured before joining: strings past the limit together may be longer than a string can be (RangeError).
+          if (chars > MAX_BATCH_BYTES) return false;
+          joined += v;
           break;
         case 'number':
         case 'boolean':
