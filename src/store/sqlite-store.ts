@@ -504,6 +504,8 @@ class SqlJsStore implements SqliteStore {
   }
 
   async flakiestTests(limit: number): Promise<TestFlakiness[]> {
+    // A closed store answers nothing (its file may since hold verdicts sync appended), as every query here.
+    this.open();
     const saved = this.lastSaved;
     if (saved) {
       const ranked = flakiestOfRun(saved.names, saved.flags, limit);
