@@ -46,6 +46,30 @@ test('blobs that are views with a byteOffset store their own bytes, as sql.js st
   ours.close();
 });
 
+test('booleans, -0 and numbers at the 32-bit edges store what sql.js stores', async () => {
+  const SQL = await loadSqlJs();
+  const odd: SqlValue[][] = [
+    ['t', true as unknown as SqlValue, false as unknown as SqlValue, -0],
+    ['u', 2 ** 31 - 1, -(2 ** 31), 2 ** 31],
+    ['v', -(2 ** 31) - 1, 4294967295, -4294967296],
+    ['w', 0.1, -1e-320, 2 ** 53 + 2],
+  ];
+  const sql = `INSERT INTO t VALUES ${odd.map(() => ROW).join(',')}`;
+  const theirs = await fresh();
+  theirs.run(sql, odd.flat());
+  const ours = await fresh();
+  const binder = DirectBinder.open(SQL, ours)!;
+  assert.ok(binder);
+  const stmt = ours.prepare(sql);
+  assert.equal(binder.runBatch(stmt, odd.flat(), 16), true);
+  stmt.free();
+  binder.free();
+  assert.deepEqual(stored(ours), stored(theirs));
+  assert.equal(stored(ours)[0], 'text:74|integer:31|integer:30|integer:30', 'true 1, false 0, -0 an integer 0');
+  theirs.close();
+  ours.close();
+});
+
 test('a constraint violation in a batch: the save rolls back whole, and the statement reused after it stores only its own values', async () => {
   const SQL = await loadSqlJs();
   const db = await fresh();
