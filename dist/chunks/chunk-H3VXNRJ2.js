@@ -1,0 +1,2 @@
+import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
+import i from"node:path";function r(t,e,s=i){return!o(s.relative(t,e),s)}function o(t,e=i){return t===".."||t.startsWith(`..${e.sep}`)||e.isAbsolute(t)}export{r as a,o as b};
