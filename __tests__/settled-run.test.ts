@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execution } from './flakefighters/builders.ts';
 import { countRun, failingTests, isFailing, settleRun, testFailed, testsToJudge, verdictOf, type Execution, type Outcome, type Run, type Test } from '../src/model.ts';
 
 function rng(seed: number): () => number {
@@ -19,19 +20,13 @@ function randomRun(seed: number): Run {
   const next = rng(seed);
   const tests: Test[] = [];
   for (let i = 0; i < 3000; i++) {
-    const executions: Execution[] = Array.from({ length: Math.floor(next() * 4) }, () => ({
-      outcome: OUTCOMES[Math.floor(next() * 4)],
-      startTime: null,
-      endTime: null,
-      stdout: null,
-      stderr: null,
-      report: 'None',
-      coverage: null,
-      // Now and then an exception on an execution that did not fail (a teardown, a warning).
-      exception: next() < 0.2 ? { name: 'E', frames: [] } : null,
-      results: next() < 0.2 ? [{ name: 'OutcomeFlip', flaky: next() < 0.5 }] : [],
-      message: null,
-    })) as Execution[];
+    const executions: Execution[] = Array.from({ length: Math.floor(next() * 4) }, () =>
+      execution(OUTCOMES[Math.floor(next() * 4)], {
+        // Now and then an exception on an execution that did not fail (a teardown, a warning).
+        exception: next() < 0.2 ? { name: 'E', frames: [] } : null,
+        results: next() < 0.2 ? [{ name: 'OutcomeFlip', flaky: next() < 0.5 }] : [],
+      }),
+    );
     tests.push({ name: `t${i}`, fspath: '', lineNo: null, skipped: next() < 0.1, executions, results: next() < 0.1 ? [{ name: 'X', flaky: next() < 0.5 }] : [] });
   }
   return { startTime: new Date(0), root: '/r', commitSha: null, tests, activeFlakefighters: [], meta: {} } as unknown as Run;
