@@ -10,6 +10,7 @@ import type { Database, SqlValue } from 'sql.js';
 import { loadSqlJs } from '../../src/store/sqljs.ts';
 import { DirectBinder } from '../../src/store/sqljs-bind.ts';
 import { BatchInsert } from '../../src/store/sqljs-batch.ts';
+import { bindBatchDirectly } from '../helpers/direct-bind.ts';
 
 const TABLE = 'CREATE TABLE t (k TEXT UNIQUE, a, b BLOB, c INTEGER)';
 const ROW = '(?,?,?,?)';
@@ -34,12 +35,7 @@ test('blobs that are views with a byteOffset store their own bytes, as sql.js st
   const theirs = await fresh();
   theirs.run(sql, values);
   const ours = await fresh();
-  const binder = DirectBinder.open(SQL, ours)!;
-  assert.ok(binder);
-  const stmt = ours.prepare(sql);
-  assert.equal(binder.runBatch(stmt, values, values.length), true);
-  stmt.free();
-  binder.free();
+  bindBatchDirectly(SQL, ours, sql, values);
   assert.deepEqual(stored(ours), stored(theirs));
   assert.ok(stored(ours)[0]!.includes('blob:0A0B0C0D'), 'the view’s bytes, not the buffer’s start');
   theirs.close();
@@ -58,12 +54,7 @@ test('booleans, -0 and numbers at the 32-bit edges store what sql.js stores', as
   const theirs = await fresh();
   theirs.run(sql, odd.flat());
   const ours = await fresh();
-  const binder = DirectBinder.open(SQL, ours)!;
-  assert.ok(binder);
-  const stmt = ours.prepare(sql);
-  assert.equal(binder.runBatch(stmt, odd.flat(), 16), true);
-  stmt.free();
-  binder.free();
+  bindBatchDirectly(SQL, ours, sql, odd.flat(), 16);
   assert.deepEqual(stored(ours), stored(theirs));
   assert.equal(stored(ours)[0], 'text:74|integer:31|integer:30|integer:30', 'true 1, false 0, -0 an integer 0');
   theirs.close();

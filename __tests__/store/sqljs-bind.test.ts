@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Database, SqlValue } from 'sql.js';
 import { loadSqlJs } from '../../src/store/sqljs.ts';
 import { DirectBinder } from '../../src/store/sqljs-bind.ts';
+import { bindBatchDirectly } from '../helpers/direct-bind.ts';
 
 const COLUMNS = ['a', 'b TEXT', 'c INTEGER', 'd BLOB', 'e BOOLEAN', 'f DATETIME', 'g REAL'];
 const TABLE = `CREATE TABLE t (${COLUMNS.join(', ')})`;
@@ -87,12 +88,7 @@ describe('sql.js batches bound through the C API', () => {
       const theirs = await freshDb();
       theirs.run(sql, values);
       const ours = await freshDb();
-      const binder = DirectBinder.open(SQL, ours);
-      assert.ok(binder);
-      const stmt = ours.prepare(sql);
-      assert.equal(binder.runBatch(stmt, values, values.length), true);
-      stmt.free();
-      binder.free();
+      bindBatchDirectly(SQL, ours, sql, values);
       assert.deepEqual(stored(ours), stored(theirs));
       theirs.close();
       ours.close();
