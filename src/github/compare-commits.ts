@@ -3,7 +3,7 @@
  * when the checkout lacks a commit (shallow clones with `fetch-depth: 1` have no parent). The caller
  * turns the patches into changed lines (src/ingest/git-diff.ts is given `compareFiles` for that).
  */
-import { getOctokit } from '@actions/github';
+import { makeOctokit, type Octokit } from './octokit.ts';
 
 export interface ComparedFile {
   filename: string;
@@ -40,7 +40,10 @@ const MAX_PAGES = 30;
  * events. Files may come on later pages (Link: rel="next").
  */
 export async function compareCommitFiles(target: CompareRepository, baseSha: string, headSha: string): Promise<Comparison> {
-  const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
+  return compareWith(makeOctokit(target.token, target), target, baseSha, headSha);
+}
+
+async function compareWith(octokit: Octokit, target: CompareRepository, baseSha: string, headSha: string): Promise<Comparison> {
   const files = new Map<string, ComparedFile>();
   let page = 1;
   for (; page <= MAX_PAGES; page++) {
@@ -61,5 +64,7 @@ export async function compareCommitFiles(target: CompareRepository, baseSha: str
 
 /** compareCommitFiles bound to one repository, for a caller that only knows the commits. */
 export function compareFilesOf(target: CompareRepository): CompareFiles {
-  return (baseSha, headSha) => compareCommitFiles(target, baseSha, headSha);
+  // Built on the first comparison (most runs make none), then shared by the rest.
+  let octokit: Octokit | undefined;
+  return (baseSha, headSha) => compareWith((octokit ??= makeOctokit(target.token, target)), target, baseSha, headSha);
 }

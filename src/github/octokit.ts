@@ -7,7 +7,7 @@ import type { GitHubContext } from './context.ts';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
-export function makeOctokit(token: string, ctx: GitHubContext): Octokit {
+export function makeOctokit(token: string, ctx: Pick<GitHubContext, 'apiUrl'>): Octokit {
   return getOctokit(token, { baseUrl: ctx.apiUrl });
 }
 
