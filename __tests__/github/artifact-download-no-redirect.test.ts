@@ -2,26 +2,19 @@
 // redirect itself answers 200 with the zip. fetchZip takes those bytes as the download.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArtifactStandIn, makeZip, fakeSqlite, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
-import { readContext, type GitHubContext } from '../../src/github/context.ts';
 import { fetchHistoryArtifacts } from '../../src/github/artifact-history.ts';
+import { ctxFor, days } from '../helpers/stand-in-context.ts';
 
 const NAME = 'ffdb';
-const days = (n: number) => new Date(Date.now() - n * 86400e3);
 let s: ArtifactStandIn | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
 });
-
-function ctxFor(stand: ArtifactStandIn, runId: number): GitHubContext {
-  const p = join(mkdtempSync(join(tmpdir(), 'ffa-ev-')), 'event.json');
-  writeFileSync(p, JSON.stringify({ repository: { default_branch: 'main' } }));
-  return readContext({ ...stand.env(runId), GITHUB_EVENT_PATH: p });
-}
 
 test('a zip endpoint that answers 200 with the archive itself: the database is read from those bytes, the blob store is not asked', async () => {
   const st = await startArtifactStandIn();

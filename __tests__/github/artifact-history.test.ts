@@ -1,25 +1,19 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startArtifactStandIn, makeZip, fakeSqlite, type ArtifactStandIn } from '../helpers/artifact-stand-in.ts';
-import { readContext, type GitHubContext } from '../../src/github/context.ts';
+import { readContext } from '../../src/github/context.ts';
 import { fetchHistoryArtifacts } from '../../src/github/artifact-history.ts';
+import { ctxFor, days } from '../helpers/stand-in-context.ts';
 
 const NAME = 'ffdb';
-const days = (n: number) => new Date(Date.now() - n * 86400e3);
 let s: ArtifactStandIn | undefined;
 afterEach(async () => {
   await s?.close();
   s = undefined;
 });
-
-function ctxFor(stand: ArtifactStandIn, runId: number, extra: Record<string, string> = {}, payload: object = { repository: { default_branch: 'main' } }): GitHubContext {
-  const p = join(mkdtempSync(join(tmpdir(), 'ffa-ev-')), 'event.json');
-  writeFileSync(p, JSON.stringify(payload));
-  return readContext({ ...stand.env(runId), GITHUB_EVENT_PATH: p, ...extra });
-}
 
 /** A repository with history in several runs, workflows, branches and states. */
 async function world() {
