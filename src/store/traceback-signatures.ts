@@ -25,8 +25,6 @@ import { frameTuple, hasRootedFrame, matchTuples, type FlakyTracebackGroup, type
 import type { FrameTuple } from '../flakefighters/tfidf.ts';
 import type { HistoryQuery } from './store.ts';
 
-export { TRACEBACK_TABLES, TRACEBACK_INDEXES, tracebackDdl, type TracebackTable } from './traceback-schema.ts';
-
 /** The hash of a signature: the rooted flag is part of it (`src/x.py` and `../src/x.py` may give one tuple list). */
 export function signatureHash(tuplesJson: string, rooted: boolean): string {
   // One-shot: a Hash object per signature cost 3 ms per 1,000 failures (lookups, the save's index).
