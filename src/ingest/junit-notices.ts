@@ -14,9 +14,9 @@ const PLACEHOLDER_SUITES = new Set(['', 'undefined', 'Root Suite', 'Mocha Tests'
 /**
  * The suite chain where it names something, with the project or host when the suite gives one; the key is
  * the suite's own content (its name and its testcases' names), which does not depend on the order in which
- * parallel workers finished. A reader that let the suite's testcases go gives their names with `caseNames`.
+ * parallel workers finished. `caseNames` gives its testcases' names (namesOf, or what a reader that let them go kept).
  */
-export function suitePlace(suite: XmlElement, parent: RecordPlace, caseNames: () => string[] = () => namesOf(suite)): RecordPlace {
+export function suitePlace(suite: XmlElement, parent: RecordPlace, caseNames: () => string[]): RecordPlace {
   const name = suite.attrs.name ?? '';
   const host = suite.attrs.hostname ?? '';
   const parts = [parent.label];
@@ -34,7 +34,7 @@ export function suitePlace(suite: XmlElement, parent: RecordPlace, caseNames: ()
 }
 
 /** The classname and name of each testcase directly in the suite, in file order. */
-function namesOf(suite: XmlElement): string[] {
+export function namesOf(suite: XmlElement): string[] {
   const names: string[] = [];
   for (const c of suite.children) if (c.name === 'testcase') names.push(c.attrs.classname ?? '', c.attrs.name ?? '');
   return names;

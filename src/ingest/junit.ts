@@ -13,7 +13,7 @@ import { hiddenFailedAttempts } from './playwright-attempts.ts';
 import { mergedRowCases, mergedRowsWarning } from './merged-rows.ts';
 import type { ParsedReport, ReportContext } from './parsed-report.ts';
 import { newExecution, passedExecution, parseTimestamp, secondsToMs, TestCollector, type RecordPlace } from './test-collector.ts';
-import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, repeatNotice, suitePlace } from './junit-notices.ts';
+import { declaresTestsButHoldsNone, emptySuitesWarning, NO_PLACE, namelessWarning, namesOf, repeatNotice, suitePlace } from './junit-notices.ts';
 import { ONLY_RESULT_FILES } from './result-formats.ts';
 import { ID_RULES, IdContext, type SuiteScope as IdScope, type TestIdentity } from './test-ids.ts';
 import { extractFrames, shortExceptionName, withReportedName } from './tracebacks.ts';
@@ -359,9 +359,7 @@ class CaseWalker {
 
   /** The classname and name of each testcase the suite held, for its place's order (a repeated id only). */
   private caseNames(frame: Frame): string[] {
-    const el = frame.el!;
-    const names: string[] = frame.names !== null ? [...frame.names] : [];
-    if (frame.names === null) for (const c of el.children) if (c.name === 'testcase') names.push(c.attrs.classname ?? '', c.attrs.name ?? '');
+    const names = frame.names !== null ? [...frame.names] : namesOf(frame.el!);
     for (const at of frame.starts ?? []) {
       const { attrs } = readStartTag(this.text, at);
       names.push(attrs.classname ?? '', attrs.name ?? '');
