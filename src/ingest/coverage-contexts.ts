@@ -24,9 +24,8 @@ export function isTestShaped(name: string): boolean {
 
 /** The plugin's name as coverage.py stored it: `tests/test_x\.py::T::test_a__2` → { nodeid: 'tests/test_x.py::T::test_a', attempt: 2 }; null for other names. */
 export function parsePluginContext(name: string): { nodeid: string; attempt: number } | null {
-  const m = PLUGIN_CONTEXT.exec(name);
-  if (!m) return null;
-  return { nodeid: unescapeRegex(m[1]), attempt: Number(m[2]) };
+  const split = splitAttempt(name);
+  return split && { nodeid: unescapeRegex(split.nodeid), attempt: split.attempt };
 }
 
 /** A name normaliseContexts gave back: `tests/test_x.py::T::test_a__2` → { nodeid: 'tests/test_x.py::T::test_a', attempt: 2 }; already unescaped. */
