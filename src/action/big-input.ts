@@ -30,7 +30,7 @@ export function workerThreshold(env: NodeJS.ProcessEnv = process.env): number {
 export const YOUNG_GENERATION_MB = 48;
 
 /** FLAKEFIGHTERS_WORKER_HEAP_MB: the worker's old-generation limit in MiB, or undefined for V8's default. */
-export function workerHeapLimit(env: NodeJS.ProcessEnv = process.env): number | undefined {
+function workerHeapLimit(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const v = env.FLAKEFIGHTERS_WORKER_HEAP_MB?.trim();
   if (!v) return undefined;
   if (!/^\d{1,7}$/.test(v) || Number(v) < 16) {
