@@ -101,11 +101,11 @@ export async function uploadZipArtifact(name: string, files: string[], rootDirec
     workflowRunBackendId: backendIds.workflowRunBackendId,
     workflowJobRunBackendId: backendIds.workflowJobRunBackendId,
     name,
-    size: uploaded.uploadSize ? uploaded.uploadSize.toString() : '0',
-    ...(uploaded.sha256Hash ? { hash: `sha256:${uploaded.sha256Hash}` } : {}),
+    size: String(uploaded.uploadSize),
+    hash: `sha256:${uploaded.sha256Hash}`,
   });
   if (!finalized.ok) throw new InvalidResponseError('FinalizeArtifact: response from backend was not ok');
   const id = Number(finalized.artifactId);
   core.info(`Artifact ${name} successfully finalized. Artifact ID ${id}`);
-  return { id, size: uploaded.uploadSize ?? 0 };
+  return { id, size: uploaded.uploadSize };
 }
