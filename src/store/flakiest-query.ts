@@ -55,9 +55,9 @@ function clampLimit(limit: number): number {
 }
 
 /** What a saved test's executions and verdicts were, one byte per test (flakiestOfRun). */
-export const TEST_EXECUTED = 1;
-export const TEST_FAILED = 2;
-export const TEST_PASSED = 4;
+const TEST_EXECUTED = 1;
+const TEST_FAILED = 2;
+const TEST_PASSED = 4;
 export const TEST_FLAKY = 8;
 
 /** The bits of one execution's outcome, as flakiestSql reads it. */
