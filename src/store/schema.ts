@@ -152,7 +152,7 @@ export function ffaRunUpgrades(have: readonly string[]): string[] {
  */
 function ffaDdl(timestamp: string, id: string): Record<FfaTable, string> {
   return {
-    ...tracebackDdl(id, timestamp),
+    ...tracebackDdl(table, id, timestamp),
     ffa_meta: table('ffa_meta', ['key VARCHAR NOT NULL', 'value TEXT', 'PRIMARY KEY (key)']),
     ffa_run: table('ffa_run', [
       'run_id INTEGER NOT NULL',

@@ -6,9 +6,8 @@
 export const TRACEBACK_TABLES = ['ffa_traceback_signature', 'ffa_traceback_run', 'ffa_traceback_seen'] as const;
 export type TracebackTable = (typeof TRACEBACK_TABLES)[number];
 
-/** CREATE TABLE text in the SQLAlchemy-like layout of schema.ts; `id` is the dialect's serial type, `timestamp` run.start_time's. */
-export function tracebackDdl(id: string, timestamp: string): Record<TracebackTable, string> {
-  const table = (name: string, lines: string[]) => `CREATE TABLE ${name} (\n\t${lines.join(', \n\t')}\n)`;
+/** CREATE TABLE text laid out by schema.ts's `table`; `id` is the dialect's serial type, `timestamp` run.start_time's. */
+export function tracebackDdl(table: (name: string, lines: string[]) => string, id: string, timestamp: string): Record<TracebackTable, string> {
   return {
     ffa_traceback_signature: table('ffa_traceback_signature', [
       'hash VARCHAR NOT NULL',
