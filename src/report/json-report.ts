@@ -9,7 +9,7 @@ import { isFailing, testFlaky, verdictOf, type Execution, type FlakefighterResul
 import type { ReportData } from './report-data.ts';
 import { countRun, failureMessage, flipRanking, testLocation, testSeconds, webLinks } from './facts.ts';
 import { hideUrls, truncate } from './text.ts';
-import type { TextSink } from './text-sink.ts';
+import { renderedText, type TextSink } from './text-sink.ts';
 
 export const JSON_REPORT_SCHEMA_VERSION = 2;
 
@@ -34,9 +34,7 @@ function stringify(v: unknown, indent: number | undefined): string {
 }
 
 export function renderJsonReport(data: ReportData): string {
-  const pieces: string[] = [];
-  writeJsonReport(data, { write: (text) => void pieces.push(text) });
-  return pieces.join('');
+  return renderedText((sink) => writeJsonReport(data, sink));
 }
 
 /**

@@ -9,7 +9,7 @@ import { isFailing, type Execution, type Test } from '../model.ts';
 import type { ReportData } from './report-data.ts';
 import { executionMessage, testSeconds } from './facts.ts';
 import { escapeXml, firstLine, xmlPlain } from './text.ts';
-import type { TextSink } from './text-sink.ts';
+import { renderedText, type TextSink } from './text-sink.ts';
 
 /** classname/name the way pytest's junitxml writes a nodeid (`mangle_test_address`); else split `classname.name`. */
 export function junitNames(testId: string): { classname: string; name: string } {
@@ -104,9 +104,7 @@ const attr = (name: string, value: string | number | null | undefined): string =
   value === null || value === undefined ? '' : ` ${name}="${escapeXml(String(value), true)}"`;
 
 export function renderEnrichedJunit(data: ReportData): string {
-  const pieces: string[] = [];
-  writeEnrichedJunit(data, { write: (text) => void pieces.push(text) });
-  return pieces.join('');
+  return renderedText((sink) => writeEnrichedJunit(data, sink));
 }
 
 /** Writes the document testcase by testcase; the suite's counts, needed first, come from a pass that builds no text. */

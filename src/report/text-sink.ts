@@ -8,6 +8,13 @@ export interface TextSink {
   write(text: string): void;
 }
 
+/** The text a renderer writes to its sink, as one string (for callers that want the text itself). */
+export function renderedText(render: (sink: TextSink) => void): string {
+  const pieces: string[] = [];
+  render({ write: (text) => void pieces.push(text) });
+  return pieces.join('');
+}
+
 /**
  * Synchronous writes of ~64 KiB chunks to a file descriptor. Measured against a `fs.WriteStream` with backpressure
  * on the 100k-test report: as fast or faster, and the callers stay synchronous. Pieces are concatenated (V8 keeps a
