@@ -23,7 +23,7 @@ export const reportFilesLine = (files: ReportFiles): string => `Reports: ${[file
 /** `renderHtml` replaces the plain HTML report, e.g. with `report --evaluate`'s section, so the page is rendered once. */
 export function writeReportFiles(data: ReportData, dir: string, renderHtml: (data: ReportData) => string = renderHtmlReport): ReportFiles {
   try {
-    return writeAll(data, dir, renderHtml);
+    return sharingFacts(data, () => writeAll(data, dir, renderHtml));
   } catch (err) {
     // A folder that cannot be made or written (a file in the way, no permission, a full disk) is the user's to fix.
     const e = err as NodeJS.ErrnoException;
@@ -33,10 +33,6 @@ export function writeReportFiles(data: ReportData, dir: string, renderHtml: (dat
 }
 
 function writeAll(data: ReportData, dir: string, renderHtml: (data: ReportData) => string): ReportFiles {
-  return sharingFacts(data, () => writeEach(data, dir, renderHtml));
-}
-
-function writeEach(data: ReportData, dir: string, renderHtml: (data: ReportData) => string): ReportFiles {
   mkdirSync(dir, { recursive: true });
   const files: ReportFiles = {
     json: join(dir, 'flakefighters.json'),
