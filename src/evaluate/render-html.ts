@@ -37,7 +37,6 @@ function scoreRow(s: FlakefighterScore, label: string, combo = false): string {
     `${estimateCell(m.precision, 'precision')}${estimateCell(m.recall, 'recall')}${estimateCell(m.f1, 'F1')}${count(s.abstained)}${count(m.labelled)}</tr>`;
 }
 
-
 /** A test name with break opportunities after `::`, `/` and `.` so long ids wrap at their joints. */
 const nameHtml = (name: string): string => `<span class="n">${t(truncate(name, 500)).replace(/(::|\/|\.)/g, '$1<wbr>')}</span>`;
 

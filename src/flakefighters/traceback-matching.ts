@@ -74,7 +74,7 @@ export class TracebackMatching implements Flakefighter {
         const k = keyOf(tuples);
         let match = index.get(k) ?? null;
         if (!match && current) match = this.matchInRun(current, currentKeys!, k);
-        addResults(execution, 
+        addResults(execution,
           match
             ? { name: this.name, flaky: true, evidence: { reason: `same traceback as a flaky failure of ${describeRef(match, ctx.run, execution)}`, ...refEvidence(match) } }
             : { name: this.name, flaky: false, evidence: { reason: 'no earlier flaky failure with the same traceback' } },
