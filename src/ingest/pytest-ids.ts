@@ -53,5 +53,6 @@ function longestCandidate(parts: readonly string[], files: SourceFiles): number 
     if (!files.isDirRel(next)) break;
     dir = next;
   }
-  return depth + 1;
+  // No classname, no candidate: `.py` alone is not a module of it.
+  return Math.min(depth + 1, parts.length);
 }
