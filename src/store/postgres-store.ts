@@ -452,8 +452,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 /** The `run` columns every load reads (RunRows['runs']), timestamps as the text they were written as. */
 const RUN_HEAD = 'id, start_time::text AS start_time, created_at::text AS created_at, root, commit_sha';
 
-/** loadHistory's window as a WHERE … ORDER BY … LIMIT over `run`. */
-function historyWindow(q: HistoryQuery): { sql: string; params: unknown[] } {
+/** loadHistory's window over `run` as a condition … ORDER BY … LIMIT (loadWhere's runFilter; others put WHERE before it). */
+function historyWindow(q: HistoryQuery): { filter: string; params: unknown[] } {
   const where = ['start_time < $1::text::timestamp'];
   const params: unknown[] = [formatLocalTimestamp(q.before)];
   if (q.since) {
@@ -465,7 +465,7 @@ function historyWindow(q: HistoryQuery): { sql: string; params: unknown[] } {
     params.push(Math.max(0, Math.floor(q.maxRuns)));
     limit = ` LIMIT $${params.length}::int`;
   }
-  return { sql: `WHERE ${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`, params };
+  return { filter: `${where.join(' AND ')} ORDER BY start_time DESC, id DESC${limit}`, params };
 }
 
 /** loadHistory's window without a run limit: the start times it spans, as a condition on `<alias>.start_time`. */
@@ -563,7 +563,7 @@ export class PostgresStore implements Store {
   async loadHistory(q: HistoryQuery, load?: LoadOptions): Promise<Run[]> {
     this.assertOpen();
     const w = historyWindow(q);
-    return this.loadWhere('load the history', w.sql.replace(/^WHERE /, ''), w.params, load);
+    return this.loadWhere('load the history', w.filter, w.params, load);
   }
 
   async loadRunsForCommit(sha: string | null, before: Date, load?: LoadOptions): Promise<Run[]> {
@@ -583,7 +583,7 @@ export class PostgresStore implements Store {
     this.assertOpen();
     const w = historyWindow(q);
     const runs = (await this.retrying('load the history', () =>
-      this.sql.unsafe(`SELECT ${RUN_HEAD} FROM run ${w.sql}`, w.params as never[]),
+      this.sql.unsafe(`SELECT ${RUN_HEAD} FROM run WHERE ${w.filter}`, w.params as never[]),
     )) as unknown as RunRows['runs'];
     if (runs.length === 0) return [];
     await this.ensureIndexed(runs.map((r) => Number(r.id)));
@@ -625,7 +625,7 @@ export class PostgresStore implements Store {
     let rows: GroupRow[];
     if (q.maxRuns !== undefined) {
       const w = historyWindow(q);
-      const ids = (await this.retrying('read the traceback signatures', () => this.sql.unsafe(`SELECT id FROM run ${w.sql}`, w.params as never[]))).map((r) => Number(r.id));
+      const ids = (await this.retrying('read the traceback signatures', () => this.sql.unsafe(`SELECT id FROM run WHERE ${w.filter}`, w.params as never[]))).map((r) => Number(r.id));
       await this.ensureIndexed(ids);
       rows = await this.retrying('read the traceback signatures', () => windowGroupsPostgres(this.sql, ids, hashes));
     } else {
