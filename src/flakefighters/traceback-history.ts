@@ -10,7 +10,7 @@ import { learnedFlakyOnly } from '../learned-verdicts.ts';
 import { isProjectFrame } from './project-frames.ts';
 
 /** Our stored frames are already relative to their run's root; plugin rows are absolute (relpath them). */
-export function relativeFramePath(path: string, root: string): string {
+function relativeFramePath(path: string, root: string): string {
   return posix.isAbsolute(path) ? pyRelpath(path, root) : path;
 }
 

@@ -20,7 +20,7 @@ export interface FlakyReason {
 }
 
 /** The flakefighters that said flaky, test-level first, one entry per flakefighter (its first reason). */
-export function flakyReasons(test: Test): FlakyReason[] {
+function flakyReasons(test: Test): FlakyReason[] {
   return reasonsSaying(test, true);
 }
 

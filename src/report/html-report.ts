@@ -147,7 +147,7 @@ function strip(cells: Cell[] | undefined, runs: Run[], current: Run): string {
 }
 
 /** JSON inside a <script> element: `<`, `>`, `&` and the JS line separators escaped, so no `</script>` can end it early. */
-export function scriptJson(value: unknown): string {
+function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

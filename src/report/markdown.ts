@@ -3,7 +3,7 @@ import type { ReportData } from './report-data.ts';
 import { evidenceView, fileUrl, flakeCount, testLocation, type Failure, type FlakyReason, type RunCounts } from './facts.ts';
 import { escapeMarkdown, formatCount, plural, truncate } from './text.ts';
 
-export const VERDICT_BADGE = { genuine: '🔴 genuine', flaky: '🟡 flaky' } as const;
+const VERDICT_BADGE = { genuine: '🔴 genuine', flaky: '🟡 flaky' } as const;
 
 /** "3 failed: 1 genuine, 2 flaky · 120 passed · 4 skipped" */
 export function countsLine(c: RunCounts): string {
