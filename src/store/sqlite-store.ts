@@ -39,6 +39,7 @@ import type { HistoryQuery, Retention, SaveResult, Store } from './store.ts';
 import { learnOnSaveSqlite } from './learn-from-reruns.ts';
 import { BatchInsert } from './sqljs-batch.ts';
 import { DirectBinder } from './sqljs-bind.ts';
+import { selectRows } from './sqljs-rows.ts';
 import { estimateRoom, reopenWithRoom } from './sqljs-room.ts';
 import { groupsFromRows, indexRun, KEEPS_ALL, savedIds, SQLITE_KEEPS } from './traceback-signatures.ts';
 import { forgetRunsSqlite, indexedUuidsSqlite, rangeGroupsSqlite, unindexedSqlite, windowGroupsSqlite, writeIndexSqlite } from './traceback-index-sqlite.ts';
@@ -241,22 +242,7 @@ class SqlJsStore implements SqliteStore {
   }
 
   private all<T = Row>(sql: string, params: SqlValue[] = []): T[] {
-    const stmt = this.open().prepare(sql);
-    try {
-      if (params.length) stmt.bind(params);
-      // getAsObject() asks SQLite for every column name on every row; ask once.
-      const names = stmt.getColumnNames();
-      const out: T[] = [];
-      while (stmt.step()) {
-        const values = stmt.get();
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
-        out.push(row as T);
-      }
-      return out;
-    } finally {
-      stmt.free();
-    }
+    return selectRows<T>(this.open(), sql, params);
   }
 
   private scalar(sql: string, params: SqlValue[] = []): SqlValue | undefined {

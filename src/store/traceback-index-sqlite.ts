@@ -5,25 +5,8 @@
 import type { Database, SqlValue } from 'sql.js';
 import { BatchInsert, type BatchShape } from './sqljs-batch.ts';
 import type { DirectBinder } from './sqljs-bind.ts';
+import { selectRows } from './sqljs-rows.ts';
 import { forgetRunsSql, rangeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
-
-function rows<T>(db: Database, sql: string, params: SqlValue[]): T[] {
-  const stmt = db.prepare(sql);
-  try {
-    stmt.bind(params);
-    const names = stmt.getColumnNames();
-    const out: T[] = [];
-    while (stmt.step()) {
-      const v = stmt.get();
-      const row: Record<string, SqlValue> = {};
-      for (let i = 0; i < names.length; i++) row[names[i]] = v[i];
-      out.push(row as T);
-    }
-    return out;
-  } finally {
-    stmt.free();
-  }
-}
 
 /**
  * Replaces the run's index rows with `ix` (ids of a pruned run can be reused by the next save). Rows go in batches of
@@ -77,13 +60,13 @@ export function forgetRunsSqlite(db: Database, runIds: readonly number[]): void 
 /** Which of these runs have no index rows yet. */
 export function unindexedSqlite(db: Database, runIds: readonly number[]): number[] {
   if (runIds.length === 0) return [];
-  return rows<{ id: number }>(db, 'SELECT value AS id FROM json_each(?) WHERE value NOT IN (SELECT run_id FROM ffa_traceback_run)', [JSON.stringify(runIds)]).map((r) => Number(r.id));
+  return selectRows<{ id: number }>(db, 'SELECT value AS id FROM json_each(?) WHERE value NOT IN (SELECT run_id FROM ffa_traceback_run)', [JSON.stringify(runIds)]).map((r) => Number(r.id));
 }
 
 /** uuid of each indexed run (as history hydrated with failures only derives a plugin run's). */
 export function indexedUuidsSqlite(db: Database, runIds: readonly number[]): Map<number, string | null> {
   if (runIds.length === 0) return new Map();
-  const got = rows<{ run_id: number; uuid: string | null }>(db, 'SELECT run_id, uuid FROM ffa_traceback_run WHERE run_id IN (SELECT value FROM json_each(?))', [JSON.stringify(runIds)]);
+  const got = selectRows<{ run_id: number; uuid: string | null }>(db, 'SELECT run_id, uuid FROM ffa_traceback_run WHERE run_id IN (SELECT value FROM json_each(?))', [JSON.stringify(runIds)]);
   return new Map(got.map((r) => [Number(r.run_id), r.uuid]));
 }
 
@@ -92,12 +75,12 @@ export function windowGroupsSqlite(db: Database, runIds: readonly number[], hash
   if (runIds.length === 0 || (hashes && hashes.length === 0)) return [];
   const w = 'SELECT CAST(value AS INTEGER) AS run_id, CAST(key AS INTEGER) AS rank FROM json_each(?)';
   const sql = windowGroupsSql('sqlite', w, hashes ? 'SELECT value FROM json_each(?)' : null);
-  return rows<GroupRow>(db, sql, hashes ? [JSON.stringify(runIds), JSON.stringify(hashes)] : [JSON.stringify(runIds)]);
+  return selectRows<GroupRow>(db, sql, hashes ? [JSON.stringify(runIds), JSON.stringify(hashes)] : [JSON.stringify(runIds)]);
 }
 
 /** The flaky signatures of the runs started in a span (`range` on s.start_time, with its parameters). */
 export function rangeGroupsSqlite(db: Database, range: string, params: SqlValue[], hashes?: readonly string[]): GroupRow[] {
   if (hashes && hashes.length === 0) return [];
   const sql = rangeGroupsSql('sqlite', range, hashes ? 'SELECT value FROM json_each(?)' : null);
-  return rows<GroupRow>(db, sql, hashes ? [...params, JSON.stringify(hashes)] : params);
+  return selectRows<GroupRow>(db, sql, hashes ? [...params, JSON.stringify(hashes)] : params);
 }
