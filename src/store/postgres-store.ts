@@ -26,7 +26,7 @@ import {
 import { isConnectionLoss, isTransient, withRetry } from './retry.ts';
 import { learnOnSavePostgres } from './learn-from-reruns.ts';
 import { TRACEBACK_INDEXES } from './traceback-schema.ts';
-import { groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds, type GroupRow } from './traceback-signatures.ts';
+import { forgetRunsSql, groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds, type GroupRow } from './traceback-signatures.ts';
 import { forgetRunsPostgres, indexedUuidsPostgres, rangeGroupsPostgres, unindexedPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
 import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
 import { POSTGRES_SIZE_SQL, postgresDatabaseSize, type DatabaseSize } from './database-size.ts';
@@ -1012,8 +1012,7 @@ async function prune(tx: Tx, newRunId: number, retention: Retention): Promise<nu
   const excs = `SELECT id FROM test_exception WHERE execution_id IN (${execs})`;
   const results = `SELECT id FROM flakefighter_result WHERE test_id IN (${tests}) UNION SELECT id FROM flakefighter_result WHERE test_execution_id IN (${execs})`;
   const statements = [
-    `DELETE FROM ffa_traceback_seen WHERE run_id = ANY($1::text::int[])`,
-    `DELETE FROM ffa_traceback_run WHERE run_id = ANY($1::text::int[])`,
+    ...forgetRunsSql('SELECT unnest($1::text::int[])'),
     `DELETE FROM ffa_learned_result WHERE result_id IN (${results})`,
     `DELETE FROM ffa_result_evidence WHERE result_id IN (${results})`,
     `DELETE FROM flakefighter_result WHERE id IN (${results})`,
