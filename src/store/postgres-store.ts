@@ -29,6 +29,7 @@ import { TRACEBACK_INDEXES } from './traceback-schema.ts';
 import { forgetRunsSql, groupsFromRows, indexRun, KEEPS_ALL, POSTGRES_KEEPS, savedIds, type GroupRow } from './traceback-signatures.ts';
 import { forgetRunsPostgres, indexedUuidsPostgres, rangeGroupsPostgres, unindexedPostgres, windowGroupsPostgres, writeIndexPostgres } from './traceback-index-postgres.ts';
 import type { FlakyTracebackGroup } from '../flakefighters/traceback-history.ts';
+import { jsonCell } from './postgres-json-cell.ts';
 import { POSTGRES_SIZE_SQL, postgresDatabaseSize, type DatabaseSize } from './database-size.ts';
 import {
   FFA_SCHEMA_VERSION,
@@ -801,24 +802,12 @@ type Tx = postgres.TransactionSql<{}>;
  */
 const MAX_STATEMENT_JSON = 16 * 1024 * 1024;
 
-const NEEDS_CLEANING = /[\0\ud800-\udfff]/;
-
-/** Postgres text cannot hold NUL, and its JSON parser rejects lone surrogates; bytea travels as hex. */
-function cell(v: unknown): unknown {
-  if (typeof v === 'string') {
-    if (!NEEDS_CLEANING.test(v)) return v;
-    return v.replace(/\0/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-  }
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
-  return v;
-}
-
 function jsonChunks(rows: unknown[][]): string[] {
   const chunks: string[] = [];
   let parts: string[] = [];
   let size = 0;
   for (const row of rows) {
-    const text = JSON.stringify(row.map(cell));
+    const text = JSON.stringify(row.map(jsonCell));
     if (size + text.length > MAX_STATEMENT_JSON && parts.length) {
       chunks.push('[' + parts.join(',') + ']');
       parts = [];
@@ -957,7 +946,7 @@ async function saveFlatRun(tx: Tx, seqs: Sequences, flat: FlatRun, retention: Re
       [
         runId, f.uuid, f.workflow, f.job, f.gh_run_id, f.run_attempt, f.run_number, f.ref, f.branch, f.repository, f.event_name, f.source, f.dialects, f.counts,
         f.environment, f.environment_label, f.dirty_tree,
-      ].map(cell) as never[],
+      ].map(jsonCell) as never[],
     ),
   ];
   for (const [table, rows] of tables) {

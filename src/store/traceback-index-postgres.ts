@@ -3,6 +3,7 @@
  * (one statement per table, rows as one JSON parameter), finding the runs not indexed yet, and the window query.
  */
 import type postgres from 'postgres';
+import { jsonCell } from './postgres-json-cell.ts';
 import { forgetRunsSql, insertRows, rangeGroupsSql, windowGroupsSql, type GroupRow, type IndexedRun } from './traceback-signatures.ts';
 
 type Sql = postgres.Sql<{}> | postgres.TransactionSql<{}>;
@@ -38,7 +39,7 @@ export async function writeIndexPostgres(tx: Sql, runs: readonly IndexedRun[]): 
        ON CONFLICT (execution_id) DO UPDATE SET run_id = EXCLUDED.run_id, test_id = EXCLUDED.test_id, signature_id = EXCLUDED.signature_id,
          test_name = EXCLUDED.test_name, execution_index = EXCLUDED.execution_index, flaky = EXCLUDED.flaky, learned_at = EXCLUDED.learned_at,
          learned_from_run = EXCLUDED.learned_from_run, learned_reason = EXCLUDED.learned_reason, start_time = EXCLUDED.start_time`,
-      [JSON.stringify(seen.map((row) => row.map((v) => (typeof v === 'string' ? v.replace(/\0/g, '') : v))))] as never[],
+      [JSON.stringify(seen.map((row) => row.map(jsonCell)))] as never[],
     );
   }
   await tx.unsafe(
