@@ -1039,7 +1039,8 @@ async function loadRunRows(
   // $2, when given, is the test names asked for (LoadOptions.testNames: OutcomeFlip's failing tests).
   const named = load.testNames !== undefined;
   const ids = [pgArray(runs.map((r) => r.id))] as never[];
-  const withNames = (named ? [...ids, pgArray(load.testNames!)] : ids) as never[];
+  // The names asked for as they were stored (jsonCell): Postgres refuses a NUL in a parameter, and the stored name has none.
+  const withNames = (named ? [...ids, pgArray(load.testNames!.map((n) => jsonCell(n) as string))] : ids) as never[];
   const inRuns = `t.run_id IN (SELECT unnest($1::text::int[]))${named ? ' AND t.name = ANY($2::text::text[])' : ''}`;
   // Every subquery below is a join or a lone IN (a semi-join, which can hash and spill): an IN under
   // an OR becomes a per-row SubPlan once its id set outgrows work_mem, which is quadratic at scale.
