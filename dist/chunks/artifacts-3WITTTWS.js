@@ -1,2 +1,2 @@
 import{createRequire as __ffCreateRequire}from'node:module';import{fileURLToPath as __ffUrl}from'node:url';import{dirname as __ffDir}from'node:path';const require=__ffCreateRequire(import.meta.url);const __filename=__ffUrl(import.meta.url);const __dirname=__ffDir(__filename);
-import{a,b,c,d,e}from"./chunk-HT26PE57.js";import"./chunk-LOC52HS4.js";export{c as DATABASE_ZIP_COMMENT,a as carrySuffix,b as databaseArtifactName,d as uploadDatabase,e as uploadDirectory};
+import{a,b,c,d,e}from"./chunk-HXJM4FS3.js";import"./chunk-LOC52HS4.js";export{c as DATABASE_ZIP_COMMENT,a as carrySuffix,b as databaseArtifactName,d as uploadDatabase,e as uploadDirectory};
